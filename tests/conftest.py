@@ -1,0 +1,46 @@
+"""Shared fixtures. Tests run against PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (CI sets
+them), otherwise against the embedded default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from portal.celery import app as celery_app
+from portal.models import User
+
+PASSWORD = "a-long-test-passphrase-42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # Rate limits and throttles count in the cache; a test must not inherit another test's counts.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery() -> Iterator[None]:
+    # Tasks run in-process unless a test starts a real worker (see tests that use `celery_worker`).
+    celery_app.conf.task_always_eager = True
+    yield
+
+
+def make_user(email: str, *, verified: bool = True, **extra: object) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return make_user("rania@example.org", full_name="Rania Haddad")
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    return make_user("operator@example.org", full_name="Portal Operator", is_staff=True, is_superuser=True)
