@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from portal import permissions
 from portal.models import User
 
 admin.site.site_header = _("Civil Society Coordination Portal")
 admin.site.site_title = _("Portal administration")
+
+
+def _operators_only(request: HttpRequest) -> bool:
+    """The admin is the platform operators' tool: everyone else works through the portal's own pages."""
+    return permissions.viewer_of(request.user).is_operator
+
+
+admin.site.has_permission = _operators_only
 
 
 @admin.register(User)

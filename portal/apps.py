@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        # Registers the permission rules with django-rules.
+        from portal import permissions  # noqa: F401

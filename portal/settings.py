@@ -54,8 +54,9 @@ INSTALLED_APPS = [
     "django_countries",
     "django_htmx",
     "django_celery_beat",
-    "rules.apps.AutodiscoverRulesConfig",
+    "rules",
     "portal",
+    "organizations",
 ]
 
 MIDDLEWARE = [

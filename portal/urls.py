@@ -31,5 +31,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("organizations/", include("organizations.urls")),
     prefix_default_language=True,
 )

@@ -1,0 +1,43 @@
+"""Directory search and filters, shared by the directory page and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from organizations.models import Governorate, Organization, OrganizationQuerySet, Topic
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or acronym"), method="filter_search", max_length=100)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Organization.Kind.choices, empty_label=_("Any kind"))
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=lambda: list(countries), method="filter_country", empty_label=_("Any country")
+    )
+    governorate = django_filters.ModelChoiceFilter(
+        label=_("Governorate"),
+        queryset=Governorate.objects.all(),
+        field_name="governorates",
+        to_field_name="code",
+        empty_label=_("Any governorate"),
+    )
+    topic = django_filters.ModelChoiceFilter(
+        label=_("Focus area"),
+        queryset=Topic.objects.all(),
+        field_name="topics",
+        to_field_name="slug",
+        empty_label=_("Any focus area"),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["q", "kind", "country", "governorate", "topic"]
+
+    def filter_search(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
+        return queryset.search(value)
+
+    def filter_country(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
+        # Countries of operation are stored as comma-separated two-letter codes, so a code matches exactly.
+        return queryset.filter(Q(hq_country=value) | Q(countries__contains=value))

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from organizations.models import WORKING_LANGUAGES, Governorate, Membership, Organization, Topic
+from portal.uploads import reencode_image
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+LOGO_MAX_SIDE = 512
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class OrganizationForm(forms.ModelForm):
+    """The profile: names and descriptions in every language, facts, focus areas, contacts and who sees them."""
+
+    topics = forms.ModelMultipleChoiceField(
+        Topic.objects.all(), label=_("Focus areas"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    governorates = forms.ModelMultipleChoiceField(
+        Governorate.objects.all(),
+        label=_("Syrian governorates of operation"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    working_languages = forms.MultipleChoiceField(
+        choices=WORKING_LANGUAGES, label=_("Languages worked in"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    social_links = forms.CharField(
+        label=_("Social media links"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One address per line, starting with https://"),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            *[f"name_{code}" for code in LANGUAGE_CODES],
+            "acronym",
+            *[f"description_{code}" for code in LANGUAGE_CODES],
+            "kind",
+            "founded_year",
+            "hq_country",
+            "countries",
+            "governorates",
+            "topics",
+            "working_languages",
+            "website",
+            "social_links",
+            "logo",
+            "listed_publicly",
+            "email",
+            "email_visibility",
+            "phone",
+            "phone_visibility",
+            "address",
+            "address_visibility",
+            "contact_persons",
+            "contact_persons_visibility",
+        ]
+        widgets = {
+            **{f"description_{code}": forms.Textarea(attrs={"rows": 4}) for code in LANGUAGE_CODES},
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "contact_persons": forms.Textarea(attrs={"rows": 3}),
+            "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Kind "UN mechanism", "government" and "donor" are set by operators, not claimed in a form.
+        if not (self.instance.pk and self.instance.kind in self.operator_kinds):
+            self.fields["kind"].choices = [
+                choice for choice in self.fields["kind"].choices if choice[0] not in self.operator_kinds
+            ]
+        self.fields["hq_country"].choices = [("", "---------"), *countries]
+        if self.instance.pk:
+            self.initial["social_links"] = "\n".join(self.instance.social_links or [])
+        current = get_language() or settings.LANGUAGE_CODE
+        for code, name in settings.LANGUAGES:
+            self.fields[f"name_{code}"].label = _("Name (%(language)s)") % {"language": name}
+            self.fields[f"name_{code}"].required = False
+            self.fields[f"description_{code}"].label = _("Description (%(language)s)") % {"language": name}
+        self.fields[f"name_{current}"].required = True
+
+    operator_kinds = {Organization.Kind.UN_MECHANISM, Organization.Kind.GOVERNMENT, Organization.Kind.DONOR}
+
+    def clean_social_links(self) -> list[str]:
+        links = [line.strip() for line in self.cleaned_data["social_links"].splitlines() if line.strip()]
+        validate = URLValidator(schemes=["https", "http"])
+        for link in links:
+            try:
+                validate(link)
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("“%(link)s” is not a web address."), params={"link": link}, code="invalid"
+                ) from exc
+        if len(links) > 10:
+            raise ValidationError(_("At most 10 links."), code="too_many")
+        return links
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type"):  # a new upload, not the stored file
+            return reencode_image(logo, max_side=LOGO_MAX_SIDE, max_bytes=LOGO_MAX_BYTES)
+        return logo
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        names = [cleaned.get(f"name_{code}") for code in LANGUAGE_CODES]
+        if not any(names):
+            raise ValidationError(_("Give the organisation's name in at least one language."), code="no_name")
+        # English is the fallback language: a name given only in another language stands in for it.
+        if not cleaned.get("name_en"):
+            cleaned["name_en"] = next(name for name in names if name)
+            self.instance.name_en = cleaned["name_en"]
+        return cleaned
+
+    def language_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        """The name and description fields grouped by language, the current language first."""
+        current = get_language() or settings.LANGUAGE_CODE
+        ordered = sorted(settings.LANGUAGES, key=lambda item: item[0] != current)
+        return [(code, name, [self[f"name_{code}"], self[f"description_{code}"]]) for code, name in ordered]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        translated = {f"{base}_{code}" for base in ("name", "description") for code in LANGUAGE_CODES}
+        return [field for field in self if field.name not in translated]
+
+
+class DuplicateConfirmationForm(forms.Form):
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("This is a different organisation: register it anyway"), required=False
+    )
+
+
+class ReviewForm(forms.Form):
+    DECISIONS = [
+        ("verify", _("Verify")),
+        ("request_changes", _("Ask for changes")),
+        ("suspend", _("Suspend")),
+    ]
+    decision = forms.ChoiceField(choices=DECISIONS, label=_("Decision"))
+    message = forms.CharField(
+        label=_("Message to the owners"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when asking for changes or suspending."),
+    )
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the owners"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say who you are and what you do in the organisation."),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER, label=_("Role"))
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices, label=_("Role"))
+
+
+class NetworkMemberForm(forms.Form):
+    member = forms.ModelChoiceField(
+        Organization.objects.verified().exclude(kind=Organization.Kind.NETWORK),
+        label=_("Member organisation"),
+        help_text=_("A verified organisation; its owners are asked to confirm."),
+    )

@@ -1,0 +1,357 @@
+"""Organisations, the people in them, and the networks they form."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+if TYPE_CHECKING:
+    from portal.models import User
+
+
+class Topic(models.Model):
+    """A focus area, such as enforced disappearance or transitional justice (name translated)."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Governorate(models.Model):
+    """One of Syria's fourteen governorates (name translated)."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("governorate")
+        verbose_name_plural = _("governorates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(models.TextChoices):
+    """Who may see a piece of an organisation's profile, widest first."""
+
+    PUBLIC = "public", _("Everyone")
+    MEMBERS = "members", _("Signed-in members of verified organisations")
+    COORDINATORS = "coordinators", _("Coordinators of host organisations")
+    PRIVATE = "private", _("Only our own members")
+
+
+WORKING_LANGUAGES = [
+    ("ar", _("Arabic")),
+    ("ku", _("Kurdish")),
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("tr", _("Turkish")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+    ("ru", _("Russian")),
+    ("syc", _("Syriac")),
+    ("hy", _("Armenian")),
+]
+
+# Arabic diacritics (tashkeel) and the tatweel carry no meaning for search.
+_ARABIC_MARKS = dict.fromkeys(range(0x064B, 0x0660)) | {0x0670: None, 0x0640: None}
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+
+
+def normalize_for_search(text: str) -> str:
+    """Fold text so that a search ignores case, Latin accents, Arabic diacritics and letter variants."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_ARABIC_MARKS).translate(_ARABIC_LETTERS)
+    return " ".join(text.split())
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def listed(self) -> OrganizationQuerySet:
+        """Organisations the public directory shows."""
+        return self.filter(status=Organization.Status.VERIFIED, listed_publicly=True)
+
+    def verified(self) -> OrganizationQuerySet:
+        return self.filter(status=Organization.Status.VERIFIED)
+
+    def visible_to(self, user: User) -> OrganizationQuerySet:
+        """Organisations whose profile `user` may open (see portal.permissions.can_view_organization)."""
+        from portal.permissions import viewer_of
+
+        viewer = viewer_of(user)
+        if viewer.is_operator or viewer.is_coordinator:
+            return self.all()
+        public = Q(status=Organization.Status.VERIFIED, listed_publicly=True)
+        if viewer.roles:
+            public |= Q(pk__in=list(viewer.roles))
+        return self.filter(public)
+
+    def search(self, query: str) -> OrganizationQuerySet:
+        """Organisations whose name in any language or acronym contains `query` (folded)."""
+        folded = normalize_for_search(query)
+        return self.filter(search_text__contains=folded) if folded else self
+
+    def with_directory_data(self) -> OrganizationQuerySet:
+        return self.prefetch_related("topics", "governorates")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        CSO = "cso", _("Civil-society organisation")
+        VICTIMS_ASSOCIATION = "victims", _("Victims' or families' association")
+        NETWORK = "network", _("Network or coalition")
+        UN_MECHANISM = "un", _("UN mechanism")
+        GOVERNMENT = "government", _("Government")
+        DONOR = "donor", _("Donor")
+        INGO = "ingo", _("International NGO")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    slug = models.SlugField(_("address"), max_length=80, unique=True, allow_unicode=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CSO)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    is_host = models.BooleanField(
+        _("host organisation"),
+        default=False,
+        help_text=_("Its owners and editors coordinate the portal: they verify organisations, hold events and send bulletins."),
+    )
+    listed_publicly = models.BooleanField(
+        _("listed in the public directory"),
+        default=True,
+        help_text=_("If unticked, only your members, coordinators and operators can see this organisation."),
+    )
+    founded_year = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    hq_country = CountryField(_("headquarters country"), blank=True)
+    countries = CountryField(_("countries of operation"), multiple=True, blank=True)
+    governorates = models.ManyToManyField(
+        Governorate, verbose_name=_("Syrian governorates of operation"), blank=True, related_name="organizations"
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("focus areas"), blank=True, related_name="organizations")
+    working_languages = models.JSONField(_("languages worked in"), default=list, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    social_links = models.JSONField(_("social media links"), default=list, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="organizations/logos/", blank=True)
+
+    email = models.EmailField(_("email"), blank=True)
+    email_visibility = models.CharField(
+        _("who sees the email"), max_length=20, choices=Audience.choices, default=Audience.COORDINATORS
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_visibility = models.CharField(
+        _("who sees the phone"), max_length=20, choices=Audience.choices, default=Audience.COORDINATORS
+    )
+    address = models.TextField(_("postal address"), blank=True)
+    address_visibility = models.CharField(
+        _("who sees the address"), max_length=20, choices=Audience.choices, default=Audience.PRIVATE
+    )
+    contact_persons = models.TextField(
+        _("contact persons"), blank=True, help_text=_("Names and roles of the people to contact, one per line.")
+    )
+    contact_persons_visibility = models.CharField(
+        _("who sees the contact persons"), max_length=20, choices=Audience.choices, default=Audience.PRIVATE
+    )
+
+    # Folded names in every language and the acronym, kept by save(): what directory search looks in.
+    search_text = models.TextField(editable=False, default="")
+    review_message = models.TextField(_("message from the reviewers"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    # The contact fields whose visibility each organisation chooses, with the field holding that choice.
+    CONTACT_FIELDS = {
+        "email": "email_visibility",
+        "phone": "phone_visibility",
+        "address": "address_visibility",
+        "contact_persons": "contact_persons_visibility",
+    }
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [models.Index(fields=["status", "listed_publicly"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:detail", args=[self.slug])
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def build_search_text(self) -> str:
+        names = [getattr(self, f"name_{code}", "") or "" for code, _name in settings.LANGUAGES]
+        return normalize_for_search(" | ".join([*names, self.acronym, self.name or ""]))
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
+        MEMBER = "member", _("Member")
+
+    # Higher rank, more rights: owner > editor > member.
+    RANK = {Role.MEMBER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        ordering = ["organization", "-role", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organization} ({self.get_role_display()})"
+
+
+class MembershipInvitation(models.Model):
+    """An owner's invitation to a colleague, sent by email as a signed link that expires."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+
+class JoinRequest(models.Model):
+    """A signed-in person asks to join an existing organisation; its owners decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"], condition=Q(status="pending"), name="join_request_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization}"
+
+
+class NetworkMembership(models.Model):
+    """A member organisation of a network or coalition, such as the Truth and Justice Charter.
+
+    The network's owners propose a member; the member's owners confirm before it is shown.
+    """
+
+    network = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="network_memberships")
+    member = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="networks_joined")
+    confirmed = models.BooleanField(_("confirmed by the member"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["network", "member__name"]
+        verbose_name = _("network membership")
+        verbose_name_plural = _("network memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["network", "member"], name="network_membership_unique"),
+            models.CheckConstraint(condition=~Q(network=models.F("member")), name="network_not_own_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ∈ {self.network}"
+
+
+class HistoryEntry(models.Model):
+    """One change to an organisation: who, when, what (field changes or a decision with its message)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Registered")
+        EDITED = "edited", _("Profile edited")
+        SUBMITTED = "submitted", _("Submitted for verification")
+        VERIFIED = "verified", _("Verified")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        SUSPENDED = "suspended", _("Suspended")
+        MEMBER_ADDED = "member_added", _("Member added")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        IMPORTED = "imported", _("Imported")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_action_display()}"

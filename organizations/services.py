@@ -1,0 +1,392 @@
+"""Every change to organisations, their members and their networks goes through these functions.
+
+Each runs in a transaction, records the change in the organisation's history, and emails the people
+concerned once the transaction has committed. Callers have already checked permission with
+portal.permissions; the functions here guard the domain's own rules (state transitions, last owner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import (
+    Governorate,
+    HistoryEntry,
+    JoinRequest,
+    Membership,
+    MembershipInvitation,
+    NetworkMembership,
+    Organization,
+    Topic,
+)
+from portal.mail import notify, send_to_address
+from portal.models import User
+from portal.permissions import forget_viewer
+
+INVITATION_MAX_AGE = 14 * 24 * 3600
+INVITATION_SALT = "organizations.invitation"
+
+# The fields whose changes the history records (translated fields in every language).
+TRACKED_FIELDS = [
+    *[f"name_{code}" for code, _name in settings.LANGUAGES],
+    *[f"description_{code}" for code, _name in settings.LANGUAGES],
+    "acronym",
+    "kind",
+    "listed_publicly",
+    "founded_year",
+    "hq_country",
+    "countries",
+    "working_languages",
+    "website",
+    "social_links",
+    "logo",
+    *Organization.CONTACT_FIELDS,
+    *Organization.CONTACT_FIELDS.values(),
+]
+
+
+def record(organization: Organization, actor: User | None, action: str, *, changes: dict | None = None,
+           message: str = "") -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        organization=organization, actor=actor, action=action, changes=changes or {}, message=message
+    )
+
+
+def owners_of(organization: Organization) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, memberships__organization=organization, memberships__role=Membership.Role.OWNER
+    )
+
+
+def coordinators() -> QuerySet[User]:
+    """Owners and editors of verified host organisations: the people who review registrations."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization__is_host=True,
+        memberships__organization__status=Organization.Status.VERIFIED,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.EDITOR],
+    ).distinct()
+
+
+# Addresses under /organizations/ that name pages, not organisations.
+RESERVED_SLUGS = {"register", "mine", "review", "invitations", "export", "import"}
+
+
+def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:70] or "organization"
+    slug, counter = base, 2
+    while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+def likely_duplicates(name: str, website: str = "", *, exclude_pk: int | None = None) -> QuerySet[Organization]:
+    """Organisations with a similar name (in any language) or the same website."""
+    from django.db.models import Q
+
+    from organizations.models import normalize_for_search
+
+    folded = normalize_for_search(name)
+    condition = Q(search_text__contains=folded) if len(folded) >= 3 else Q(pk__in=[])
+    host = _website_host(website)
+    if host:
+        condition |= Q(website__icontains=host)
+    return Organization.objects.filter(condition).exclude(pk=exclude_pk)[:5]
+
+
+def _website_host(website: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(website).hostname or ""
+    return host.removeprefix("www.")
+
+
+# Profile ----------------------------------------------------------------------------------------------
+
+
+def snapshot(organization: Organization) -> dict[str, Any]:
+    """The tracked state of a profile, to compare before and after an edit."""
+    state = {name: _plain(getattr(organization, name)) for name in TRACKED_FIELDS}
+    if organization.pk:
+        state["topics"] = sorted(organization.topics.values_list("slug", flat=True))
+        state["governorates"] = sorted(organization.governorates.values_list("code", flat=True))
+    return state
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "name") and hasattr(value, "url"):  # a file
+        return value.name or ""
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def register_organization(user: User, organization: Organization, *, topics: Iterable[Topic] = (),
+                          governorates: Iterable[Governorate] = ()) -> Organization:
+    """Create `organization` as a draft with `user` as its owner."""
+    organization.status = Organization.Status.DRAFT
+    organization.is_host = False
+    organization.slug = unique_slug(organization.name_en or organization.name)
+    organization.save()
+    organization.topics.set(topics)
+    organization.governorates.set(governorates)
+    Membership.objects.create(user=user, organization=organization, role=Membership.Role.OWNER)
+    forget_viewer(user)
+    record(organization, user, HistoryEntry.Action.CREATED)
+    return organization
+
+
+@transaction.atomic
+def save_profile(actor: User, organization: Organization, before: dict[str, Any], *,
+                 topics: Iterable[Topic] | None = None, governorates: Iterable[Governorate] | None = None) -> dict:
+    """Save an edited profile and record what changed (field: [before, after])."""
+    organization.save()
+    if topics is not None:
+        organization.topics.set(topics)
+    if governorates is not None:
+        organization.governorates.set(governorates)
+    after = snapshot(organization)
+    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    if changes:
+        record(organization, actor, HistoryEntry.Action.EDITED, changes=changes)
+    return changes
+
+
+# Verification -----------------------------------------------------------------------------------------
+
+
+def _transition(organization: Organization, allowed_from: Iterable[str], error: str) -> Organization:
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if locked.status not in allowed_from:
+        raise ValidationError(error, code="invalid_transition")
+    return locked
+
+
+@transaction.atomic
+def submit_for_verification(actor: User, organization: Organization) -> Organization:
+    org = _transition(organization, [Organization.Status.DRAFT], _("Only a draft can be submitted for verification."))
+    org.status = Organization.Status.PENDING
+    org.save(update_fields=["status", "updated_at"])
+    record(org, actor, HistoryEntry.Action.SUBMITTED)
+    notify(owners_of(org), "organizations/email/submitted", {"organization": org})
+    notify(coordinators(), "organizations/email/review_needed", {"organization": org})
+    return org
+
+
+@transaction.atomic
+def verify_organization(actor: User, organization: Organization) -> Organization:
+    org = _transition(
+        organization,
+        [Organization.Status.PENDING, Organization.Status.SUSPENDED],
+        _("Only an organisation awaiting verification or suspended can be verified."),
+    )
+    org.status = Organization.Status.VERIFIED
+    org.verified_at = timezone.now()
+    org.review_message = ""
+    org.save(update_fields=["status", "verified_at", "review_message", "updated_at"])
+    record(org, actor, HistoryEntry.Action.VERIFIED)
+    notify(owners_of(org), "organizations/email/verified", {"organization": org})
+    return org
+
+
+@transaction.atomic
+def request_changes(actor: User, organization: Organization, message: str) -> Organization:
+    if not message.strip():
+        raise ValidationError(_("Tell the owners what to change."), code="required")
+    org = _transition(
+        organization, [Organization.Status.PENDING], _("Changes can only be requested while awaiting verification.")
+    )
+    org.status = Organization.Status.DRAFT
+    org.review_message = message
+    org.save(update_fields=["status", "review_message", "updated_at"])
+    record(org, actor, HistoryEntry.Action.CHANGES_REQUESTED, message=message)
+    notify(owners_of(org), "organizations/email/changes_requested", {"organization": org, "message": message})
+    return org
+
+
+@transaction.atomic
+def suspend_organization(actor: User, organization: Organization, message: str) -> Organization:
+    if not message.strip():
+        raise ValidationError(_("Give the owners a reason for the suspension."), code="required")
+    org = _transition(
+        organization,
+        [Organization.Status.PENDING, Organization.Status.VERIFIED, Organization.Status.DRAFT],
+        _("This organisation is already suspended."),
+    )
+    org.status = Organization.Status.SUSPENDED
+    org.review_message = message
+    org.save(update_fields=["status", "review_message", "updated_at"])
+    record(org, actor, HistoryEntry.Action.SUSPENDED, message=message)
+    notify(owners_of(org), "organizations/email/suspended", {"organization": org, "message": message})
+    return org
+
+
+# Membership -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_to_join(user: User, organization: Organization, message: str = "") -> JoinRequest:
+    if Membership.objects.filter(user=user, organization=organization).exists():
+        raise ValidationError(_("You are already a member of this organisation."), code="member")
+    if JoinRequest.objects.filter(user=user, organization=organization, status=JoinRequest.Status.PENDING).exists():
+        raise ValidationError(_("You have already asked to join; the owners will answer."), code="pending")
+    join_request = JoinRequest.objects.create(user=user, organization=organization, message=message)
+    notify(owners_of(organization), "organizations/email/join_requested", {"join_request": join_request})
+    return join_request
+
+
+@transaction.atomic
+def decide_join_request(actor: User, join_request: JoinRequest, *, approve: bool) -> JoinRequest:
+    locked = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if locked.status != JoinRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."), code="decided")
+    locked.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REFUSED
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        _add_member(actor, locked.organization, locked.user, Membership.Role.MEMBER)
+    notify([locked.user], "organizations/email/join_decided", {"join_request": locked})
+    return locked
+
+
+def _add_member(actor: User | None, organization: Organization, user: User, role: str) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization,
+                                                           defaults={"role": role})
+    if created:
+        record(organization, actor, HistoryEntry.Action.MEMBER_ADDED,
+               changes={"member": [None, user.email], "role": [None, role]})
+    forget_viewer(user)
+    return membership
+
+
+@transaction.atomic
+def invite_member(actor: User, organization: Organization, email: str, role: str) -> MembershipInvitation:
+    """Invite `email` to join; the link in the email is signed and expires after 14 days."""
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError(_("This person is already a member."), code="member")
+    MembershipInvitation.objects.filter(organization=organization, email=email, accepted_at__isnull=True).delete()
+    invitation = MembershipInvitation.objects.create(organization=organization, email=email, role=role,
+                                                     invited_by=actor)
+    token = signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token))
+    send_to_address(
+        email,
+        "organizations/email/invitation",
+        {"invitation": invitation, "token": token, "inviter": actor},
+        get_language() or settings.LANGUAGE_CODE,
+    )
+    return invitation
+
+
+def invitation_from_token(token: str) -> MembershipInvitation:
+    """The open invitation a signed token names; ValidationError if forged, expired or used."""
+    try:
+        value = signing.TimestampSigner(salt=INVITATION_SALT).unsign(token, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("This invitation has expired. Ask for a new one."), code="expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid") from exc
+    invitation = MembershipInvitation.objects.select_related("organization").filter(token=value).first()
+    if invitation is None:
+        raise ValidationError(_("This invitation was withdrawn. Ask for a new one."), code="withdrawn")
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(user: User, token: str) -> Membership:
+    """Join the invitation's organisation; only the person the invitation was sent to can use it."""
+    invitation = invitation_from_token(token)
+    from allauth.account.models import EmailAddress
+
+    if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+        raise ValidationError(
+            _("This invitation was sent to %(email)s. Log in with that address to accept it."),
+            code="wrong_user",
+            params={"email": invitation.email},
+        )
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return _add_member(invitation.invited_by, invitation.organization, user, invitation.role)
+
+
+def _owner_count(organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=Membership.Role.OWNER).count()
+
+
+@transaction.atomic
+def change_role(actor: User, membership: Membership, role: str) -> Membership:
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    # Lock every owner row so two owners cannot demote each other at the same moment.
+    list(Membership.objects.select_for_update().filter(organization_id=locked.organization_id,
+                                                       role=Membership.Role.OWNER))
+    if locked.role == Membership.Role.OWNER and role != Membership.Role.OWNER \
+            and _owner_count(locked.organization) == 1:
+        raise ValidationError(_("An organisation needs at least one owner: name another owner first."),
+                              code="last_owner")
+    old = locked.role
+    locked.role = role
+    locked.save(update_fields=["role"])
+    record(locked.organization, actor, HistoryEntry.Action.ROLE_CHANGED,
+           changes={"member": [locked.user.email, locked.user.email], "role": [old, role]})
+    forget_viewer(locked.user)
+    return locked
+
+
+@transaction.atomic
+def remove_member(actor: User, membership: Membership) -> None:
+    """Remove a member (or let a member leave); the last owner cannot go."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    list(Membership.objects.select_for_update().filter(organization_id=locked.organization_id,
+                                                       role=Membership.Role.OWNER))
+    if locked.role == Membership.Role.OWNER and _owner_count(locked.organization) == 1:
+        raise ValidationError(_("The last owner cannot leave: name another owner first."), code="last_owner")
+    record(locked.organization, actor, HistoryEntry.Action.MEMBER_REMOVED,
+           changes={"member": [locked.user.email, None]})
+    locked.delete()
+    forget_viewer(locked.user)
+
+
+# Networks ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_network_member(actor: User, network: Organization, member: Organization) -> NetworkMembership:
+    if network.kind != Organization.Kind.NETWORK:
+        raise ValidationError(_("Only a network or coalition can have member organisations."), code="not_network")
+    if network.pk == member.pk:
+        raise ValidationError(_("A network cannot be its own member."), code="self")
+    try:
+        with transaction.atomic():
+            link = NetworkMembership.objects.create(network=network, member=member)
+    except IntegrityError as exc:
+        raise ValidationError(_("This organisation is already listed in the network."), code="duplicate") from exc
+    notify(owners_of(member), "organizations/email/network_proposed", {"link": link})
+    return link
+
+
+@transaction.atomic
+def confirm_network_membership(actor: User, link: NetworkMembership) -> NetworkMembership:
+    link.confirmed = True
+    link.save(update_fields=["confirmed"])
+    return link
+
+
+@transaction.atomic
+def end_network_membership(actor: User, link: NetworkMembership) -> None:
+    link.delete()

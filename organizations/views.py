@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations import services
+from organizations.filters import OrganizationFilter
+from organizations.forms import (
+    DuplicateConfirmationForm,
+    InvitationForm,
+    JoinRequestForm,
+    NetworkMemberForm,
+    OrganizationForm,
+    ReviewForm,
+    RoleForm,
+)
+from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
+from portal import permissions
+
+DIRECTORY_PAGE_SIZE = 24
+
+Check = Callable[[Any, Organization], bool]
+
+
+def _organization_for(request: HttpRequest, slug: str, check: Check | None = None) -> Organization:
+    """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed)
+    and, given `check`, may also do what it asks (403)."""
+    organization = get_object_or_404(Organization, slug=slug)
+    if not permissions.can_view_organization(request.user, organization):
+        raise Http404
+    if check is not None and not check(request.user, organization):
+        raise PermissionDenied
+    return organization
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    visible = Organization.objects.listed()
+    search = OrganizationFilter(request.GET or None, queryset=visible)
+    found = search.qs.distinct() if search.is_valid() else visible.none()
+    figures = found.aggregate(organizations=Count("id", distinct=True),
+                              countries=Count("hq_country", distinct=True))
+    page = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "organizations/directory.html",
+                  {"filter": search, "page": page, "figures": figures, "query": query.urlencode()})
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug)
+    user = request.user
+    context = {
+        "organization": organization,
+        "contacts": permissions.visible_contacts(user, organization),
+        "can_edit": permissions.can_edit_organization(user, organization),
+        "can_view_members": permissions.can_view_members(user, organization),
+        "can_view_history": permissions.can_view_history(user, organization),
+        "can_review": permissions.can_review_organization(user, organization),
+        "can_join": permissions.can_request_to_join(user, organization) and organization.is_verified,
+        "networks": organization.networks_joined.filter(confirmed=True).select_related("network")
+        .filter(network__in=Organization.objects.visible_to(user)),
+        "members": organization.network_memberships.filter(confirmed=True).select_related("member")
+        .filter(member__in=Organization.objects.visible_to(user)),
+        "join_form": JoinRequestForm(),
+        "review_form": ReviewForm(),
+    }
+    return render(request, "organizations/detail.html", context)
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None, request.FILES or None)
+    confirm = DuplicateConfirmationForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid() and confirm.is_valid():
+        duplicates = list(services.likely_duplicates(form.cleaned_data["name_en"], form.cleaned_data["website"]))
+        if not duplicates or confirm.cleaned_data["confirm_not_duplicate"]:
+            organization = services.register_organization(
+                request.user, form.save(commit=False),
+                topics=form.cleaned_data["topics"], governorates=form.cleaned_data["governorates"],
+            )
+            messages.success(request, _("Your organisation is saved as a draft. Submit it for verification when it is ready."))
+            return redirect(organization)
+    return render(request, "organizations/form.html",
+                  {"form": form, "confirm": confirm, "duplicates": duplicates, "registering": True})
+
+
+@login_required
+def edit(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_edit_organization)
+    before = services.snapshot(organization)
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        services.save_profile(request.user, form.save(commit=False), before,
+                              topics=form.cleaned_data["topics"], governorates=form.cleaned_data["governorates"])
+        messages.success(request, _("The profile is saved."))
+        return redirect(organization)
+    return render(request, "organizations/form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_edit_organization)
+    try:
+        services.submit_for_verification(request.user, organization)
+        messages.success(request, _("Submitted. A coordinator will review your organisation."))
+    except ValidationError as error:
+        _report(request, error)
+    return redirect(organization)
+
+
+@login_required
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_request_to_join)
+    form = JoinRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_to_join(request.user, organization, form.cleaned_data["message"])
+            messages.success(request, _("Your request was sent to the owners."))
+        except ValidationError as error:
+            _report(request, error)
+    else:
+        messages.error(request, _("Your message is too long."))
+    return redirect(organization)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=request.user).select_related("organization")
+    pending = JoinRequest.objects.filter(user=request.user, status=JoinRequest.Status.PENDING)
+    return render(request, "organizations/mine.html",
+                  {"memberships": memberships, "pending": pending.select_related("organization")})
+
+
+@login_required
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_view_history)
+    entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
+    return render(request, "organizations/history.html", {"organization": organization, "page": entries})
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_review_organizations(request.user):
+        raise PermissionDenied
+    waiting = Organization.objects.filter(status=Organization.Status.PENDING).order_by("updated_at")
+    items = [(organization, ReviewForm(auto_id=f"review-{organization.pk}-%s")) for organization in waiting]
+    return render(request, "organizations/review_queue.html", {"items": items})
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_review_organization)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("organizations:review_queue")
+    decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
+    try:
+        if decision == "verify":
+            services.verify_organization(request.user, organization)
+        elif decision == "request_changes":
+            services.request_changes(request.user, organization, message)
+        else:
+            services.suspend_organization(request.user, organization, message)
+        messages.success(request, _("Your decision is recorded and the owners have been emailed."))
+    except ValidationError as error:
+        _report(request, error)
+    return redirect("organizations:review_queue")
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_view_members)
+    can_manage = permissions.can_manage_members(request.user, organization)
+    context = {
+        "organization": organization,
+        "memberships": organization.memberships.select_related("user").order_by("user__email"),
+        "can_manage": can_manage,
+        "role_choices": Membership.Role.choices,
+        "invitation_form": InvitationForm(),
+        "own_membership": organization.memberships.filter(user=request.user).first(),
+    }
+    if can_manage:
+        context |= {
+            "invitations": organization.invitations.filter(accepted_at__isnull=True),
+            "join_requests": organization.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("user"),
+            "proposed_networks": organization.networks_joined.filter(confirmed=False).select_related("network"),
+            "network_links": organization.network_memberships.select_related("member"),
+            "network_form": NetworkMemberForm() if organization.kind == Organization.Kind.NETWORK else None,
+        }
+    return render(request, "organizations/members.html", context)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_manage_members)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("organizations:members", slug)
+    try:
+        services.invite_member(request.user, organization, form.cleaned_data["email"], form.cleaned_data["role"])
+        messages.success(request, _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    except ValidationError as error:
+        _report(request, error)
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_manage_members)
+    membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_role(request.user, membership, form.cleaned_data["role"])
+            messages.success(request, _("The role was changed."))
+        except ValidationError as error:
+            _report(request, error)
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_view_members)
+    membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
+    leaving = membership.user_id == request.user.pk
+    if not leaving and not permissions.can_manage_members(request.user, organization):
+        raise PermissionDenied
+    try:
+        services.remove_member(request.user, membership)
+    except ValidationError as error:
+        _report(request, error)
+        return redirect("organizations:members", slug)
+    if leaving:
+        messages.success(request, _("You have left %(name)s.") % {"name": organization.name})
+        return redirect("organizations:mine")
+    messages.success(request, _("The member was removed."))
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def decide_join(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_manage_members)
+    join_request = get_object_or_404(JoinRequest, pk=request_id, organization=organization)
+    try:
+        services.decide_join_request(request.user, join_request, approve=request.POST.get("approve") == "1")
+        messages.success(request, _("Your answer was sent."))
+    except ValidationError as error:
+        _report(request, error)
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("organizations:members", slug)
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_from_token(token)
+    except ValidationError as error:
+        return render(request, "organizations/invitation.html", {"error": error.messages[0]}, status=400)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.accept_invitation(request.user, token)
+        except ValidationError as error:
+            return render(request, "organizations/invitation.html",
+                          {"invitation": invitation, "error": error.messages[0]}, status=400)
+        messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.organization.name})
+        return redirect(invitation.organization)
+    return render(request, "organizations/invitation.html", {"invitation": invitation})
+
+
+@login_required
+@require_POST
+def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
+    network = _organization_for(request, slug, permissions.can_administer_network)
+    form = NetworkMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_network_member(request.user, network, form.cleaned_data["member"])
+            messages.success(request, _("The organisation's owners were asked to confirm."))
+        except ValidationError as error:
+            _report(request, error)
+    else:
+        messages.error(request, _("Choose a verified organisation."))
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
+    """The member's owners confirm or decline; either side's owners may end a confirmed link."""
+    organization = _organization_for(request, slug, permissions.can_manage_members)
+    link = get_object_or_404(NetworkMembership.objects.filter(member=organization)
+                             | NetworkMembership.objects.filter(network=organization), pk=link_id)
+    if request.POST.get("confirm") == "1" and link.member_id == organization.pk:
+        services.confirm_network_membership(request.user, link)
+        messages.success(request, _("The network membership is confirmed."))
+    else:
+        services.end_network_membership(request.user, link)
+        messages.success(request, _("The network membership was removed."))
+    return redirect("organizations:members", slug)

@@ -1,0 +1,34 @@
+"""Notification email: rendered in each recipient's language, sent by Celery once the transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from portal.tasks import send_email
+
+
+def render_email(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    """Render `<template>_subject.txt` and `<template>_body.txt` in `language`."""
+    with translation.override(language):
+        context = {"site_url": settings.SITE_URL, "language": language, **context}
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+    return subject, body
+
+
+def send_to_address(email: str, template: str, context: dict[str, Any], language: str) -> None:
+    subject, body = render_email(template, context, language)
+    transaction.on_commit(partial(send_email.delay, email, subject, body))
+
+
+def notify(users: Iterable[Any], template: str, context: dict[str, Any]) -> None:
+    """Email each of `users` in their preferred language after the current transaction commits."""
+    for user in {user.pk: user for user in users}.values():
+        send_to_address(user.email, template, {**context, "recipient": user}, user.preferred_language)

@@ -1,0 +1,215 @@
+"""The one permission rule, written once and asked everywhere.
+
+Every object people manage has an owner organisation. What a person may do to it follows from their role
+in that organisation (owner > editor > member), plus the object's visibility, plus platform operators, who
+may do everything. Coordinators are the owners and editors of verified host organisations (the IIIM, the
+Special Envoy's office, a newsletter's publisher).
+
+Views, the API, the admin, templates, feeds, PDFs and emails call these functions (directly or through
+`user.has_perm(...)`, registered with django-rules below); none of them decides access by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import rules
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
+
+OWNER, EDITOR, MEMBER = "owner", "editor", "member"
+RANK = {MEMBER: 1, EDITOR: 2, OWNER: 3}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the permission rule needs to know about a person, loaded once per request."""
+
+    is_authenticated: bool = False
+    is_operator: bool = False
+    is_coordinator: bool = False
+    # organisation id -> role, for every organisation the person belongs to
+    roles: dict[int, str] = field(default_factory=dict)
+    # ids of the verified organisations among them, and of the verified host organisations they coordinate
+    verified: frozenset[int] = frozenset()
+    host_ids: frozenset[int] = frozenset()
+
+    def role_in(self, organization_id: int | None) -> str | None:
+        return self.roles.get(organization_id) if organization_id is not None else None
+
+    def has_role(self, organization_id: int | None, minimum: str) -> bool:
+        role = self.role_in(organization_id)
+        return role is not None and RANK[role] >= RANK[minimum]
+
+    @property
+    def is_member_of_verified(self) -> bool:
+        return bool(self.verified)
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_of(user: Any) -> Viewer:
+    """Return the Viewer for `user`, cached on the user object for the rest of the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_portal_viewer", None)
+    if cached is not None:
+        return cached
+    from organizations.models import Membership, Organization
+
+    rows = Membership.objects.filter(user=user).values_list(
+        "organization_id", "role", "organization__status", "organization__is_host"
+    )
+    roles: dict[int, str] = {}
+    verified: set[int] = set()
+    hosts: set[int] = set()
+    for organization_id, role, status, is_host in rows:
+        roles[organization_id] = role
+        if status == Organization.Status.VERIFIED:
+            verified.add(organization_id)
+            if is_host and RANK[role] >= RANK[EDITOR]:
+                hosts.add(organization_id)
+    viewer = Viewer(
+        is_authenticated=True,
+        is_operator=user.is_superuser,
+        is_coordinator=bool(hosts),
+        roles=roles,
+        verified=frozenset(verified),
+        host_ids=frozenset(hosts),
+    )
+    user._portal_viewer = viewer
+    return viewer
+
+
+def forget_viewer(user: Any) -> None:
+    """Drop the cached Viewer after a change to the person's memberships."""
+    if hasattr(user, "_portal_viewer"):
+        del user._portal_viewer
+
+
+# Organisations ---------------------------------------------------------------------------------------
+
+
+def can_view_organization(user: Any, organization: Organization) -> bool:
+    """Verified and listed: everyone. Otherwise its own members, coordinators and operators."""
+    viewer = viewer_of(user)
+    if organization.is_verified and organization.listed_publicly:
+        return True
+    return viewer.is_operator or viewer.is_coordinator or organization.pk in viewer.roles
+
+
+def can_edit_organization(user: Any, organization: Organization) -> bool:
+    """Editors and owners edit their profile; a suspended organisation is frozen for them."""
+    viewer = viewer_of(user)
+    if viewer.is_operator:
+        return True
+    return organization.status != "suspended" and viewer.has_role(organization.pk, EDITOR)
+
+
+def can_manage_members(user: Any, organization: Organization) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(organization.pk, OWNER)
+
+
+def can_view_members(user: Any, organization: Organization) -> bool:
+    """Who works where is sensitive: only the organisation's own members (and operators) see the list."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(organization.pk, MEMBER)
+
+
+def can_view_history(user: Any, organization: Organization) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.is_coordinator or viewer.has_role(organization.pk, OWNER)
+
+
+def can_review_organizations(user: Any) -> bool:
+    """Coordinators of host organisations and operators see the verification queue."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.is_coordinator
+
+
+def can_review_organization(user: Any, organization: Organization) -> bool:
+    """Reviewers decide on other organisations, never on one they belong to (operators excepted)."""
+    viewer = viewer_of(user)
+    if viewer.is_operator:
+        return True
+    return viewer.is_coordinator and organization.pk not in viewer.roles
+
+
+def can_request_to_join(user: Any, organization: Organization) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_authenticated and organization.pk not in viewer.roles and can_view_organization(user, organization)
+
+
+def can_see_contact(user: Any, organization: Organization, audience: str) -> bool:
+    """Whether `user` may see a contact field of `organization` shown to `audience` (see Audience)."""
+    viewer = viewer_of(user)
+    if viewer.is_operator or organization.pk in viewer.roles:
+        return True
+    if audience == "public":
+        return True
+    if audience == "members":
+        return viewer.is_member_of_verified or viewer.is_coordinator
+    if audience == "coordinators":
+        return viewer.is_coordinator
+    return False
+
+
+def visible_contacts(user: Any, organization: Organization) -> dict[str, str]:
+    """The contact fields of `organization` that `user` may see, with their values; the rest left out."""
+    shown = {}
+    for name, visibility_field in organization.CONTACT_FIELDS.items():
+        value = getattr(organization, name)
+        if value and can_see_contact(user, organization, getattr(organization, visibility_field)):
+            shown[name] = value
+    return shown
+
+
+def can_administer_network(user: Any, network: Organization) -> bool:
+    """The network's owners add member organisations."""
+    return network.kind == "network" and can_manage_members(user, network)
+
+
+def can_import_export_directory(user: Any) -> bool:
+    return can_review_organizations(user)
+
+
+@rules.predicate
+def _view_organization(user: Any, organization: Organization | None) -> bool:
+    return organization is not None and can_view_organization(user, organization)
+
+
+@rules.predicate
+def _edit_organization(user: Any, organization: Organization | None) -> bool:
+    return organization is not None and can_edit_organization(user, organization)
+
+
+@rules.predicate
+def _manage_members(user: Any, organization: Organization | None) -> bool:
+    return organization is not None and can_manage_members(user, organization)
+
+
+@rules.predicate
+def _view_members(user: Any, organization: Organization | None) -> bool:
+    return organization is not None and can_view_members(user, organization)
+
+
+@rules.predicate
+def _view_history(user: Any, organization: Organization | None) -> bool:
+    return organization is not None and can_view_history(user, organization)
+
+
+@rules.predicate
+def _review_organization(user: Any, organization: Organization | None) -> bool:
+    return can_review_organizations(user) if organization is None else can_review_organization(user, organization)
+
+
+rules.add_perm("organizations.view_organization", _view_organization)
+rules.add_perm("organizations.change_organization", _edit_organization)
+rules.add_perm("organizations.manage_members", _manage_members)
+rules.add_perm("organizations.view_members", _view_members)
+rules.add_perm("organizations.view_history", _view_history)
+rules.add_perm("organizations.review_organization", _review_organization)

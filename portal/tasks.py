@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=8,
+)
+def send_email(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
+    """Send one rendered notification. Retried with backoff while the mail server is unreachable."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None)
+    message.send()

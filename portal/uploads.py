@@ -1,0 +1,56 @@
+"""Checking and re-encoding what people upload: by content, never by name or declared type."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def reencode_image(upload: UploadedFile, *, max_side: int, max_bytes: int = MAX_IMAGE_BYTES) -> ContentFile:
+    """Return `upload` re-encoded as PNG or JPEG, at most `max_side` pixels wide and high.
+
+    Re-encoding drops metadata (GPS positions in photos can endanger people) and anything that is not
+    pixels. Raises ValidationError, with a translated message, for non-images and oversized files.
+    """
+    if upload.size and upload.size > max_bytes:
+        raise ValidationError(
+            _("The image is too large (%(size)s). The limit is %(limit)s."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
+            code="too_large",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise ValidationError(_("The image has too many pixels."), code="too_many_pixels")
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            has_alpha = image.mode in ("RGBA", "LA", "P")
+            image = image.convert("RGBA" if has_alpha else "RGB")
+            image.thumbnail((max_side, max_side))
+            buffer = io.BytesIO()
+            if has_alpha:
+                image.save(buffer, format="PNG", optimize=True)
+                extension = "png"
+            else:
+                image.save(buffer, format="JPEG", quality=85, optimize=True)
+                extension = "jpg"
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError(
+            _("Upload a valid image (PNG, JPEG, GIF or WebP). This file is not an image or is damaged."),
+            code="invalid_image",
+        ) from exc
+    # A random name: the uploaded one may say more about its author than they meant to publish.
+    return ContentFile(buffer.getvalue(), name=f"{get_random_string(20).lower()}.{extension}")
