@@ -138,7 +138,9 @@ class Organization(models.Model):
     is_host = models.BooleanField(
         _("host organisation"),
         default=False,
-        help_text=_("Its owners and editors coordinate the portal: they verify organisations, hold events and send bulletins."),
+        help_text=_(
+            "Its owners and editors coordinate the portal: they verify organisations, hold events and send bulletins."
+        ),
     )
     listed_publicly = models.BooleanField(
         _("listed in the public directory"),
@@ -204,15 +206,15 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("organizations:detail", args=[self.slug])
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:detail", args=[self.slug])
 
     def build_search_text(self) -> str:
         names = [getattr(self, f"name_{code}", "") or "" for code, _name in settings.LANGUAGES]

@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -56,8 +57,9 @@ TRACKED_FIELDS = [
 ]
 
 
-def record(organization: Organization, actor: User | None, action: str, *, changes: dict | None = None,
-           message: str = "") -> HistoryEntry:
+def record(
+    organization: Organization, actor: User | None, action: str, *, changes: dict | None = None, message: str = ""
+) -> HistoryEntry:
     return HistoryEntry.objects.create(
         organization=organization, actor=actor, action=action, changes=changes or {}, message=message
     )
@@ -83,8 +85,9 @@ def coordinators() -> QuerySet[User]:
 RESERVED_SLUGS = {"register", "mine", "review", "invitations", "export", "import"}
 
 
-def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(name)[:70] or "organization"
+def unique_slug(name: str, acronym: str = "", *, exclude_pk: int | None = None) -> str:
+    """An address from the name, or the acronym when the name has no Latin letters (e.g. Arabic only)."""
+    base = slugify(name)[:70] or slugify(acronym)[:30] or "organization"
     slug, counter = base, 2
     while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, counter = f"{base}-{counter}", counter + 1
@@ -125,7 +128,7 @@ def snapshot(organization: Organization) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "name") and hasattr(value, "url"):  # a file
+    if isinstance(value, FieldFile):
         return value.name or ""
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
@@ -135,12 +138,13 @@ def _plain(value: Any) -> Any:
 
 
 @transaction.atomic
-def register_organization(user: User, organization: Organization, *, topics: Iterable[Topic] = (),
-                          governorates: Iterable[Governorate] = ()) -> Organization:
+def register_organization(
+    user: User, organization: Organization, *, topics: Iterable[Topic] = (), governorates: Iterable[Governorate] = ()
+) -> Organization:
     """Create `organization` as a draft with `user` as its owner."""
     organization.status = Organization.Status.DRAFT
     organization.is_host = False
-    organization.slug = unique_slug(organization.name_en or organization.name)
+    organization.slug = unique_slug(organization.name_en or organization.name, organization.acronym)
     organization.save()
     organization.topics.set(topics)
     organization.governorates.set(governorates)
@@ -151,8 +155,14 @@ def register_organization(user: User, organization: Organization, *, topics: Ite
 
 
 @transaction.atomic
-def save_profile(actor: User, organization: Organization, before: dict[str, Any], *,
-                 topics: Iterable[Topic] | None = None, governorates: Iterable[Governorate] | None = None) -> dict:
+def save_profile(
+    actor: User,
+    organization: Organization,
+    before: dict[str, Any],
+    *,
+    topics: Iterable[Topic] | None = None,
+    governorates: Iterable[Governorate] | None = None,
+) -> dict:
     """Save an edited profile and record what changed (field: [before, after])."""
     organization.save()
     if topics is not None:
@@ -264,11 +274,16 @@ def decide_join_request(actor: User, join_request: JoinRequest, *, approve: bool
 
 
 def _add_member(actor: User | None, organization: Organization, user: User, role: str) -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, organization=organization,
-                                                           defaults={"role": role})
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
     if created:
-        record(organization, actor, HistoryEntry.Action.MEMBER_ADDED,
-               changes={"member": [None, user.email], "role": [None, role]})
+        record(
+            organization,
+            actor,
+            HistoryEntry.Action.MEMBER_ADDED,
+            changes={"member": [None, user.email], "role": [None, role]},
+        )
     forget_viewer(user)
     return membership
 
@@ -280,8 +295,9 @@ def invite_member(actor: User, organization: Organization, email: str, role: str
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(_("This person is already a member."), code="member")
     MembershipInvitation.objects.filter(organization=organization, email=email, accepted_at__isnull=True).delete()
-    invitation = MembershipInvitation.objects.create(organization=organization, email=email, role=role,
-                                                     invited_by=actor)
+    invitation = MembershipInvitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=actor
+    )
     token = signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token))
     send_to_address(
         email,
@@ -333,17 +349,28 @@ def _owner_count(organization: Organization) -> int:
 def change_role(actor: User, membership: Membership, role: str) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     # Lock every owner row so two owners cannot demote each other at the same moment.
-    list(Membership.objects.select_for_update().filter(organization_id=locked.organization_id,
-                                                       role=Membership.Role.OWNER))
-    if locked.role == Membership.Role.OWNER and role != Membership.Role.OWNER \
-            and _owner_count(locked.organization) == 1:
-        raise ValidationError(_("An organisation needs at least one owner: name another owner first."),
-                              code="last_owner")
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=locked.organization_id, role=Membership.Role.OWNER
+        )
+    )
+    if (
+        locked.role == Membership.Role.OWNER
+        and role != Membership.Role.OWNER
+        and _owner_count(locked.organization) == 1
+    ):
+        raise ValidationError(
+            _("An organisation needs at least one owner: name another owner first."), code="last_owner"
+        )
     old = locked.role
     locked.role = role
     locked.save(update_fields=["role"])
-    record(locked.organization, actor, HistoryEntry.Action.ROLE_CHANGED,
-           changes={"member": [locked.user.email, locked.user.email], "role": [old, role]})
+    record(
+        locked.organization,
+        actor,
+        HistoryEntry.Action.ROLE_CHANGED,
+        changes={"member": [locked.user.email, locked.user.email], "role": [old, role]},
+    )
     forget_viewer(locked.user)
     return locked
 
@@ -352,12 +379,16 @@ def change_role(actor: User, membership: Membership, role: str) -> Membership:
 def remove_member(actor: User, membership: Membership) -> None:
     """Remove a member (or let a member leave); the last owner cannot go."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
-    list(Membership.objects.select_for_update().filter(organization_id=locked.organization_id,
-                                                       role=Membership.Role.OWNER))
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=locked.organization_id, role=Membership.Role.OWNER
+        )
+    )
     if locked.role == Membership.Role.OWNER and _owner_count(locked.organization) == 1:
         raise ValidationError(_("The last owner cannot leave: name another owner first."), code="last_owner")
-    record(locked.organization, actor, HistoryEntry.Action.MEMBER_REMOVED,
-           changes={"member": [locked.user.email, None]})
+    record(
+        locked.organization, actor, HistoryEntry.Action.MEMBER_REMOVED, changes={"member": [locked.user.email, None]}
+    )
     locked.delete()
     forget_viewer(locked.user)
 

@@ -50,15 +50,19 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 def directory(request: HttpRequest) -> HttpResponse:
     visible = Organization.objects.listed()
-    search = OrganizationFilter(request.GET or None, queryset=visible)
+    search = OrganizationFilter(request.GET, queryset=visible)
     found = search.qs.distinct() if search.is_valid() else visible.none()
-    figures = found.aggregate(organizations=Count("id", distinct=True),
-                              countries=Count("hq_country", distinct=True))
-    page = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    figures = found.aggregate(organizations=Count("id", distinct=True), countries=Count("hq_country", distinct=True))
+    page = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "organizations/directory.html",
-                  {"filter": search, "page": page, "figures": figures, "query": query.urlencode()})
+    return render(
+        request,
+        "organizations/directory.html",
+        {"filter": search, "page": page, "figures": figures, "query": query.urlencode()},
+    )
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -72,9 +76,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_view_history": permissions.can_view_history(user, organization),
         "can_review": permissions.can_review_organization(user, organization),
         "can_join": permissions.can_request_to_join(user, organization) and organization.is_verified,
-        "networks": organization.networks_joined.filter(confirmed=True).select_related("network")
+        "networks": organization.networks_joined.filter(confirmed=True)
+        .select_related("network")
         .filter(network__in=Organization.objects.visible_to(user)),
-        "members": organization.network_memberships.filter(confirmed=True).select_related("member")
+        "members": organization.network_memberships.filter(confirmed=True)
+        .select_related("member")
         .filter(member__in=Organization.objects.visible_to(user)),
         "join_form": JoinRequestForm(),
         "review_form": ReviewForm(),
@@ -91,13 +97,20 @@ def register(request: HttpRequest) -> HttpResponse:
         duplicates = list(services.likely_duplicates(form.cleaned_data["name_en"], form.cleaned_data["website"]))
         if not duplicates or confirm.cleaned_data["confirm_not_duplicate"]:
             organization = services.register_organization(
-                request.user, form.save(commit=False),
-                topics=form.cleaned_data["topics"], governorates=form.cleaned_data["governorates"],
+                request.user,
+                form.save(commit=False),
+                topics=form.cleaned_data["topics"],
+                governorates=form.cleaned_data["governorates"],
             )
-            messages.success(request, _("Your organisation is saved as a draft. Submit it for verification when it is ready."))
+            messages.success(
+                request, _("Your organisation is saved as a draft. Submit it for verification when it is ready.")
+            )
             return redirect(organization)
-    return render(request, "organizations/form.html",
-                  {"form": form, "confirm": confirm, "duplicates": duplicates, "registering": True})
+    return render(
+        request,
+        "organizations/form.html",
+        {"form": form, "confirm": confirm, "duplicates": duplicates, "registering": True},
+    )
 
 
 @login_required
@@ -106,8 +119,13 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     before = services.snapshot(organization)
     form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        services.save_profile(request.user, form.save(commit=False), before,
-                              topics=form.cleaned_data["topics"], governorates=form.cleaned_data["governorates"])
+        services.save_profile(
+            request.user,
+            form.save(commit=False),
+            before,
+            topics=form.cleaned_data["topics"],
+            governorates=form.cleaned_data["governorates"],
+        )
         messages.success(request, _("The profile is saved."))
         return redirect(organization)
     return render(request, "organizations/form.html", {"form": form, "organization": organization})
@@ -145,8 +163,11 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related("organization")
     pending = JoinRequest.objects.filter(user=request.user, status=JoinRequest.Status.PENDING)
-    return render(request, "organizations/mine.html",
-                  {"memberships": memberships, "pending": pending.select_related("organization")})
+    return render(
+        request,
+        "organizations/mine.html",
+        {"memberships": memberships, "pending": pending.select_related("organization")},
+    )
 
 
 @login_required
@@ -202,7 +223,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if can_manage:
         context |= {
             "invitations": organization.invitations.filter(accepted_at__isnull=True),
-            "join_requests": organization.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("user"),
+            "join_requests": organization.join_requests.filter(status=JoinRequest.Status.PENDING).select_related(
+                "user"
+            ),
             "proposed_networks": organization.networks_joined.filter(confirmed=False).select_related("network"),
             "network_links": organization.network_memberships.select_related("member"),
             "network_form": NetworkMemberForm() if organization.kind == Organization.Kind.NETWORK else None,
@@ -294,8 +317,12 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.accept_invitation(request.user, token)
         except ValidationError as error:
-            return render(request, "organizations/invitation.html",
-                          {"invitation": invitation, "error": error.messages[0]}, status=400)
+            return render(
+                request,
+                "organizations/invitation.html",
+                {"invitation": invitation, "error": error.messages[0]},
+                status=400,
+            )
         messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.organization.name})
         return redirect(invitation.organization)
     return render(request, "organizations/invitation.html", {"invitation": invitation})
@@ -322,8 +349,10 @@ def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
 def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
     """The member's owners confirm or decline; either side's owners may end a confirmed link."""
     organization = _organization_for(request, slug, permissions.can_manage_members)
-    link = get_object_or_404(NetworkMembership.objects.filter(member=organization)
-                             | NetworkMembership.objects.filter(network=organization), pk=link_id)
+    link = get_object_or_404(
+        NetworkMembership.objects.filter(member=organization) | NetworkMembership.objects.filter(network=organization),
+        pk=link_id,
+    )
     if request.POST.get("confirm") == "1" and link.member_id == organization.pk:
         services.confirm_network_membership(request.user, link)
         messages.success(request, _("The network membership is confirmed."))

@@ -178,7 +178,9 @@ django.conf.locale.LANG_INFO["ku"] = {
     "name": "Kurdish (Kurmanji)",
     "name_local": "Kurdî",
 }
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/vendor holds our translations of Django's and allauth's own strings into Kurmanji, which they do
+# not ship; makemessages never writes there (it only writes locale/<language>/).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
 LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
