@@ -3,23 +3,32 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from organizations.models import WORKING_LANGUAGES, Governorate, Membership, Organization, Topic
-from portal.uploads import reencode_image
+from organizations.models import (
+    WORKING_LANGUAGES,
+    Agreement,
+    AgreementParty,
+    Governorate,
+    Membership,
+    Organization,
+    Topic,
+)
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
+from portal.uploads import check_pdf, reencode_image
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 LOGO_MAX_SIDE = 512
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
     """The profile: names and descriptions in every language, facts, focus areas, contacts and who sees them."""
+
+    translated_fields = ("name", "description")
+    translated_labels = {"name": _("Name"), "description": _("Description")}
 
     topics = forms.ModelMultipleChoiceField(
         Topic.objects.all(), label=_("Focus areas"), required=False, widget=forms.CheckboxSelectMultiple
@@ -43,9 +52,9 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            *[f"name_{code}" for code in LANGUAGE_CODES],
+            *translated("name"),
             "acronym",
-            *[f"description_{code}" for code in LANGUAGE_CODES],
+            *translated("description"),
             "kind",
             "founded_year",
             "hq_country",
@@ -83,12 +92,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["hq_country"].choices = [("", "---------"), *countries]
         if self.instance.pk:
             self.initial["social_links"] = "\n".join(self.instance.social_links or [])
-        current = get_language() or settings.LANGUAGE_CODE
-        for code, name in settings.LANGUAGES:
-            self.fields[f"name_{code}"].label = _("Name (%(language)s)") % {"language": name}
-            self.fields[f"name_{code}"].required = False
-            self.fields[f"description_{code}"].label = _("Description (%(language)s)") % {"language": name}
-        self.fields[f"name_{current}"].required = True
+        self.setup_languages()
 
     operator_kinds = {Organization.Kind.UN_MECHANISM, Organization.Kind.GOVERNMENT, Organization.Kind.DONOR}
 
@@ -113,25 +117,7 @@ class OrganizationForm(forms.ModelForm):
         return logo
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        names = [cleaned.get(f"name_{code}") for code in LANGUAGE_CODES]
-        if not any(names):
-            raise ValidationError(_("Give the organisation's name in at least one language."), code="no_name")
-        # English is the fallback language: a name given only in another language stands in for it.
-        if not cleaned.get("name_en"):
-            cleaned["name_en"] = next(name for name in names if name)
-            self.instance.name_en = cleaned["name_en"]
-        return cleaned
-
-    def language_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
-        """The name and description fields grouped by language, the current language first."""
-        current = get_language() or settings.LANGUAGE_CODE
-        ordered = sorted(settings.LANGUAGES, key=lambda item: item[0] != current)
-        return [(code, name, [self[f"name_{code}"], self[f"description_{code}"]]) for code, name in ordered]
-
-    def other_fields(self) -> list[forms.BoundField]:
-        translated = {f"{base}_{code}" for base in ("name", "description") for code in LANGUAGE_CODES}
-        return [field for field in self if field.name not in translated]
+        return self.clean_translations(super().clean())
 
 
 class DuplicateConfirmationForm(forms.Form):
@@ -181,3 +167,68 @@ class NetworkMemberForm(forms.Form):
         label=_("Member organisation"),
         help_text=_("A verified organisation; its owners are asked to confirm."),
     )
+
+
+class AgreementForm(MultilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "summary")
+    translated_labels = {"title": _("Title"), "summary": _("Summary")}
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "owner",
+            "kind",
+            *translated("title", "summary"),
+            "signed_on",
+            "signed_place",
+            "status",
+            "visibility",
+            "accepts_accessions",
+            "document",
+        ]
+        widgets = {
+            **{field: forms.Textarea(attrs={"rows": 4}) for field in translated("summary")},
+            "signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "document": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        }
+
+    def __init__(self, *args: Any, mechanisms: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = mechanisms
+        self.fields["owner"].empty_label = None
+        self.setup_languages()
+
+    def clean_document(self) -> Any:
+        document = self.cleaned_data.get("document")
+        if document and hasattr(document, "content_type"):  # a new upload, not the stored file
+            return check_pdf(document)
+        return document
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.clean_translations(super().clean())
+        if cleaned.get("kind") == Agreement.Kind.MOU and cleaned.get("accepts_accessions"):
+            self.add_error("accepts_accessions", _("A bilateral MoU does not accept accessions."))
+        return cleaned
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = AgreementParty
+        fields = ["organization", "joined_on", "joined_by", "named_publicly"]
+        widgets = {"joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.verified()
+
+
+class AccessionForm(forms.Form):
+    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("Organisation"), empty_label=None)
+    message = forms.CharField(
+        label=_("Message to the mechanism"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    named_publicly = forms.BooleanField(label=_("We agree to be named publicly as a party"), required=False)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations

@@ -22,6 +22,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import (
+    AccessionRequest,
+    Agreement,
+    AgreementParty,
     Governorate,
     HistoryEntry,
     JoinRequest,
@@ -421,3 +424,140 @@ def confirm_network_membership(actor: User, link: NetworkMembership) -> NetworkM
 @transaction.atomic
 def end_network_membership(actor: User, link: NetworkMembership) -> None:
     link.delete()
+
+
+# Agreements -------------------------------------------------------------------------------------------
+
+
+def agreement_coordinators(agreement: Agreement) -> QuerySet[User]:
+    """The mechanism's coordinators: owners and editors of the organisation that owns the agreement."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization_id=agreement.owner_id,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.EDITOR],
+    )
+
+
+def unique_agreement_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:70] or "agreement"
+    slug, counter = base, 2
+    while slug in {"new"} or Agreement.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+@transaction.atomic
+def save_agreement(actor: User, agreement: Agreement) -> Agreement:
+    """Create or update an agreement; its mechanism must be a verified host organisation."""
+    if not (agreement.owner.is_host and agreement.owner.is_verified):
+        raise ValidationError(_("Agreements belong to a verified host organisation."), code="owner")
+    if not agreement.slug:
+        agreement.slug = unique_agreement_slug(agreement.title_en or agreement.title)
+    agreement.save()
+    return agreement
+
+
+@transaction.atomic
+def add_party(
+    actor: User,
+    agreement: Agreement,
+    organization: Organization,
+    *,
+    joined_on: Any = None,
+    joined_by: str = AgreementParty.JoinedBy.ORIGINAL,
+    named_publicly: bool = False,
+) -> AgreementParty:
+    if not organization.is_verified:
+        raise ValidationError(_("Only verified organisations can sign agreements."), code="unverified")
+    if agreement.kind == Agreement.Kind.MOU and agreement.parties.exclude(organization=organization).exists():
+        raise ValidationError(_("A bilateral MoU has one party besides the mechanism."), code="bilateral")
+    try:
+        with transaction.atomic():
+            return AgreementParty.objects.create(
+                agreement=agreement,
+                organization=organization,
+                joined_on=joined_on or timezone.localdate(),
+                joined_by=joined_by,
+                named_publicly=named_publicly,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("%(name)s is already a party to this agreement."), params={"name": organization.name}, code="duplicate"
+        ) from exc
+
+
+@transaction.atomic
+def remove_party(actor: User, party: AgreementParty) -> None:
+    party.delete()
+
+
+@transaction.atomic
+def request_accession(
+    user: User, agreement: Agreement, organization: Organization, message: str = "", *, named_publicly: bool = False
+) -> AccessionRequest:
+    """An owner of a verified organisation asks to accede to a protocol that accepts accessions."""
+    from portal.permissions import accession_organizations
+
+    if organization.pk not in accession_organizations(user, agreement):
+        raise ValidationError(_("This organisation cannot ask to accede to this agreement."), code="not_allowed")
+    if agreement.parties.filter(organization=organization).exists():
+        raise ValidationError(
+            _("%(name)s is already a party to this agreement."), params={"name": organization.name}, code="party"
+        )
+    if agreement.accession_requests.filter(organization=organization, status=AccessionRequest.Status.PENDING).exists():
+        raise ValidationError(
+            _("%(name)s has already asked to accede; the mechanism will answer."),
+            params={"name": organization.name},
+            code="pending",
+        )
+    accession = AccessionRequest.objects.create(
+        agreement=agreement,
+        organization=organization,
+        requested_by=user,
+        message=message,
+        named_publicly=named_publicly,
+    )
+    notify(agreement_coordinators(agreement), "organizations/email/accession_requested", {"accession": accession})
+    notify(owners_of(organization), "organizations/email/accession_received", {"accession": accession})
+    return accession
+
+
+@transaction.atomic
+def decide_accession(actor: User, accession: AccessionRequest, *, accept: bool) -> AccessionRequest:
+    locked = (
+        AccessionRequest.objects.select_for_update().select_related("agreement", "organization").get(pk=accession.pk)
+    )
+    if locked.status != AccessionRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."), code="decided")
+    if accept:
+        add_party(
+            actor,
+            locked.agreement,
+            locked.organization,
+            joined_by=AgreementParty.JoinedBy.ACCESSION,
+            named_publicly=locked.named_publicly,
+        )
+    locked.status = AccessionRequest.Status.ACCEPTED if accept else AccessionRequest.Status.DECLINED
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    recipients = [*owners_of(locked.organization), *agreement_coordinators(locked.agreement)]
+    notify(recipients, "organizations/email/accession_decided", {"accession": locked})
+    return locked
+
+
+def agreement_summary_html(agreement: Agreement, language: str) -> str:
+    """The printable public summary of an agreement: its terms and the parties that agreed to be named."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        return render_to_string(
+            "organizations/agreement_pdf.html",
+            {
+                "agreement": agreement,
+                "figures": agreement.party_figures(),
+                "named_parties": agreement.parties.filter(named_publicly=True).select_related("organization"),
+                "language": language,
+                "bidi": translation.get_language_bidi(),
+            },
+        )

@@ -10,10 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations import services
+from organizations import exchange, services
 from organizations.filters import OrganizationFilter
 from organizations.forms import (
     DuplicateConfirmationForm,
@@ -24,7 +25,7 @@ from organizations.forms import (
     ReviewForm,
     RoleForm,
 )
-from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
+from organizations.models import Agreement, AgreementParty, JoinRequest, Membership, NetworkMembership, Organization
 from portal import permissions
 
 DIRECTORY_PAGE_SIZE = 24
@@ -82,10 +83,23 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members": organization.network_memberships.filter(confirmed=True)
         .select_related("member")
         .filter(member__in=Organization.objects.visible_to(user)),
+        "agreements": _agreements_of(user, organization),
         "join_form": JoinRequestForm(),
         "review_form": ReviewForm(),
     }
     return render(request, "organizations/detail.html", context)
+
+
+def _agreements_of(user: Any, organization: Organization) -> list[Agreement]:
+    """Agreements the organisation owns or is a party to, as far as `user` may see them. A party that
+    asked not to be named is not revealed by its own profile either."""
+    visible = Agreement.objects.visible_to(user)
+    owned = list(visible.filter(owner=organization))
+    parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
+        "agreement__owner"
+    )
+    signed = [party.agreement for party in parties if permissions.can_see_party_name(user, party.agreement, party)]
+    return owned + signed
 
 
 @login_required
@@ -360,3 +374,27 @@ def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpRespons
         services.end_network_membership(request.user, link)
         messages.success(request, _("The network membership was removed."))
     return redirect("organizations:members", slug)
+
+
+@login_required
+def export_directory(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_import_export_directory(request.user):
+        raise PermissionDenied
+    # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
+    response = HttpResponse("\ufeff" + exchange.export_directory_csv(request.user), content_type="text/csv")
+    filename = f"organizations-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def import_directory(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_import_export_directory(request.user):
+        raise PermissionDenied
+    form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = exchange.import_organizations_csv(request.user, form.cleaned_data["file"])
+        if not report.ok:
+            messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
+    return render(request, "organizations/import.html", {"form": form, "report": report})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import rules
 
 if TYPE_CHECKING:
-    from organizations.models import Organization
+    from organizations.models import Agreement, AgreementParty, Organization
 
 OWNER, EDITOR, MEMBER = "owner", "editor", "member"
 RANK = {MEMBER: 1, EDITOR: 2, OWNER: 3}
@@ -177,6 +177,53 @@ def can_import_export_directory(user: Any) -> bool:
     return can_review_organizations(user)
 
 
+# Agreements ------------------------------------------------------------------------------------------
+
+
+def can_manage_agreement(user: Any, agreement: Agreement) -> bool:
+    """The mechanism's coordinators (its editors and owners) keep its agreements and their parties."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(agreement.owner_id, EDITOR)
+
+
+def can_create_agreements(user: Any) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or bool(viewer.host_ids)
+
+
+def can_view_agreement(user: Any, agreement: Agreement) -> bool:
+    """Drafts: the mechanism's coordinators. Otherwise by visibility: public to all; members to signed-in
+    members of verified organisations; confidential to the parties' owners. Mirrors Agreement.objects.visible_to."""
+    if can_manage_agreement(user, agreement):
+        return True
+    if agreement.status == "draft":
+        return False
+    viewer = viewer_of(user)
+    if agreement.visibility == "public":
+        return True
+    if agreement.visibility == "members" and (viewer.is_member_of_verified or viewer.is_coordinator):
+        return True
+    owned = {pk for pk in viewer.roles if viewer.has_role(pk, OWNER)}
+    return bool(owned) and agreement.parties.filter(organization__in=owned).exists()
+
+
+def can_see_party_name(user: Any, agreement: Agreement, party: AgreementParty) -> bool:
+    """A party that asked not to be named is named only to the mechanism's coordinators and to itself."""
+    return (
+        party.named_publicly
+        or can_manage_agreement(user, agreement)
+        or viewer_of(user).has_role(party.organization_id, MEMBER)
+    )
+
+
+def accession_organizations(user: Any, agreement: Agreement) -> list[int]:
+    """Ids of the verified organisations `user` owns that may ask to accede to `agreement` now."""
+    if not (agreement.kind == "protocol" and agreement.accepts_accessions and agreement.status == "in_force"):
+        return []
+    viewer = viewer_of(user)
+    return [pk for pk in viewer.verified if viewer.has_role(pk, OWNER) and pk != agreement.owner_id]
+
+
 @rules.predicate
 def _view_organization(user: Any, organization: Organization | None) -> bool:
     return organization is not None and can_view_organization(user, organization)
@@ -207,7 +254,19 @@ def _review_organization(user: Any, organization: Organization | None) -> bool:
     return can_review_organizations(user) if organization is None else can_review_organization(user, organization)
 
 
+@rules.predicate
+def _view_agreement(user: Any, agreement: Agreement | None) -> bool:
+    return agreement is not None and can_view_agreement(user, agreement)
+
+
+@rules.predicate
+def _manage_agreement(user: Any, agreement: Agreement | None) -> bool:
+    return can_create_agreements(user) if agreement is None else can_manage_agreement(user, agreement)
+
+
 rules.add_perm("organizations.view_organization", _view_organization)
+rules.add_perm("organizations.view_agreement", _view_agreement)
+rules.add_perm("organizations.change_agreement", _manage_agreement)
 rules.add_perm("organizations.change_organization", _edit_organization)
 rules.add_perm("organizations.manage_members", _manage_members)
 rules.add_perm("organizations.view_members", _view_members)

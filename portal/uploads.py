@@ -54,3 +54,32 @@ def reencode_image(upload: UploadedFile, *, max_side: int, max_bytes: int = MAX_
         ) from exc
     # A random name: the uploaded one may say more about its author than they meant to publish.
     return ContentFile(buffer.getvalue(), name=f"{get_random_string(20).lower()}.{extension}")
+
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def check_pdf(upload: UploadedFile, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> UploadedFile:
+    """Return `upload` if it is a real, readable PDF within the size limit; ValidationError otherwise."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if upload.size and upload.size > max_bytes:
+        raise ValidationError(
+            _("The document is too large (%(size)s). The limit is %(limit)s."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
+            code="too_large",
+        )
+    upload.seek(0)
+    if upload.read(5) != b"%PDF-":
+        raise ValidationError(_("The document must be a PDF file."), code="not_pdf")
+    upload.seek(0)
+    try:
+        pages = len(PdfReader(upload).pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ValidationError(_("This PDF is damaged and cannot be read."), code="damaged_pdf") from exc
+    if pages == 0:
+        raise ValidationError(_("This PDF has no pages."), code="empty_pdf")
+    upload.seek(0)
+    upload.name = f"{get_random_string(20).lower()}.pdf"
+    return upload

@@ -9,10 +9,12 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from organizations.api import OrganizationViewSet
 from portal import views
 from portal.api import MeView
 
 api_router = routers.DefaultRouter()
+api_router.register("organizations", OrganizationViewSet, basename="organization")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -37,5 +39,6 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
+    path("agreements/", include("organizations.agreement_urls")),
     prefix_default_language=True,
 )

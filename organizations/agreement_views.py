@@ -1,0 +1,212 @@
+"""Pages for agreements: protocols of cooperation and MoUs, their parties and accessions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations import services
+from organizations.forms import AccessionForm, AgreementForm, PartyForm
+from organizations.models import AccessionRequest, Agreement, AgreementParty, Organization
+from organizations.tasks import render_agreement_pdf
+from portal import pdf, permissions
+
+PARTY_COUNTS = {
+    "originals": Count("parties", filter=Q(parties__joined_by=AgreementParty.JoinedBy.ORIGINAL), distinct=True),
+    "accessions": Count("parties", filter=Q(parties__joined_by=AgreementParty.JoinedBy.ACCESSION), distinct=True),
+}
+
+
+def _agreement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Agreement:
+    """The agreement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
+    agreement = get_object_or_404(Agreement.objects.select_related("owner"), slug=slug)
+    if not permissions.can_view_agreement(request.user, agreement):
+        raise Http404
+    if manage and not permissions.can_manage_agreement(request.user, agreement):
+        raise PermissionDenied
+    return agreement
+
+
+def _mechanisms(request: HttpRequest) -> object:
+    viewer = permissions.viewer_of(request.user)
+    hosts = Organization.objects.verified().filter(is_host=True)
+    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
+
+
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    agreements = Agreement.objects.visible_to(request.user).select_related("owner").annotate(**PARTY_COUNTS)
+    return render(
+        request,
+        "organizations/agreement_list.html",
+        {
+            "agreements": agreements,
+            "can_create": permissions.can_create_agreements(request.user),
+        },
+    )
+
+
+def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = _agreement_for(request, slug)
+    parties = agreement.parties.select_related("organization")
+    owned = permissions.accession_organizations(request.user, agreement)
+    accession_form = (
+        AccessionForm(
+            organizations=Organization.objects.filter(pk__in=owned).exclude(agreement_parties__agreement=agreement)
+        )
+        if owned
+        else None
+    )
+    return render(
+        request,
+        "organizations/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "named_parties": [
+                party for party in parties if permissions.can_see_party_name(request.user, agreement, party)
+            ],
+            "figures": agreement.party_figures(),
+            "can_manage": permissions.can_manage_agreement(request.user, agreement),
+            "accession_form": accession_form
+            if accession_form and accession_form.fields["organization"].queryset.exists()
+            else None,
+        },
+    )
+
+
+def agreement_document(request: HttpRequest, slug: str) -> FileResponse:
+    agreement = _agreement_for(request, slug)
+    if not agreement.document:
+        raise Http404
+    return FileResponse(
+        agreement.document.open("rb"),
+        as_attachment=True,
+        filename=f"{agreement.slug}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The printable public summary, rendered by a Celery worker and kept under its content hash."""
+    agreement = _agreement_for(request, slug)
+    language = get_language()
+    html = services.agreement_summary_html(agreement, language)
+    stored = pdf.stored_pdf(pdf.content_key(html))
+    if not stored.exists():
+        # Queue once per content, however often the waiting page refreshes.
+        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
+            render_agreement_pdf.delay(agreement.pk, language)
+        if not stored.exists():
+            return render(request, "organizations/pdf_pending.html", {"agreement": agreement}, status=202)
+    return FileResponse(stored.open("rb"), filename=f"{agreement.slug}-{language}.pdf", content_type="application/pdf")
+
+
+@login_required
+def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    if slug is None:
+        if not permissions.can_create_agreements(request.user):
+            raise PermissionDenied
+        agreement = None
+    else:
+        agreement = _agreement_for(request, slug, manage=True)
+    form = AgreementForm(
+        request.POST or None, request.FILES or None, instance=agreement, mechanisms=_mechanisms(request)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.save_agreement(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The agreement is saved."))
+            return redirect(agreement)
+    return render(request, "organizations/agreement_form.html", {"form": form, "agreement": agreement})
+
+
+@login_required
+def agreement_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The mechanism's coordinators keep the parties and answer accession requests."""
+    agreement = _agreement_for(request, slug, manage=True)
+    form = PartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_party(
+                request.user,
+                agreement,
+                data["organization"],
+                joined_on=data["joined_on"],
+                joined_by=data["joined_by"],
+                named_publicly=data["named_publicly"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The party was added."))
+            return redirect("agreements:manage", slug)
+    return render(
+        request,
+        "organizations/agreement_manage.html",
+        {
+            "agreement": agreement,
+            "form": form,
+            "parties": agreement.parties.select_related("organization"),
+            "requests": agreement.accession_requests.filter(status=AccessionRequest.Status.PENDING).select_related(
+                "organization", "requested_by"
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def party_remove(request: HttpRequest, slug: str, party_id: int) -> HttpResponse:
+    agreement = _agreement_for(request, slug, manage=True)
+    services.remove_party(request.user, get_object_or_404(AgreementParty, pk=party_id, agreement=agreement))
+    messages.success(request, _("The party was removed."))
+    return redirect("agreements:manage", slug)
+
+
+@login_required
+@require_POST
+def accession_request(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = _agreement_for(request, slug)
+    owned = permissions.accession_organizations(request.user, agreement)
+    form = AccessionForm(request.POST, organizations=Organization.objects.filter(pk__in=owned))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your verified organisations."))
+        return redirect(agreement)
+    try:
+        services.request_accession(
+            request.user,
+            agreement,
+            form.cleaned_data["organization"],
+            form.cleaned_data["message"],
+            named_publicly=form.cleaned_data["named_publicly"],
+        )
+        messages.success(request, _("Your request was sent to the mechanism."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(agreement)
+
+
+@login_required
+@require_POST
+def accession_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    agreement = _agreement_for(request, slug, manage=True)
+    accession = get_object_or_404(AccessionRequest, pk=request_id, agreement=agreement)
+    try:
+        services.decide_accession(request.user, accession, accept=request.POST.get("accept") == "1")
+        messages.success(request, _("Your answer was sent."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("agreements:manage", slug)

@@ -1,0 +1,171 @@
+"""The organisations API: the directory and profiles as far as the caller may see them, and profile edits.
+
+Registration, verification and membership happen on the site; the API reads profiles and lets editors
+keep theirs current. Who may see or change what is asked of portal.permissions, never decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.serializers import CountryFieldMixin
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from organizations import services
+from organizations.filters import OrganizationFilter
+from organizations.forms import OrganizationForm
+from organizations.models import WORKING_LANGUAGES, Governorate, Membership, Organization, OrganizationQuerySet, Topic
+from portal import permissions
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
+DESCRIPTION_FIELDS = [f"description_{code}" for code in LANGUAGE_CODES]
+# Shown only to those who may edit the profile: how it chose to show itself.
+VISIBILITY_FIELDS = ["listed_publicly", *Organization.CONTACT_FIELDS.values()]
+MAX_SOCIAL_LINKS = 10
+
+
+class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    """A profile. Contact fields the caller may not see are left out of the payload, not sent empty."""
+
+    governorates = serializers.SlugRelatedField(
+        slug_field="code", queryset=Governorate.objects.all(), many=True, required=False
+    )
+    topics = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
+    working_languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=WORKING_LANGUAGES), required=False, max_length=len(WORKING_LANGUAGES)
+    )
+    social_links = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=MAX_SOCIAL_LINKS
+    )
+    logo = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            *NAME_FIELDS,
+            "description",
+            *DESCRIPTION_FIELDS,
+            "acronym",
+            "kind",
+            "status",
+            "is_host",
+            "founded_year",
+            "hq_country",
+            "countries",
+            "governorates",
+            "topics",
+            "working_languages",
+            "website",
+            "social_links",
+            "logo",
+            *Organization.CONTACT_FIELDS,
+            *VISIBILITY_FIELDS,
+        ]
+        read_only_fields = ["slug", "name", "description", "status", "is_host"]
+        extra_kwargs = {
+            **{name: {"allow_null": False} for name in [*NAME_FIELDS, *DESCRIPTION_FIELDS]},
+            "countries": {"required": False},
+        }
+
+    def to_representation(self, instance: Organization) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        for name, visibility_field in Organization.CONTACT_FIELDS.items():
+            if not permissions.can_see_contact(user, instance, getattr(instance, visibility_field)):
+                del data[name]
+        if not permissions.can_edit_organization(user, instance):
+            for name in VISIBILITY_FIELDS:
+                del data[name]
+        return data
+
+    def validate_kind(self, value: str) -> str:
+        # The same rule as the profile form: some kinds are set by the operators, never claimed.
+        current = self.instance.kind if self.instance is not None else None
+        if value in OrganizationForm.operator_kinds and current not in OrganizationForm.operator_kinds:
+            raise serializers.ValidationError(_("Only the platform operators can set this kind."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        names = [attrs[name] if name in attrs else getattr(self.instance, name, "") for name in NAME_FIELDS]
+        if not any(names):
+            raise serializers.ValidationError(
+                {"name_en": [_("Give the organisation's name in at least one language.")]}, code="no_name"
+            )
+        # English is the fallback language: a name given only in another language stands in for it.
+        if not names[LANGUAGE_CODES.index("en")]:
+            attrs["name_en"] = next(name for name in names if name)
+        return attrs
+
+
+class OrganizationAccess(BasePermission):
+    """Anyone reads what portal.permissions lets them see; editing asks can_edit_organization."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Organization) -> bool:
+        return request.method in SAFE_METHODS or permissions.can_edit_organization(request.user, obj)
+
+
+SCOPE_PARAMETER = OpenApiParameter(
+    "scope",
+    str,
+    enum=["directory", "all"],
+    description=(
+        "`directory` (the default): the public directory plus the caller's own organisations. "
+        "`all`: every organisation the caller may see (for coordinators, every organisation)."
+    ),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The directory",
+        description="Listed, verified organisations and the caller's own; filter with the query parameters.",
+        parameters=[SCOPE_PARAMETER],
+    ),
+    retrieve=extend_schema(summary="One organisation's profile, as far as the caller may see it"),
+    update=extend_schema(summary="Replace a profile (its editors and owners)"),
+    partial_update=extend_schema(summary="Change part of a profile (its editors and owners)"),
+)
+class OrganizationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = OrganizationSerializer
+    permission_classes = [OrganizationAccess]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrganizationFilter
+    lookup_field = "slug"
+    queryset = Organization.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> OrganizationQuerySet:
+        user = self.request.user
+        visible = Organization.objects.visible_to(user).with_directory_data().order_by("name", "pk")
+        if self.action != "list":
+            return visible
+        scope = self.request.query_params.get("scope", "directory")
+        if scope == "all":
+            return visible
+        if scope != "directory":
+            raise exceptions.ValidationError({"scope": [_("Choose “directory” or “all”.")]})
+        own = Membership.objects.filter(user_id=user.pk).values("organization_id") if user.is_authenticated else []
+        return visible.filter(Q(pk__in=Organization.objects.listed().values("pk")) | Q(pk__in=own))
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        organization = serializer.instance
+        before = services.snapshot(organization)
+        changes = dict(serializer.validated_data)
+        topics, governorates = changes.pop("topics", None), changes.pop("governorates", None)
+        for name, value in changes.items():
+            setattr(organization, name, value)
+        services.save_profile(self.request.user, organization, before, topics=topics, governorates=governorates)
