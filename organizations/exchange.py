@@ -151,6 +151,11 @@ class OrganizationRowForm(OrganizationForm):
         self.fields["governorates"].choices = [(code, code) for code in governorates]
 
 
+def reference_codes() -> dict[str, Any]:
+    """The focus areas and governorates a file may name, for the upload page."""
+    return {"topics": Topic.objects.all(), "governorates": Governorate.objects.all()}
+
+
 @dataclass
 class RowErrors:
     """What is wrong with the row that starts at `line` of the file (line 1 names the columns)."""

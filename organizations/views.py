@@ -397,4 +397,5 @@ def import_directory(request: HttpRequest) -> HttpResponse:
         report = exchange.import_organizations_csv(request.user, form.cleaned_data["file"])
         if not report.ok:
             messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
-    return render(request, "organizations/import.html", {"form": form, "report": report})
+    context = {"form": form, "report": report, **exchange.reference_codes()}
+    return render(request, "organizations/import.html", context)

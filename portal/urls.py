@@ -9,11 +9,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from organizations.agreement_api import AgreementViewSet
 from organizations.api import OrganizationViewSet
 from portal import views
 from portal.api import MeView
 
 api_router = routers.DefaultRouter()
+api_router.register("agreements", AgreementViewSet, basename="agreement")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
 
 api_urlpatterns = [
