@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 
 from portal.tasks import send_email
@@ -18,9 +19,14 @@ def render_email(template: str, context: dict[str, Any], language: str) -> tuple
     """Render `<template>_subject.txt` and `<template>_body.txt` in `language`."""
     with translation.override(language):
         context = {"site_url": settings.SITE_URL, "language": language, **context}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context)
+        subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
+        body = _render_text(f"{template}_body.txt", context)
     return subject, body
+
+
+def _render_text(name: str, context: dict[str, Any]) -> str:
+    # Plain-text mail: HTML escaping would turn "Detainees' Families" into "Detainees&#x27; Families".
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def send_to_address(email: str, template: str, context: dict[str, Any], language: str) -> None:
