@@ -163,10 +163,17 @@ class RoleForm(forms.Form):
 
 class NetworkMemberForm(forms.Form):
     member = forms.ModelChoiceField(
-        Organization.objects.verified().exclude(kind=Organization.Kind.NETWORK),
+        Organization.objects.none(),
         label=_("Member organisation"),
         help_text=_("A verified organisation; its owners are asked to confirm."),
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only organisations `user` may see: the list must not reveal unlisted ones.
+        self.fields["member"].queryset = (
+            Organization.objects.visible_to(user).verified().exclude(kind=Organization.Kind.NETWORK)
+        )
 
 
 class AgreementForm(MultilingualFormMixin, forms.ModelForm):

@@ -97,8 +97,13 @@ def unique_slug(name: str, acronym: str = "", *, exclude_pk: int | None = None) 
     return slug
 
 
-def likely_duplicates(name: str, website: str = "", *, exclude_pk: int | None = None) -> QuerySet[Organization]:
-    """Organisations with a similar name (in any language) or the same website."""
+def likely_duplicates(
+    name: str, website: str = "", *, exclude_pk: int | None = None, among: QuerySet[Organization] | None = None
+) -> QuerySet[Organization]:
+    """Organisations among `among` (all by default) with a similar name (in any language) or the same website.
+
+    Pass the organisations the person may see: a warning must not confirm that a hidden one exists.
+    """
     from django.db.models import Q
 
     from organizations.models import normalize_for_search
@@ -108,7 +113,8 @@ def likely_duplicates(name: str, website: str = "", *, exclude_pk: int | None = 
     host = _website_host(website)
     if host:
         condition |= Q(website__icontains=host)
-    return Organization.objects.filter(condition).exclude(pk=exclude_pk)[:5]
+    candidates = Organization.objects.all() if among is None else among
+    return candidates.filter(condition).exclude(pk=exclude_pk)[:5]
 
 
 def _website_host(website: str) -> str:
@@ -173,10 +179,15 @@ def save_profile(
     if governorates is not None:
         organization.governorates.set(governorates)
     after = snapshot(organization)
-    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    changes = {name: [before.get(name), value] for name, value in after.items() if not _same(before.get(name), value)}
     if changes:
         record(organization, actor, HistoryEntry.Action.EDITED, changes=changes)
     return changes
+
+
+def _same(old: Any, new: Any) -> bool:
+    # A translated text never filled in is None until a form first saves it as "": that is no change.
+    return old == new or (old in (None, "") and new in (None, ""))
 
 
 # Verification -----------------------------------------------------------------------------------------

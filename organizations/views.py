@@ -108,7 +108,13 @@ def register(request: HttpRequest) -> HttpResponse:
     confirm = DuplicateConfirmationForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid() and confirm.is_valid():
-        duplicates = list(services.likely_duplicates(form.cleaned_data["name_en"], form.cleaned_data["website"]))
+        duplicates = list(
+            services.likely_duplicates(
+                form.cleaned_data["name_en"],
+                form.cleaned_data["website"],
+                among=Organization.objects.visible_to(request.user),
+            )
+        )
         if not duplicates or confirm.cleaned_data["confirm_not_duplicate"]:
             organization = services.register_organization(
                 request.user,
@@ -242,7 +248,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "proposed_networks": organization.networks_joined.filter(confirmed=False).select_related("network"),
             "network_links": organization.network_memberships.select_related("member"),
-            "network_form": NetworkMemberForm() if organization.kind == Organization.Kind.NETWORK else None,
+            "network_form": NetworkMemberForm(user=request.user)
+            if organization.kind == Organization.Kind.NETWORK
+            else None,
         }
     return render(request, "organizations/members.html", context)
 
@@ -346,7 +354,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
     network = _organization_for(request, slug, permissions.can_administer_network)
-    form = NetworkMemberForm(request.POST)
+    form = NetworkMemberForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             services.propose_network_member(request.user, network, form.cleaned_data["member"])

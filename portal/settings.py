@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "rules",
     "portal",
     "organizations",
+    "events",
+    "statements",
 ]
 
 MIDDLEWARE = [

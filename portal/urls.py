@@ -42,5 +42,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
     path("agreements/", include("organizations.agreement_urls")),
+    path("events/", include("events.urls")),
+    path("statements/", include("statements.urls")),
     prefix_default_language=True,
 )

@@ -6,6 +6,7 @@ Idempotent: running it twice leaves the same data. Each app contributes a `demo.
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -16,7 +17,7 @@ from django.db import transaction
 from portal.models import User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented in the README, refused in production
-DEMO_APPS = ["organizations"]
+DEMO_APPS = ["organizations", "events", "statements"]
 
 
 def demo_user(email: str, full_name: str, *, operator: bool = False, language: str = "en") -> User:
@@ -46,6 +47,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo_user("operator@example.org", "Portal Operator", operator=True)
             for app in DEMO_APPS:
-                if app in settings.INSTALLED_APPS:
+                if app in settings.INSTALLED_APPS and find_spec(f"{app}.demo"):
                     import_module(f"{app}.demo").load()
         self.stdout.write(f"Demo data loaded. Demo accounts use the password {DEMO_PASSWORD!r}.")
