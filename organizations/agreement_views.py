@@ -104,7 +104,7 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
             render_agreement_pdf.delay(agreement.pk, language)
         if not stored.exists():
-            return render(request, "organizations/pdf_pending.html", {"agreement": agreement}, status=202)
+            return render(request, "pdf_pending.html", {"back_url": agreement.get_absolute_url()}, status=202)
     return FileResponse(stored.open("rb"), filename=f"{agreement.slug}-{language}.pdf", content_type="application/pdf")
 
 

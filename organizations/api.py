@@ -32,13 +32,21 @@ VISIBILITY_FIELDS = ["listed_publicly", *Organization.CONTACT_FIELDS.values()]
 MAX_SOCIAL_LINKS = 10
 
 
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A focus area or governorate named by its code."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Only strings can be codes; PostgreSQL refuses a lookup that contains a NUL character.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
     """A profile. Contact fields the caller may not see are left out of the payload, not sent empty."""
 
-    governorates = serializers.SlugRelatedField(
-        slug_field="code", queryset=Governorate.objects.all(), many=True, required=False
-    )
-    topics = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
+    governorates = CodeRelatedField(slug_field="code", queryset=Governorate.objects.all(), many=True, required=False)
+    topics = CodeRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
     working_languages = serializers.ListField(
         child=serializers.ChoiceField(choices=WORKING_LANGUAGES), required=False, max_length=len(WORKING_LANGUAGES)
     )
@@ -72,10 +80,7 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
             *VISIBILITY_FIELDS,
         ]
         read_only_fields = ["slug", "name", "description", "status", "is_host"]
-        extra_kwargs = {
-            **{name: {"allow_null": False} for name in [*NAME_FIELDS, *DESCRIPTION_FIELDS]},
-            "countries": {"required": False},
-        }
+        extra_kwargs = {"countries": {"required": False}}
 
     def to_representation(self, instance: Organization) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -53,7 +53,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
     found = search.qs.distinct() if search.is_valid() else visible.none()
-    figures = found.aggregate(organizations=Count("id", distinct=True), countries=Count("hq_country", distinct=True))
+    figures = found.aggregate(
+        organizations=Count("id", distinct=True),
+        countries=Count("hq_country", distinct=True, filter=~Q(hq_country="")),  # no headquarters is no country
+    )
     page = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -194,6 +197,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, permissions.can_view_history)
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
+    for entry in entries:
+        entry.hidden_fields = permissions.hidden_history_fields(request.user, organization, entry.changes)
     return render(request, "organizations/history.html", {"organization": organization, "page": entries})
 
 

@@ -41,6 +41,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        help_text=_("Event times are shown to you in this time zone as well as the event's own."),
+    )
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Whether the user can log into the admin site.")
     )

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 import rules
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from events.models import Document, Event, Invitation, Registration
     from organizations.models import Agreement, AgreementParty, Organization
+    from statements.models import Endorsement, Statement
 
 OWNER, EDITOR, MEMBER = "owner", "editor", "member"
 RANK = {MEMBER: 1, EDITOR: 2, OWNER: 3}
@@ -125,6 +129,22 @@ def can_view_history(user: Any, organization: Organization) -> bool:
     return viewer.is_operator or viewer.is_coordinator or viewer.has_role(organization.pk, OWNER)
 
 
+def hidden_history_fields(user: Any, organization: Organization, changes: dict[str, Any]) -> set[str]:
+    """The fields in a history entry's `changes` whose values `user` may not read there: contact details
+    beyond their audience (before and after a change of audience), and who joined or left, for those who
+    may not see the member list."""
+    hidden = set()
+    for name in changes:
+        if name in organization.CONTACT_FIELDS:
+            visibility_field = organization.CONTACT_FIELDS[name]
+            audiences = {getattr(organization, visibility_field), *changes.get(visibility_field, ())}
+            if not all(can_see_contact(user, organization, audience) for audience in audiences):
+                hidden.add(name)
+        elif name == "member" and not can_view_members(user, organization):
+            hidden.add(name)
+    return hidden
+
+
 def can_review_organizations(user: Any) -> bool:
     """Coordinators of host organisations and operators see the verification queue."""
     viewer = viewer_of(user)
@@ -224,6 +244,144 @@ def accession_organizations(user: Any, agreement: Agreement) -> list[int]:
     return [pk for pk in viewer.verified if viewer.has_role(pk, OWNER) and pk != agreement.owner_id]
 
 
+# Events ----------------------------------------------------------------------------------------------
+
+
+def can_manage_event(user: Any, event: Event) -> bool:
+    """The organiser's editors and owners schedule, invite, confirm and mark attendance."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(event.owner_id, EDITOR)
+
+
+def can_create_events(user: Any) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or bool(viewer.host_ids)
+
+
+def active_registration(user: Any, event: Event) -> Registration | None:
+    """The person's active registration for `event`, looked up once per request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache = user.__dict__.setdefault("_portal_registrations", {})
+    if event.pk not in cache:
+        from events.models import Registration
+
+        cache[event.pk] = Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).first()
+    return cache[event.pk]
+
+
+def is_confirmed_participant(user: Any, event: Event) -> bool:
+    registration = active_registration(user, event)
+    return registration is not None and registration.holds_seat
+
+
+def can_view_event(user: Any, event: Event) -> bool:
+    """Drafts: the organisers. Public: everyone. Members: signed-in members of verified organisations.
+    Closed: the invited organisations' members and registered people only. Mirrors Event.objects.visible_to."""
+    if can_manage_event(user, event):
+        return True
+    if event.status == "draft":
+        return False
+    viewer = viewer_of(user)
+    if event.visibility == "public":
+        return True
+    if event.visibility == "members" and (viewer.is_member_of_verified or viewer.is_coordinator):
+        return True
+    if viewer.roles and event.invitations.filter(organization__in=list(viewer.roles)).exists():
+        return True
+    return active_registration(user, event) is not None
+
+
+def can_see_logistics(user: Any, event: Event) -> bool:
+    """The street address and the online link: confirmed participants and the organisers only."""
+    return can_manage_event(user, event) or is_confirmed_participant(user, event)
+
+
+def can_see_participants(user: Any, event: Event) -> bool:
+    """The organisers see every participant; confirmed participants see those whose organisation agreed."""
+    return can_manage_event(user, event) or is_confirmed_participant(user, event)
+
+
+def can_answer_invitation(user: Any, invitation: Invitation) -> bool:
+    """The invited organisation's owners accept, decline and name delegates."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(invitation.organization_id, OWNER)
+
+
+def can_read_document(user: Any, document: Document) -> bool:
+    event = document.event
+    if can_manage_event(user, event):
+        return True
+    if not can_view_event(user, event) or document.visibility == "organisers":
+        return False
+    return document.visibility == "public" or is_confirmed_participant(user, event)
+
+
+# Statements ------------------------------------------------------------------------------------------
+
+
+def can_manage_statement(user: Any, statement: Statement) -> bool:
+    """The owner organisation's editors and owners keep the statement, its endorsements and its outreach."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(statement.owner_id, EDITOR)
+
+
+def statement_owners(user: Any) -> QuerySet[Organization]:
+    """Organisations under which `user` may start a statement: the verified host organisations and networks
+    where they are an editor or owner (operators: all of them). Other organisations endorse."""
+    from django.db.models import Q
+
+    from organizations.models import Organization
+
+    viewer = viewer_of(user)
+    owners = Organization.objects.verified().filter(Q(is_host=True) | Q(kind=Organization.Kind.NETWORK))
+    if viewer.is_operator:
+        return owners
+    return owners.filter(pk__in=[pk for pk in viewer.verified if viewer.has_role(pk, EDITOR)])
+
+
+def can_create_statements(user: Any) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or (bool(viewer.verified) and statement_owners(user).exists())
+
+
+def can_view_statement(user: Any, statement: Statement) -> bool:
+    """Drafts: the owner's editors and owners. Everything else: everyone. Mirrors Statement.objects.visible_to."""
+    return statement.status != "draft" or can_manage_statement(user, statement)
+
+
+def endorsing_organizations(user: Any, statement: Statement) -> list[int]:
+    """Ids of the verified organisations in whose name `user` (an owner or editor) may endorse now."""
+    if not statement.accepts_endorsements():
+        return []
+    viewer = viewer_of(user)
+    return sorted(pk for pk in viewer.verified if viewer.has_role(pk, EDITOR))
+
+
+def can_withdraw_endorsement(user: Any, endorsement: Endorsement) -> bool:
+    """The endorsing organisation's owners and editors withdraw while the statement accepts endorsements."""
+    return endorsement.statement.accepts_endorsements() and viewer_of(user).has_role(
+        endorsement.organization_id, EDITOR
+    )
+
+
+def can_unname_endorser(user: Any, endorsement: Endorsement) -> bool:
+    """Asking not to be named lowers the risk, so the organisation's owners and editors may do it at any time."""
+    return endorsement.named_publicly and (
+        viewer_of(user).has_role(endorsement.organization_id, EDITOR)
+        or can_manage_statement(user, endorsement.statement)
+    )
+
+
+def can_see_endorser(user: Any, endorsement: Endorsement) -> bool:
+    """An endorser that asked not to be named is named only to the statement's managers and to itself."""
+    return (
+        endorsement.named_publicly
+        or can_manage_statement(user, endorsement.statement)
+        or viewer_of(user).has_role(endorsement.organization_id, MEMBER)
+    )
+
+
 @rules.predicate
 def _view_organization(user: Any, organization: Organization | None) -> bool:
     return organization is not None and can_view_organization(user, organization)
@@ -264,6 +422,28 @@ def _manage_agreement(user: Any, agreement: Agreement | None) -> bool:
     return can_create_agreements(user) if agreement is None else can_manage_agreement(user, agreement)
 
 
+@rules.predicate
+def _view_event(user: Any, event: Event | None) -> bool:
+    return event is not None and can_view_event(user, event)
+
+
+@rules.predicate
+def _manage_event(user: Any, event: Event | None) -> bool:
+    return can_create_events(user) if event is None else can_manage_event(user, event)
+
+
+@rules.predicate
+def _view_statement(user: Any, statement: Statement | None) -> bool:
+    return statement is not None and can_view_statement(user, statement)
+
+
+@rules.predicate
+def _manage_statement(user: Any, statement: Statement | None) -> bool:
+    return can_create_statements(user) if statement is None else can_manage_statement(user, statement)
+
+
+rules.add_perm("events.view_event", _view_event)
+rules.add_perm("events.change_event", _manage_event)
 rules.add_perm("organizations.view_organization", _view_organization)
 rules.add_perm("organizations.view_agreement", _view_agreement)
 rules.add_perm("organizations.change_agreement", _manage_agreement)
@@ -272,3 +452,5 @@ rules.add_perm("organizations.manage_members", _manage_members)
 rules.add_perm("organizations.view_members", _view_members)
 rules.add_perm("organizations.view_history", _view_history)
 rules.add_perm("organizations.review_organization", _review_organization)
+rules.add_perm("statements.view_statement", _view_statement)
+rules.add_perm("statements.change_statement", _manage_statement)

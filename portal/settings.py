@@ -121,6 +121,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "event-invitation-reminders": {"task": "events.tasks.send_invitation_reminders", "schedule": 3600},
+    "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 3600},
+}
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

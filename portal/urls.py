@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from events.api import EventViewSet
 from organizations.agreement_api import AgreementViewSet
 from organizations.api import OrganizationViewSet
 from portal import views
@@ -16,6 +17,7 @@ from portal.api import MeView
 
 api_router = routers.DefaultRouter()
 api_router.register("agreements", AgreementViewSet, basename="agreement")
+api_router.register("events", EventViewSet, basename="event")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
 
 api_urlpatterns = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import cache
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
-from organizations.models import Membership, Organization
+from organizations.models import Agreement, AgreementParty, Membership, Organization
 from portal.models import User
 from tests.conftest import PASSWORD
 
@@ -129,3 +130,39 @@ def make_coordinator(
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, organization=organization or host_organization(), role=role)
     return user
+
+
+class AgreementFactory(DjangoModelFactory):
+    """The IIIM's Protocol of Cooperation as signed in Lausanne on 3 April 2018: public, in force and open
+    to accessions. Pass `kind`, `visibility`, `status` and a title for a members-only protocol or an MoU."""
+
+    class Meta:
+        model = Agreement
+
+    owner = factory.LazyFunction(host_organization)
+    kind = Agreement.Kind.PROTOCOL
+    title_en = "Protocol of Cooperation between the IIIM and Syrian civil society organisations"
+    title_ar = "بروتوكول التعاون بين الآلية الدولية المحايدة والمستقلة ومنظمات المجتمع المدني السورية"
+    summary_en = (
+        "A set of overarching principles to guide the engagement between the IIIM and the signatory CSOs, and a "
+        "general framework for cooperation for other CSOs seeking to collaborate with the IIIM in the future."
+    )
+    slug = factory.Sequence(lambda n: f"protocol-of-cooperation-{n}")
+    signed_on = datetime.date(2018, 4, 3)
+    signed_place = "Lausanne"
+    status = Agreement.Status.IN_FORCE
+    visibility = Agreement.Visibility.PUBLIC
+    accepts_accessions = True
+
+
+class AgreementPartyFactory(DjangoModelFactory):
+    """An original signatory that agreed to be named publicly (pass `named_publicly=False` for one that did not)."""
+
+    class Meta:
+        model = AgreementParty
+
+    agreement = factory.SubFactory(AgreementFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    joined_on = factory.LazyAttribute(lambda o: o.agreement.signed_on or timezone.localdate())
+    joined_by = AgreementParty.JoinedBy.ORIGINAL
+    named_publicly = True

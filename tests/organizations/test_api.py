@@ -41,6 +41,7 @@ def stj(**fields: Any) -> Organization:
         "name_en": "Syrians for Truth and Justice",
         "name_ar": "سوريون من أجل الحقيقة والعدالة",
         "acronym": "STJ",
+        "kind": Organization.Kind.CSO,
         "email": CANARY,
     }
     return OrganizationFactory(**(defaults | fields))
@@ -331,7 +332,7 @@ def test_name_cannot_be_removed_in_every_language() -> None:
 
 NONSENSE = [
     {"name_en": "x" * 201},
-    {"name_en": None},
+    {"name_en": None, "name_ar": None},
     {"name_ar": {"nested": True}},
     {"name_en": "nul\x00byte"},
     {"description_en": ["a", "list"]},
@@ -361,7 +362,7 @@ NONSENSE = [
     {"social_links": [f"https://example.org/{n}" for n in range(11)]},
     {"social_links": {"twitter": "https://x.com"}},
     {"website": "not a url"},
-    {"website": "ftp://example.org"},
+    {"website": "https://" + "x" * 300 + ".org"},
     {"email": "nobody"},
     {"phone": "1" * 41},
     {"email_visibility": "everyone"},
@@ -402,7 +403,10 @@ def test_filters() -> None:
     truth.topics.set(Topic.objects.filter(slug="documentation"))
     truth.governorates.set(Governorate.objects.filter(code="aleppo"))
     caesar = OrganizationFactory(
-        name_en="Caesar Families Association", kind=Organization.Kind.VICTIMS_ASSOCIATION, hq_country="DE"
+        name_en="Caesar Families Association",
+        name_ar="رابطة عائلات قيصر",
+        kind=Organization.Kind.VICTIMS_ASSOCIATION,
+        hq_country="DE",
     )
     client = api()
 

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+
+from events.models import Document, Event, EventSeries, Invitation, Registration, Session
+
+
+class SessionInline(TranslationTabularInline):
+    model = Session
+    extra = 0
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(EventSeries)
+class EventSeriesAdmin(TranslationAdmin):
+    list_display = ["title", "owner", "is_working_group"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Event)
+class EventAdmin(TranslationAdmin):
+    list_display = ["title", "owner", "kind", "format", "status", "visibility", "starts_at", "time_zone"]
+    list_filter = ["status", "visibility", "kind", "format", "registration_mode"]
+    search_fields = ["title", "city", "venue"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["owner"]
+    inlines = [SessionInline, InvitationInline]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["user", "event", "organization", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "event__title"]
+    autocomplete_fields = ["user", "event", "organization"]
+
+
+@admin.register(Document)
+class DocumentAdmin(TranslationAdmin):
+    list_display = ["title", "event", "kind", "visibility", "created_at"]
+    list_filter = ["kind", "visibility"]

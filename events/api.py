@@ -1,0 +1,74 @@
+"""Read-only REST API for events: closed events stay invisible, logistics only for confirmed participants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import serializers, viewsets
+
+from events.models import Event, Session
+from portal import permissions
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["title", "starts_at", "ends_at", "room", "speakers", "languages"]
+
+
+class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    series = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sessions = SessionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "owner",
+            "series",
+            "kind",
+            "format",
+            "status",
+            "visibility",
+            "registration_mode",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "city",
+            "country",
+            "street_address",
+            "online_link",
+            "working_languages",
+            "interpretation",
+            "capacity",
+            "sessions",
+        ]
+
+    def to_representation(self, event: Event) -> dict[str, Any]:
+        data = super().to_representation(event)
+        # Absent, not null, for those who may not see them: a null would still say that one exists.
+        if not permissions.can_see_logistics(self.context["request"].user, event):
+            data.pop("street_address")
+            data.pop("online_link")
+        return data
+
+
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Events the caller may see, upcoming first."""
+
+    serializer_class = EventSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Event]:
+        return (
+            Event.objects.visible_to(self.request.user)
+            .select_related("owner", "series")
+            .prefetch_related("sessions")
+            .order_by("starts_at", "pk")
+        )

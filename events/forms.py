@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import TIME_ZONE_CHOICES, Document, Event, EventSeries, Registration, Session
+from organizations.models import WORKING_LANGUAGES, Governorate, Organization, Topic
+from portal.forms import MultilingualFormMixin, translated
+from portal.uploads import check_pdf
+
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class LocalTimesMixin:
+    """Start and end are typed in the event's own time zone, not the server's or the browser's."""
+
+    local_fields = ("starts_at", "ends_at")
+
+    def _zone(self) -> zoneinfo.ZoneInfo:
+        name = self.data.get(self.add_prefix("time_zone")) if self.is_bound else None
+        name = name or getattr(self.instance, "time_zone", None) or "UTC"
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def localize_initial(self, zone_name: str | None) -> None:
+        zone = zoneinfo.ZoneInfo(zone_name or "UTC")
+        for name in self.local_fields:
+            value = getattr(self.instance, name, None)
+            if value:
+                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
+
+    def clean_local(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        zone = self._zone()
+        for name in self.local_fields:
+            value = cleaned.get(name)
+            if isinstance(value, datetime.datetime):
+                # The form parsed the wall-clock time in the server's zone; reinterpret it in the event's.
+                cleaned[name] = timezone.make_naive(value).replace(tzinfo=zone)
+        if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
+            self.add_error("ends_at", _("The end must come after the start."))
+        return cleaned
+
+
+class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "description")
+    translated_labels = {"title": _("Title"), "description": _("Description")}
+    working_languages = forms.MultipleChoiceField(
+        choices=WORKING_LANGUAGES, label=_("Working languages"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, label=_("Time zone of the event"), initial="Europe/Zurich")
+
+    class Meta:
+        model = Event
+        fields = [
+            "owner",
+            "series",
+            *translated("title", "description"),
+            "kind",
+            "format",
+            "status",
+            "visibility",
+            "registration_mode",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "city",
+            "country",
+            "street_address",
+            "online_link",
+            "working_languages",
+            "interpretation",
+            "capacity",
+        ]
+        widgets = {
+            **{field: forms.Textarea(attrs={"rows": 4}) for field in translated("description")},
+            "starts_at": LOCAL_DATETIME,
+            "ends_at": LOCAL_DATETIME,
+            "street_address": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "street_address": _("Shown only to confirmed participants."),
+            "online_link": _("Shown only to confirmed participants."),
+        }
+
+    def __init__(self, *args: Any, organisers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = organisers
+        self.fields["owner"].empty_label = None
+        self.fields["series"].queryset = EventSeries.objects.filter(owner__in=organisers)
+        for name in self.local_fields:
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.setup_languages()
+        if self.instance.pk:
+            self.localize_initial(self.instance.time_zone)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.clean_local(self.clean_translations(super().clean()))
+        if cleaned.get("format") in (Event.Format.ONLINE, Event.Format.HYBRID) and not cleaned.get("online_link"):
+            self.add_error("online_link", _("An online or hybrid event needs its online link."))
+        return cleaned
+
+
+class SessionForm(LocalTimesMixin, forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["title", "starts_at", "ends_at", "room", "speakers", "languages"]
+        widgets = {
+            "starts_at": LOCAL_DATETIME,
+            "ends_at": LOCAL_DATETIME,
+            "speakers": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        self.event = event
+        super().__init__(*args, **kwargs)
+        for name in self.local_fields:
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def _zone(self) -> zoneinfo.ZoneInfo:
+        return self.event.zone
+
+    def clean(self) -> dict[str, Any]:
+        return self.clean_local(super().clean())
+
+
+class InviteForm(forms.Form):
+    """Invite organisations singly, or every verified organisation matching a filter."""
+
+    organizations = forms.ModelMultipleChoiceField(
+        Organization.objects.none(),
+        label=_("Organisations"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    topic = forms.ModelChoiceField(
+        Topic.objects.all(), label=_("…or all working on"), required=False, empty_label=_("(no focus area)")
+    )
+    kind = forms.ChoiceField(
+        label=_("…of kind"), required=False, choices=[("", _("(any kind)")), *Organization.Kind.choices]
+    )
+    governorate = forms.ModelChoiceField(
+        Governorate.objects.all(), label=_("…working in"), required=False, empty_label=_("(any governorate)")
+    )
+    seats = forms.IntegerField(label=_("Seats per organisation"), min_value=1, max_value=50, initial=2)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organizations"].queryset = Organization.objects.verified().order_by("name")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (
+            cleaned.get("organizations") or cleaned.get("topic") or cleaned.get("kind") or cleaned.get("governorate")
+        ):
+            raise ValidationError(_("Choose organisations, or a filter that selects them."), code="empty")
+        return cleaned
+
+    def selected(self) -> Any:
+        data = self.cleaned_data
+        chosen = Organization.objects.verified()
+        if data.get("organizations"):
+            return data["organizations"]
+        if data.get("topic"):
+            chosen = chosen.filter(topics=data["topic"])
+        if data.get("kind"):
+            chosen = chosen.filter(kind=data["kind"])
+        if data.get("governorate"):
+            chosen = chosen.filter(governorates=data["governorate"])
+        return chosen.distinct()
+
+
+class InvitationAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("1", _("We accept")), ("0", _("We decline"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        label=_("Your answer"),
+    )
+    listed_to_participants = forms.BooleanField(
+        label=_("Other participants may see that our organisation takes part"), required=False
+    )
+
+
+class DelegateForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label=_("Delegate"))
+    accessibility_needs = forms.CharField(
+        label=_("Accessibility needs"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    needs_visa_letter = forms.BooleanField(label=_("Needs a visa invitation letter"), required=False)
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members
+
+
+class RegistrationForm(forms.ModelForm):
+    class Meta:
+        model = Registration
+        fields = ["organization", "interest_statement", "accessibility_needs", "needs_visa_letter"]
+        widgets = {
+            "interest_statement": forms.Textarea(attrs={"rows": 4}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, event: Event, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["organization"].required = False
+        if event.registration_mode != Event.RegistrationMode.INTEREST:
+            del self.fields["interest_statement"]
+        else:
+            self.fields["interest_statement"].required = True
+
+
+class DocumentForm(MultilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title",)
+    translated_labels = {"title": _("Title")}
+
+    class Meta:
+        model = Document
+        fields = [*translated("title"), "kind", "visibility", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_languages()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        return check_pdf(upload) if upload and hasattr(upload, "content_type") else upload
+
+    def clean(self) -> dict[str, Any]:
+        return self.clean_translations(super().clean())

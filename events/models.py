@@ -1,0 +1,322 @@
+"""Consultation events: series such as the Lausanne Platform, their meetings, invitations and registrations."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from organizations.models import Organization, private_storage
+
+if TYPE_CHECKING:
+    from portal.models import User
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a time zone."), params={"value": value}, code="invalid")
+
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " "))
+    for name in sorted(zoneinfo.available_timezones())
+    if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+]
+
+
+class EventSeries(models.Model):
+    """A recurring meeting (the biannual Lausanne Platform) or a standing working group."""
+
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="event_series")
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_working_group = models.BooleanField(
+        _("standing working group"),
+        default=False,
+        help_text=_("Its member organisations are invited to every meeting automatically."),
+    )
+    members = models.ManyToManyField(
+        Organization, blank=True, related_name="working_groups", verbose_name=_("member organisations")
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("event series")
+        verbose_name_plural = _("event series")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def visible_to(self, user: User) -> EventQuerySet:
+        """Events `user` may know exist (see portal.permissions.can_view_event)."""
+        from portal.permissions import EDITOR, viewer_of
+
+        viewer = viewer_of(user)
+        if viewer.is_operator:
+            return self.all()
+        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
+        visible = Q(visibility=Event.Visibility.PUBLIC)
+        if viewer.is_member_of_verified or viewer.is_coordinator:
+            visible |= Q(visibility=Event.Visibility.MEMBERS)
+        if viewer.roles:
+            visible |= Q(invitations__organization__in=list(viewer.roles))
+        if viewer.is_authenticated:
+            visible |= Q(registrations__user=user)
+        scheduled = ~Q(status=Event.Status.DRAFT)
+        return self.filter((scheduled & visible) | Q(owner__in=managed)).distinct()
+
+    def visible_to_organization(self, organization: Organization) -> EventQuerySet:
+        """Events any member of `organization` may see: its calendar feed."""
+        visible = Q(visibility=Event.Visibility.PUBLIC) | Q(invitations__organization=organization)
+        if organization.is_verified:
+            visible |= Q(visibility=Event.Visibility.MEMBERS)
+        return self.exclude(status=Event.Status.DRAFT).filter(visible).distinct()
+
+    def upcoming(self) -> EventQuerySet:
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+
+    def past(self) -> EventQuerySet:
+        return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        PLATFORM_MEETING = "platform", _("Platform meeting")
+        STRATEGY_CONSULTATION = "consultation", _("Strategy consultation")
+        BRIEFING = "briefing", _("Briefing")
+        SIDE_EVENT = "side_event", _("Side event")
+        WORKING_GROUP = "working_group", _("Working group meeting")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class RegistrationMode(models.TextChoices):
+        OPEN = "open", _("Open registration")
+        INVITATION = "invitation", _("By invitation only")
+        INTEREST = "interest", _("Expression of interest")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        MEMBERS = "members", _("Signed-in members of verified organisations")
+        CLOSED = "closed", _("Closed: invited organisations only")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="events_owned", verbose_name=_("organiser")
+    )
+    series = models.ForeignKey(
+        EventSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("series")
+    )
+    slug = models.SlugField(_("address"), max_length=90, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STRATEGY_CONSULTATION)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.CLOSED)
+    registration_mode = models.CharField(
+        _("registration"), max_length=12, choices=RegistrationMode.choices, default=RegistrationMode.INVITATION
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Zurich", validators=[validate_time_zone]
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    # Shown only to confirmed participants and the organisers (portal.permissions.can_see_logistics).
+    street_address = models.TextField(_("street address"), blank=True)
+    online_link = models.URLField(_("online link"), blank=True, max_length=500)
+    working_languages = models.JSONField(_("working languages"), default=list, blank=True)
+    interpretation = models.CharField(_("interpretation"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for no limit."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["visibility", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The event must end after it starts.")})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at < timezone.now()
+
+
+class Session(models.Model):
+    """One item of the agenda."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    room = models.CharField(_("room or link"), max_length=200, blank=True)
+    speakers = models.TextField(_("speakers"), blank=True)
+    languages = models.CharField(_("languages"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="event_invitations")
+    seats = models.PositiveSmallIntegerField(_("seats"), default=2, validators=[MinValueValidator(1)])
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Participant lists are never shown to other participants unless the organisation agreed.
+    listed_to_participants = models.BooleanField(_("other participants may see that we take part"), default=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization__name"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["event", "organization"], name="event_invitation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.event}"
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTENDED = "attended", _("Attended")
+
+    # Statuses that hold a seat.
+    SEATED = (Status.CONFIRMED, Status.ATTENDED)
+    ACTIVE = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED, Status.ATTENDED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_registrations",
+        verbose_name=_("on behalf of"),
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="delegates"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    interest_statement = models.TextField(
+        _("about your organisation and why you wish to take part"), blank=True, max_length=3000
+    )
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True, max_length=1000)
+    needs_visa_letter = models.BooleanField(_("I need a visa invitation letter"), default=False)
+    visa_letter_issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted", "attended"]),
+                name="registration_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.event} ({self.get_status_display()})"
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in self.SEATED
+
+
+class Document(models.Model):
+    """An outcome document, minutes or recommendations, with its own visibility."""
+
+    class Kind(models.TextChoices):
+        OUTCOME = "outcome", _("Outcome document")
+        MINUTES = "minutes", _("Minutes")
+        RECOMMENDATIONS = "recommendations", _("Recommendations")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        PARTICIPANTS = "participants", _("Participants")
+        ORGANISERS = "organisers", _("Organisers only")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OUTCOME)
+    visibility = models.CharField(
+        _("who may read it"), max_length=15, choices=Visibility.choices, default=Visibility.PARTICIPANTS
+    )
+    file = models.FileField(_("file (PDF)"), storage=private_storage, upload_to="event-documents/")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.title

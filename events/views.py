@@ -1,0 +1,410 @@
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events import calendar, services
+from events.forms import (
+    DelegateForm,
+    DocumentForm,
+    EventForm,
+    InvitationAnswerForm,
+    InviteForm,
+    RegistrationForm,
+    SessionForm,
+)
+from events.models import Document, Event, Invitation, Registration, Session
+from events.tasks import render_visa_letter
+from organizations.models import Membership, Organization
+from portal import pdf, permissions
+from portal.models import User
+
+
+def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
+    """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403)."""
+    event = get_object_or_404(Event.objects.select_related("owner", "series"), slug=slug)
+    if not permissions.can_view_event(request.user, event):
+        raise Http404
+    if manage and not permissions.can_manage_event(request.user, event):
+        raise PermissionDenied
+    return event
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _viewer_zone(request: HttpRequest) -> str:
+    return getattr(request.user, "time_zone", "") or "UTC"
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    visible = Event.objects.visible_to(request.user).select_related("owner")
+    if request.GET.get("view") == "month":
+        return _month(request, visible)
+    feeds = []
+    if request.user.is_authenticated:
+        for membership in Membership.objects.filter(user=request.user).select_related("organization"):
+            organization = membership.organization
+            feeds.append((organization, calendar.feed_token(organization.pk)))
+    return render(
+        request,
+        "events/list.html",
+        {
+            "upcoming": visible.upcoming()[:100],
+            "past": visible.past()[:30],
+            "can_create": permissions.can_create_events(request.user),
+            "feeds": feeds,
+            "viewer_zone": _viewer_zone(request),
+        },
+    )
+
+
+def _month(request: HttpRequest, visible: Any) -> HttpResponse:
+    try:
+        first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        first = timezone.localdate().replace(day=1)
+    days = month_calendar.monthrange(first.year, first.month)[1]
+    last = first.replace(day=days)
+    events = list(services.upcoming_for_calendar(request.user, first, last).select_related("owner"))
+    weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    grid = [
+        [(day, [event for event in events if event.starts_at.date() <= day <= event.ends_at.date()]) for day in week]
+        for week in weeks
+    ]
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    following = last + datetime.timedelta(days=1)
+    return render(
+        request, "events/month.html", {"month": first, "grid": grid, "previous": previous, "following": following}
+    )
+
+
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug)
+    user = request.user
+    registration = permissions.active_registration(user, event)
+    can_manage = permissions.can_manage_event(user, event)
+    own_invitations = (
+        [
+            invitation
+            for invitation in event.invitations.select_related("organization")
+            if permissions.can_answer_invitation(user, invitation)
+        ]
+        if user.is_authenticated
+        else []
+    )
+    participants = None
+    if permissions.can_see_participants(user, event):
+        seated = event.registrations.filter(status__in=Registration.SEATED).select_related("organization", "user")
+        if not can_manage:
+            seated = seated.filter(invitation__listed_to_participants=True)
+        participants = seated
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "registration": registration,
+            "can_manage": can_manage,
+            "can_see_logistics": permissions.can_see_logistics(user, event),
+            "participants": participants,
+            "sessions": event.sessions.all(),
+            "documents": [
+                document for document in event.documents.all() if permissions.can_read_document(user, document)
+            ],
+            "attendance": services.attendance_figures(event),
+            "own_invitations": own_invitations,
+            "registration_form": _registration_form(request, event) if registration is None else None,
+            "viewer_zone": _viewer_zone(request),
+            "series_events": event.series.events.visible_to(user).exclude(pk=event.pk).order_by("starts_at")
+            if event.series_id
+            else [],
+        },
+    )
+
+
+def _registration_form(request: HttpRequest, event: Event, data: Any = None) -> RegistrationForm | None:
+    if not request.user.is_authenticated or event.registration_mode == Event.RegistrationMode.INVITATION:
+        return None
+    if event.status != Event.Status.SCHEDULED or event.is_past:
+        return None
+    organizations = Organization.objects.filter(memberships__user=request.user).verified()
+    return RegistrationForm(data, event=event, organizations=organizations)
+
+
+def event_ical(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug)
+    response = HttpResponse(
+        calendar.build_calendar([event], request.user, event.title), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The calendar of the events an organisation may see, for calendar apps (which cannot log in).
+    The address is secret; it never carries street addresses or online links."""
+    organization = get_object_or_404(Organization, slug=slug)
+    if not calendar.feed_token_is_valid(organization.pk, token):
+        raise Http404
+    events = Event.objects.visible_to_organization(organization).filter(
+        ends_at__gte=timezone.now() - datetime.timedelta(days=180)
+    )
+    body = calendar.build_calendar(events, AnonymousUser(), organization.name)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@login_required
+def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    event = _event_for(request, slug, manage=True) if slug else None
+    if event is None and not permissions.can_create_events(request.user):
+        raise PermissionDenied
+    viewer = permissions.viewer_of(request.user)
+    organisers = Organization.objects.verified().filter(is_host=True)
+    if not viewer.is_operator:
+        organisers = organisers.filter(pk__in=viewer.host_ids)
+    form = EventForm(request.POST or None, instance=event, organisers=organisers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.save_event(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            for warning in services.scheduling_warnings(event):
+                messages.warning(request, warning)
+            messages.success(request, _("The event is saved."))
+            return redirect(event)
+    return render(request, "events/form.html", {"form": form, "event": event})
+
+
+@login_required
+def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug, manage=True)
+    invite_form = InviteForm(request.POST or None)
+    if request.method == "POST" and invite_form.is_valid():
+        chosen = list(invite_form.selected())
+        for warning in services.scheduling_warnings(event, chosen):
+            messages.warning(request, warning)
+        invited = services.invite_organizations(request.user, event, chosen, seats=invite_form.cleaned_data["seats"])
+        messages.success(request, _("%(count)s organisations invited.") % {"count": len(invited)})
+        return redirect("events:manage", slug)
+    return render(
+        request,
+        "events/manage.html",
+        {
+            "event": event,
+            "invite_form": invite_form,
+            "invitations": event.invitations.select_related("organization"),
+            "registrations": event.registrations.select_related("user", "organization").order_by(
+                "status", "created_at"
+            ),
+            "session_form": SessionForm(event=event),
+            "document_form": DocumentForm(),
+            "sessions": event.sessions.all(),
+            "documents": event.documents.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug, manage=True)
+    form = SessionForm(request.POST, event=event)
+    if form.is_valid():
+        session = form.save(commit=False)
+        session.event = event
+        session.save()
+        messages.success(request, _("The session was added to the agenda."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("events:manage", slug)
+
+
+@login_required
+@require_POST
+def session_remove(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    event = _event_for(request, slug, manage=True)
+    get_object_or_404(Session, pk=session_id, event=event).delete()
+    return redirect("events:manage", slug)
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug, manage=True)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        document = form.save(commit=False)
+        document.event = event
+        document.save()
+        messages.success(request, _("The document was added."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("events:manage", slug)
+
+
+def document_download(request: HttpRequest, slug: str, document_id: int) -> FileResponse:
+    event = _event_for(request, slug)
+    document = get_object_or_404(Document, pk=document_id, event=event)
+    if not permissions.can_read_document(request.user, document):
+        raise Http404
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{event.slug}-{document.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    """The invited organisation's owners answer and name delegates."""
+    event = _event_for(request, slug)
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=invitation_id, event=event)
+    if not permissions.can_answer_invitation(request.user, invitation):
+        raise Http404
+    members = User.objects.filter(memberships__organization=invitation.organization, is_active=True)
+    answer_form = InvitationAnswerForm(
+        request.POST if "answer" in request.POST else None,
+        initial={"accept": "1", "listed_to_participants": invitation.listed_to_participants},
+    )
+    delegate_form = DelegateForm(request.POST if "delegate" in request.POST else None, members=members)
+    try:
+        if answer_form.is_valid():
+            services.answer_invitation(
+                request.user,
+                invitation,
+                accept=answer_form.cleaned_data["accept"],
+                listed_to_participants=answer_form.cleaned_data["listed_to_participants"],
+            )
+            messages.success(request, _("Your answer was sent to the organisers."))
+            return redirect("events:invitation", slug, invitation_id)
+        if delegate_form.is_valid():
+            data = delegate_form.cleaned_data
+            services.name_delegate(
+                request.user,
+                invitation,
+                data["user"],
+                accessibility_needs=data["accessibility_needs"],
+                needs_visa_letter=data["needs_visa_letter"],
+            )
+            messages.success(request, _("The delegate is registered and has been emailed."))
+            return redirect("events:invitation", slug, invitation_id)
+    except ValidationError as error:
+        _report(request, error)
+    return render(
+        request,
+        "events/invitation.html",
+        {
+            "event": event,
+            "invitation": invitation,
+            "answer_form": answer_form,
+            "delegate_form": delegate_form,
+            "delegates": invitation.delegates.filter(status__in=Registration.ACTIVE).select_related("user"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for(request, slug)
+    form = _registration_form(request, event, request.POST)
+    if form is None:
+        messages.error(request, _("Registration for this event is closed."))
+        return redirect(event)
+    if form.is_valid():
+        try:
+            registration = services.register(request.user, event, **form.cleaned_data)
+        except ValidationError as error:
+            _report(request, error)
+        else:
+            messages.success(request, registration.get_status_display())
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = _event_for(request, slug)
+    registration = get_object_or_404(Registration, pk=registration_id, event=event)
+    own = registration.user_id == request.user.pk
+    invitation_owner = registration.invitation and permissions.can_answer_invitation(
+        request.user, registration.invitation
+    )
+    if not (own or invitation_owner or permissions.can_manage_event(request.user, event)):
+        raise Http404
+    try:
+        services.cancel_registration(request.user, registration)
+        messages.success(request, _("The registration is cancelled."))
+    except ValidationError as error:
+        _report(request, error)
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else event)
+
+
+@login_required
+@require_POST
+def registration_action(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    """The organisers accept an expression of interest, mark attendance or issue a visa letter."""
+    event = _event_for(request, slug, manage=True)
+    registration = get_object_or_404(Registration, pk=registration_id, event=event)
+    action = request.POST.get("action")
+    try:
+        if action in ("accept", "decline"):
+            services.decide_interest(request.user, registration, accept=action == "accept")
+        elif action in ("attended", "absent"):
+            services.mark_attendance(request.user, registration, attended=action == "attended")
+        elif action == "visa_letter":
+            services.issue_visa_letter(request.user, registration)
+        else:
+            raise ValidationError(_("Unknown action."))
+        messages.success(request, _("Done."))
+    except ValidationError as error:
+        _report(request, error)
+    return redirect("events:manage", slug)
+
+
+@login_required
+def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    """The visa invitation letter: for the participant it names and the organisers, rendered by Celery."""
+    event = _event_for(request, slug)
+    registration = get_object_or_404(
+        Registration.objects.select_related("user", "organization"),
+        pk=registration_id,
+        event=event,
+        visa_letter_issued_at__isnull=False,
+    )
+    if registration.user_id != request.user.pk and not permissions.can_manage_event(request.user, event):
+        raise Http404
+    language = get_language()
+    stored = pdf.stored_pdf(pdf.content_key(services.visa_letter_html(registration, language)))
+    if not stored.exists():
+        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
+            render_visa_letter.delay(registration.pk, language)
+        if not stored.exists():
+            return render(request, "pdf_pending.html", {"back_url": event.get_absolute_url()}, status=202)
+    return FileResponse(stored.open("rb"), filename=f"visa-letter-{event.slug}.pdf", content_type="application/pdf")

@@ -1,0 +1,417 @@
+"""Every change to statements and their endorsements goes through these functions.
+
+Each runs in a transaction, records statement-level changes in the statement's history, and emails the people
+concerned once the transaction has committed (portal.mail.notify). Callers have checked portal.permissions for
+the management operations; endorsing and withdrawing check again here, because they act in an organisation's
+name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Membership, Organization, normalize_for_search
+from portal import permissions
+from portal.mail import notify
+from portal.models import User
+from statements import exchange
+from statements.models import LANGUAGE_CODES, Endorsement, Statement, StatementHistoryEntry, endorsement_counts
+
+Action = StatementHistoryEntry.Action
+Status = Statement.Status
+
+# Addresses under /statements/ that name pages, not statements.
+RESERVED_SLUGS = {"new", "feed"}
+
+
+def record(statement: Statement, actor: User | None, action: str, message: str = "") -> StatementHistoryEntry:
+    return StatementHistoryEntry.objects.create(statement=statement, actor=actor, action=action, message=message)
+
+
+def owners_of(organization: Organization) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, memberships__organization=organization, memberships__role=Membership.Role.OWNER
+    )
+
+
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:70] or "statement"
+    slug, counter = base, 2
+    while slug in RESERVED_SLUGS or Statement.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+# The statement ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_statement(actor: User, statement: Statement) -> Statement:
+    """Create or update a statement; its owner must be a verified organisation."""
+    if not statement.owner.is_verified:
+        raise ValidationError(_("Statements are published by a verified organisation."), code="owner")
+    created = statement.pk is None
+    if not statement.slug:
+        statement.slug = unique_slug(statement.title_en or statement.title)
+    statement.save()
+    record(statement, actor, Action.CREATED if created else Action.EDITED)
+    return statement
+
+
+def _locked(statement: Statement) -> Statement:
+    return Statement.objects.select_for_update().get(pk=statement.pk)
+
+
+def _transition(statement: Statement, allowed_from: Iterable[str], error: str) -> Statement:
+    locked = _locked(statement)
+    if locked.status not in allowed_from:
+        raise ValidationError(error, code="invalid_transition")
+    if not locked.published_languages:
+        raise ValidationError(
+            _("Choose at least one published language version before the statement is shown."), code="no_language"
+        )
+    return locked
+
+
+@transaction.atomic
+def open_statement(actor: User, statement: Statement) -> Statement:
+    """Show the statement and let organisations endorse it (from opens_at, or now)."""
+    locked = _transition(
+        statement, [Status.DRAFT, Status.CLOSED], _("Only a draft or a closed statement can be opened.")
+    )
+    now = timezone.now()
+    locked.status = Status.OPEN
+    locked.opens_at = locked.opens_at or now
+    if locked.closes_at is not None and locked.closes_at <= now:
+        locked.closes_at = None  # reopening a closed statement: its old closing time is over
+    locked.save(update_fields=["status", "opens_at", "closes_at", "updated_at"])
+    record(locked, actor, Action.OPENED)
+    return locked
+
+
+@transaction.atomic
+def publish_statement(actor: User, statement: Statement) -> Statement:
+    """Publish the text with its endorsers. Endorsement continues until the window closes, if it is open."""
+    locked = _transition(
+        statement, [Status.DRAFT, Status.OPEN], _("Only a draft or an open statement can be published.")
+    )
+    locked.status = Status.PUBLISHED
+    locked.published_on = locked.published_on or timezone.localdate()
+    locked.save(update_fields=["status", "published_on", "updated_at"])
+    record(locked, actor, Action.PUBLISHED)
+    return locked
+
+
+@transaction.atomic
+def close_statement(actor: User, statement: Statement) -> Statement:
+    """No more endorsements; the statement stays readable."""
+    locked = _transition(
+        statement, [Status.OPEN, Status.PUBLISHED], _("Only an open or a published statement can be closed.")
+    )
+    now = timezone.now()
+    locked.status = Status.CLOSED
+    if locked.closes_at is None or locked.closes_at > now:
+        locked.closes_at = now
+    locked.save(update_fields=["status", "closes_at", "updated_at"])
+    record(locked, actor, Action.CLOSED)
+    return locked
+
+
+# Endorsing --------------------------------------------------------------------------------------------
+
+
+def _already_endorsed(statement: Statement, organization: Organization) -> ValidationError:
+    existing = Endorsement.objects.filter(statement=statement, organization=organization).first()
+    when = timezone.localtime(existing.created_at if existing else timezone.now())
+    return ValidationError(
+        _(
+            "%(name)s has already endorsed this statement (on %(date)s). An organisation endorses only once: "
+            "ask the colleague who endorsed, or an owner, if it should be withdrawn."
+        )
+        % {"name": organization.name, "date": date_format(when, "DATE_FORMAT")},
+        code="duplicate",
+    )
+
+
+def _create(statement: Statement, organization: Organization, **fields: Any) -> Endorsement:
+    # The unique constraint decides between two people of one organisation endorsing at the same moment.
+    try:
+        with transaction.atomic():
+            return Endorsement.objects.create(statement=statement, organization=organization, **fields)
+    except IntegrityError as exc:
+        raise _already_endorsed(statement, organization) from exc
+
+
+@transaction.atomic
+def endorse(user: User, statement: Statement, organization: Organization, *, named_publicly: bool) -> Endorsement:
+    """`user`, an owner or editor of the verified `organization`, endorses `statement` in its name while
+    the statement accepts endorsements. One endorsement per organisation."""
+    locked = _locked(statement)  # a statement cannot close half-way through an endorsement
+    if not locked.accepts_endorsements():
+        raise ValidationError(_("This statement does not accept endorsements now."), code="closed")
+    if organization.pk not in permissions.endorsing_organizations(user, locked):
+        raise ValidationError(
+            _("Only the owners and editors of a verified organisation can endorse in its name."), code="not_allowed"
+        )
+    if Endorsement.objects.filter(statement=locked, organization=organization).exists():
+        raise _already_endorsed(locked, organization)
+    endorsement = _create(
+        locked, organization, endorsed_by=user, named_publicly=named_publicly, source=Endorsement.Source.PORTAL
+    )
+    # Every owner learns that the organisation's name was put to a statement, and by whom.
+    notify(owners_of(organization), "statements/email/endorsed", {"endorsement": endorsement, "actor": user})
+    return endorsement
+
+
+@transaction.atomic
+def withdraw(user: User, endorsement: Endorsement) -> None:
+    """The endorsing organisation takes its endorsement back while the statement accepts endorsements.
+    The row is deleted, not flagged: a withdrawn endorsement leaves no trace of the organisation."""
+    endorsement.statement = _locked(endorsement.statement)
+    if not permissions.can_withdraw_endorsement(user, endorsement):
+        raise ValidationError(
+            _("An endorsement can be withdrawn only by its organisation, while the statement is open."),
+            code="not_allowed",
+        )
+    organization, statement = endorsement.organization, endorsement.statement
+    endorsement.delete()
+    notify(
+        owners_of(organization),
+        "statements/email/withdrawn",
+        {"statement": statement, "organization": organization, "actor": user},
+    )
+
+
+@transaction.atomic
+def stop_naming(user: User, endorsement: Endorsement) -> Endorsement:
+    """Keep the endorsement but stop naming the organisation publicly (allowed at any time)."""
+    if not permissions.can_unname_endorser(user, endorsement):
+        raise ValidationError(_("You cannot change how this endorsement is shown."), code="not_allowed")
+    endorsement.named_publicly = False
+    endorsement.save(update_fields=["named_publicly"])
+    return endorsement
+
+
+@transaction.atomic
+def record_endorsement(
+    actor: User, statement: Statement, organization: Organization, *, named_publicly: bool
+) -> Endorsement:
+    """A manager records an endorsement that reached them by email. The organisation's owners are told, so
+    that a name put to a statement without their consent is noticed."""
+    if not organization.is_verified:
+        raise ValidationError(_("Only verified organisations can endorse."), code="unverified")
+    if Endorsement.objects.filter(statement=statement, organization=organization).exists():
+        raise _already_endorsed(statement, organization)
+    endorsement = _create(
+        statement, organization, recorded_by=actor, named_publicly=named_publicly, source=Endorsement.Source.EMAIL
+    )
+    record(statement, actor, Action.RECORDED)
+    notify(owners_of(organization), "statements/email/recorded", {"endorsement": endorsement})
+    return endorsement
+
+
+@transaction.atomic
+def remove_endorsement(actor: User, endorsement: Endorsement) -> None:
+    """A manager removes an endorsement recorded in error, or at the organisation's request."""
+    record(endorsement.statement, actor, Action.REMOVED)
+    endorsement.delete()
+
+
+# Import -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowErrors:
+    """What is wrong with the row at `line` of the file (line 1 names the columns)."""
+
+    line: int
+    errors: list[str]
+
+
+@dataclass
+class ImportReport:
+    imported: list[Endorsement] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    rows: list[RowErrors] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.rows
+
+
+def import_endorsements_csv(actor: User, statement: Statement, file: IO[bytes]) -> ImportReport:
+    """Check every row of the CSV `file` (organisation address or name, named yes/no); if all are right,
+    record them as imported endorsements. Nothing is imported when any row is wrong."""
+    try:
+        rows = exchange.read_endorsement_rows(file)
+    except exchange.FileRejected as rejected:
+        return ImportReport(file_errors=[rejected.message])
+    # Only organisations the importing person may see can be named in a file: an unknown name and a hidden
+    # organisation get the same answer, so the import does not confirm that a hidden one exists.
+    candidates = Organization.objects.visible_to(actor).verified()
+    by_slug = {organization.slug: organization for organization in candidates}
+    by_name: dict[str, list[Organization]] = defaultdict(list)
+    for organization in by_slug.values():
+        for code in LANGUAGE_CODES:
+            name = getattr(organization, f"name_{code}", "")
+            if name:
+                by_name[normalize_for_search(name)].append(organization)
+        if organization.acronym:
+            by_name[normalize_for_search(organization.acronym)].append(organization)
+    endorsed = set(statement.endorsements.values_list("organization_id", flat=True))
+    report, valid, seen = ImportReport(), [], {}
+    for row in rows:
+        errors = []
+        organization = by_slug.get(row.organization.lower())
+        if organization is None:
+            matches = {match.pk: match for match in by_name.get(normalize_for_search(row.organization), [])}
+            if len(matches) == 1:
+                organization = next(iter(matches.values()))
+            elif len(matches) > 1:
+                errors.append(_("Several organisations have this name: give the address (slug) instead."))
+        if organization is None and not errors:
+            errors.append(
+                _("No verified organisation has the address or name “%(value)s”.") % {"value": row.organization}
+                if row.organization
+                else _("The organisation is missing.")
+            )
+        if row.named is None:
+            errors.append(_("In the column “named”, write yes or no."))
+        if organization is not None:
+            if organization.pk in endorsed:
+                errors.append(_("%(name)s has already endorsed this statement.") % {"name": organization.name})
+            elif organization.pk in seen:
+                errors.append(
+                    _("%(name)s is already on line %(line)d.")
+                    % {"name": organization.name, "line": seen[organization.pk]}
+                )
+            else:
+                seen[organization.pk] = row.line
+        if errors:
+            report.rows.append(RowErrors(row.line, errors))
+        else:
+            valid.append((organization, row.named))
+    if report.ok:
+        report.imported = import_endorsements(actor, statement, valid)
+    return report
+
+
+@transaction.atomic
+def import_endorsements(actor: User, statement: Statement, rows: list[tuple[Organization, bool]]) -> list[Endorsement]:
+    """Record checked rows as endorsements, all or none; each organisation's owners are told."""
+    now = timezone.now()
+    created = [
+        _create(
+            statement,
+            organization,
+            recorded_by=actor,
+            named_publicly=named,
+            source=Endorsement.Source.IMPORTED,
+            created_at=now,
+        )
+        for organization, named in rows
+    ]
+    record(statement, actor, Action.IMPORTED, str(len(created)))
+    for endorsement in created:
+        notify(owners_of(endorsement.organization), "statements/email/recorded", {"endorsement": endorsement})
+    return created
+
+
+# Outreach ---------------------------------------------------------------------------------------------
+
+
+def outreach_recipients(
+    actor: User, statement: Statement, *, topic: str = "", kind: str = "", country: str = ""
+) -> QuerySet[Organization]:
+    """Verified organisations `actor` may see that match the filter and have not endorsed yet."""
+    organizations = (
+        Organization.objects.visible_to(actor)
+        .verified()
+        .exclude(pk=statement.owner_id)
+        .exclude(endorsements__statement=statement)
+    )
+    if topic:
+        organizations = organizations.filter(topics__slug=topic)
+    if kind:
+        organizations = organizations.filter(kind=kind)
+    if country:
+        # Countries of operation are stored as comma-separated two-letter codes, so a code matches exactly.
+        organizations = organizations.filter(Q(hq_country=country) | Q(countries__contains=country))
+    return organizations.distinct()
+
+
+@transaction.atomic
+def send_outreach(actor: User, statement: Statement, *, topic: str = "", kind: str = "", country: str = "") -> int:
+    """Email the owners of the matching organisations, each on their own, inviting them to endorse.
+
+    The portal has no mailing lists or campaigns yet (newsletters will bring MailingList, Campaign and the
+    Delivery ledger): until then this goes through portal.mail.notify, one message per owner, and sending
+    the same outreach twice emails the owners twice. Returns how many organisations were invited.
+    """
+    if not statement.accepts_endorsements():
+        raise ValidationError(_("Invitations can be sent only while the statement accepts endorsements."))
+    organizations = list(outreach_recipients(actor, statement, topic=topic, kind=kind, country=country))
+    owners = User.objects.filter(
+        is_active=True,
+        memberships__organization__in=organizations,
+        memberships__role=Membership.Role.OWNER,
+    ).distinct()
+    notify(owners, "statements/email/outreach", {"statement": statement, "sender": statement.owner})
+    criteria = ", ".join(
+        f"{name}={value}" for name, value in (("topic", topic), ("kind", kind), ("country", country)) if value
+    )
+    record(statement, actor, Action.OUTREACH, f"{len(organizations)} ({criteria or '*'})")
+    return len(organizations)
+
+
+# The printable version --------------------------------------------------------------------------------
+
+
+def endorsers_by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endorsement]]]:
+    """Endorsements grouped by their organisation's headquarters country, countries in alphabetical order
+    in the active language, organisations without a country last."""
+    groups: dict[str, list[Endorsement]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for endorsement in endorsements:
+        country = endorsement.organization.hq_country
+        groups[country.code or ""].append(endorsement)
+        names[country.code or ""] = str(country.name) if country.code else ""
+    ordered = sorted((code for code in groups if code), key=lambda code: names[code].casefold())
+    result = [(names[code], sorted(groups[code], key=_by_name)) for code in ordered]
+    if "" in groups:
+        result.append((_("Country not given"), sorted(groups[""], key=_by_name)))
+    return result
+
+
+def _by_name(endorsement: Endorsement) -> str:
+    return str(endorsement.organization.name).casefold()
+
+
+def statement_pdf_html(statement: Statement, language: str) -> str:
+    """The printable statement in `language` (or its fallback version), with only the endorsers that agreed to
+    be named and the counts of all. The same for every reader, so it can be stored under its content hash."""
+    with translation.override(language):
+        named = statement.endorsements.filter(named_publicly=True).select_related("organization")
+        return render_to_string(
+            "statements/statement_pdf.html",
+            {
+                "statement": statement,
+                "version": statement.version_in(language),
+                "figures": statement.endorsements.aggregate(**endorsement_counts()),
+                "groups": endorsers_by_country(named),
+                "language": language,
+                "bidi": translation.get_language_bidi(),
+            },
+        )
