@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import TIME_ZONE_CHOICES, Document, Event, EventSeries, Registration, Session
+from events.models import Document, Event, EventSeries, Registration, Session
 from organizations.models import WORKING_LANGUAGES, Governorate, Organization, Topic
 from portal.forms import MultilingualFormMixin, translated
+from portal.models import TIME_ZONE_CHOICES
 from portal.uploads import check_pdf
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

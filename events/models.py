@@ -16,21 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from organizations.models import Organization, private_storage
+from portal.models import validate_time_zone
 
 if TYPE_CHECKING:
     from portal.models import User
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("“%(value)s” is not a time zone."), params={"value": value}, code="invalid")
-
-
-TIME_ZONE_CHOICES = [
-    (name, name.replace("_", " "))
-    for name in sorted(zoneinfo.available_timezones())
-    if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
-]
 
 
 class EventSeries(models.Model):

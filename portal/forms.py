@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import TIME_ZONE_CHOICES, User
+
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
@@ -58,3 +60,16 @@ class MultilingualFormMixin:
     def other_fields(self) -> list[forms.BoundField]:
         skip = set(translated(*self.translated_fields))
         return [field for field in self if field.name not in skip]
+
+
+class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"))
+
+    class Meta:
+        model = User
+        fields = ["full_name", "preferred_language", "time_zone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
+        self.fields["time_zone"].help_text = self._meta.model._meta.get_field("time_zone").help_text

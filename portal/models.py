@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a time zone."), params={"value": value}, code="invalid")
+
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " "))
+    for name in sorted(zoneinfo.available_timezones())
+    if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,6 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("time zone"),
         max_length=64,
         default="UTC",
+        validators=[validate_time_zone],
         help_text=_("Event times are shown to you in this time zone as well as the event's own."),
     )
     is_staff = models.BooleanField(

@@ -41,6 +41,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("accounts/preferences/", views.preferences, name="account_preferences"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
     path("agreements/", include("organizations.agreement_urls")),

@@ -1,18 +1,33 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse, translate_url
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from portal.figures import home_figures
+from portal.forms import PreferencesForm
 from portal.health import health_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"figures": home_figures()})
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your preferences are saved."))
+        return redirect(translate_url(reverse("account_preferences"), request.user.preferred_language))
+    return render(request, "account/preferences.html", {"form": form})
 
 
 @require_POST

@@ -1,8 +1,10 @@
 import itertools
-import pytest
 from collections import Counter
+
+import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
+
 from organizations.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory
 
