@@ -14,11 +14,13 @@ from organizations.agreement_api import AgreementViewSet
 from organizations.api import OrganizationViewSet
 from portal import views
 from portal.api import MeView
+from statements.api import StatementViewSet
 
 api_router = routers.DefaultRouter()
 api_router.register("agreements", AgreementViewSet, basename="agreement")
 api_router.register("events", EventViewSet, basename="event")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
+api_router.register("statements", StatementViewSet, basename="statement")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

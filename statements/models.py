@@ -135,6 +135,16 @@ class Statement(models.Model):
             return False
         return self.closes_at is None or now < self.closes_at
 
+    def endorsement_window(self, now: datetime.datetime | None = None) -> str:
+        """"draft", "upcoming", "open" or "closed": what the page says about endorsing."""
+        now = now or timezone.now()
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.accepts_endorsements(now):
+            return "open"
+        upcoming = self.opens_at is not None and now < self.opens_at
+        return "upcoming" if upcoming and self.status in (self.Status.OPEN, self.Status.PUBLISHED) else "closed"
+
     # Language versions --------------------------------------------------------------------------------
 
     def shown_language(self, language: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Pages for open letters and joint statements: reading and endorsing them, and keeping them."""
+"""Pages for open letters and joint statements: reading and endorsing them (public), and keeping them (the
+owner organisation's coordinators)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
@@ -22,13 +23,17 @@ from statements.models import Endorsement, Statement
 from statements.tasks import render_statement_pdf
 
 PAGE_SIZE = 20
+TRANSITIONS = {
+    "open": (services.open_statement, gettext_lazy("The statement is open for endorsement.")),
+    "publish": (services.publish_statement, gettext_lazy("The statement is published.")),
+    "close": (services.close_statement, gettext_lazy("The statement is closed to new endorsements.")),
+}
 
 
 def _statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
-    statement = get_object_or_404(
-        Statement.objects.select_related("owner").with_endorsement_counts().order_by(), slug=slug
-    )
+    statements = Statement.objects.select_related("owner").with_endorsement_counts().order_by()
+    statement = get_object_or_404(statements, slug=slug)
     if not permissions.can_view_statement(request.user, statement):
         raise Http404
     if manage and not permissions.can_manage_statement(request.user, statement):
@@ -36,10 +41,13 @@ def _statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> 
     return statement
 
 
-def _endorsement_for(request: HttpRequest, statement: Statement) -> Endorsement:
-    endorsement = get_object_or_404(
-        Endorsement.objects.select_related("organization"), statement=statement, pk=request.POST.get("endorsement")
-    )
+def _endorsements(statement: Statement) -> list[Endorsement]:
+    return list(statement.endorsements.select_related("organization"))
+
+
+def _posted_endorsement(request: HttpRequest, statement: Statement) -> Endorsement:
+    queryset = Endorsement.objects.select_related("organization").filter(statement=statement)
+    endorsement = get_object_or_404(queryset, pk=request.POST.get("endorsement") or 0)
     endorsement.statement = statement
     return endorsement
 
@@ -49,44 +57,236 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _back(statement: Statement) -> HttpResponse:
+    return redirect(f"{statement.get_absolute_url()}#endorsements")
+
+
+# Reading and endorsing --------------------------------------------------------------------------------
+
+
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = Statement.objects.visible_to(request.user).select_related("owner").with_endorsement_counts()
-    page = Paginator(statements.order_by("-published_on", "-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    ordered = statements.order_by("-published_on", "-created_at", "-pk")
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": permissions.can_create_statements(request.user)}
     return render(request, "statements/list.html", context)
 
 
 def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
-    endorsements = list(statement.endorsements.select_related("organization"))
-    shown = [endorsement for endorsement in endorsements if permissions.can_see_endorser(request.user, endorsement)]
-    endorsing = permissions.endorsing_organizations(request.user, statement)
-    own = [endorsement for endorsement in endorsements if permissions.viewer_of(request.user).has_role(
-        endorsement.organization_id, permissions.EDITOR
-    )]
+    endorsements = _endorsements(statement)
+    viewer = permissions.viewer_of(request.user)
+    own = [item for item in endorsements if viewer.has_role(item.organization_id, permissions.EDITOR)]
     context = {
         "statement": statement,
         "version": statement.version,
-        "groups": services.endorsers_by_country(shown),
-        "can_manage": permissions.can_manage_statement(request.user, statement),
-        "own_endorsements": [
-            (endorsement, permissions.can_withdraw_endorsement(request.user, endorsement),
-             permissions.can_unname_endorser(request.user, endorsement))
-            for endorsement in own
+        "groups": services.endorsers_by_country(
+            [item for item in endorsements if permissions.can_see_endorser(request.user, item)]
+        ),
+        "own": [
+            {
+                "endorsement": item,
+                "can_withdraw": permissions.can_withdraw_endorsement(request.user, item),
+                "can_unname": permissions.can_unname_endorser(request.user, item),
+            }
+            for item in own
         ],
-        "endorse_form": _endorse_form(request, statement, endorsing, own) if endorsing else None,
+        "endorse_form": _endorse_form(request, statement, own),
+        "can_manage": permissions.can_manage_statement(request.user, statement),
     }
     return render(request, "statements/detail.html", context)
 
 
-def _endorse_form(
-    request: HttpRequest, statement: Statement, endorsing: list[int], own: list[Endorsement], data: object = None
-) -> EndorseForm | None:
-    organizations = Organization.objects.filter(pk__in=endorsing)
-    done = {endorsement.organization_id for endorsement in own}
-    offered = [organization for organization in organizations if organization.pk not in done]
-    if data is None and not offered:
+def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsement]) -> EndorseForm | None:
+    """The form for the person's organisations that may endorse and have not yet, if any."""
+    endorsing = permissions.endorsing_organizations(request.user, statement)
+    done = {item.organization_id for item in own}
+    offered = list(Organization.objects.filter(pk__in=[pk for pk in endorsing if pk not in done]))
+    if not offered:
         return None
-    return EndorseForm(data, organizations=organizations, offered=offered)
+    return EndorseForm(organizations=Organization.objects.filter(pk__in=endorsing), offered=offered)
+
+
+@login_required
+@require_POST
+def endorse(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug)
+    # Any of the person's organisations is accepted here; the service says why one may not endorse.
+    mine = Organization.objects.filter(pk__in=list(permissions.viewer_of(request.user).roles))
+    form = EndorseForm(request.POST, organizations=mine, offered=[])
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your organisations."))
+        return _back(statement)
+    try:
+        services.endorse(
+            request.user, statement, form.cleaned_data["organization"], named_publicly=form.cleaned_data["named_publicly"]
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Thank you: your organisation's endorsement is recorded."))
+    return _back(statement)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug)
+    try:
+        services.withdraw(request.user, _posted_endorsement(request, statement))
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The endorsement was withdrawn."))
+    return _back(statement)
+
+
+@login_required
+@require_POST
+def stop_naming(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug)
+    try:
+        services.stop_naming(request.user, _posted_endorsement(request, statement))
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The organisation is no longer named publicly; it is still counted."))
+    return _back(statement)
+
+
+def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The endorsers the person may see named, as a spreadsheet."""
+    statement = _statement_for(request, slug)
+    content = exchange.export_endorsers_csv(request.user, _endorsements(statement))
+    # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
+    response = HttpResponse("\ufeff" + content, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{statement.slug}-endorsers.csv"'
+    return response
+
+
+def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The printable statement in the page's language, rendered by a Celery worker and kept under its
+    content hash; it names only the endorsers that agreed to be named."""
+    statement = _statement_for(request, slug)
+    language = get_language()
+    html = services.statement_pdf_html(statement, language)
+    stored = pdf.stored_pdf(pdf.content_key(html))
+    if not stored.exists():
+        # Queue once per content, however often the waiting page refreshes.
+        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
+            render_statement_pdf.delay(statement.pk, language)
+        if not stored.exists():
+            return render(request, "statements/pdf_pending.html", {"statement": statement}, status=202)
+    return FileResponse(stored.open("rb"), filename=f"{statement.slug}-{language}.pdf", content_type="application/pdf")
+
+
+# Keeping a statement ----------------------------------------------------------------------------------
+
+
+@login_required
+def statement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    if slug is None:
+        if not permissions.can_create_statements(request.user):
+            raise PermissionDenied
+        statement = None
+    else:
+        statement = _statement_for(request, slug, manage=True)
+    owners = permissions.statement_owners(request.user)
+    if statement is not None:
+        owners = owners | Organization.objects.filter(pk=statement.owner_id)  # keep the current owner
+    form = StatementForm(request.POST or None, instance=statement, owners=owners.distinct())
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.save_statement(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The statement is saved."))
+            return redirect("statements:manage", statement.slug)
+    return render(request, "statements/form.html", {"form": form, "statement": statement})
+
+
+@login_required
+def statement_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every endorsement, named or not; transitions; recording an endorsement received by email."""
+    statement = _statement_for(request, slug, manage=True)
+    candidates = Organization.objects.visible_to(request.user).verified().exclude(endorsements__statement=statement)
+    form = RecordEndorsementForm(request.POST or None, organizations=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_endorsement(
+                request.user, statement, form.cleaned_data["organization"], named_publicly=form.cleaned_data["named_publicly"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The endorsement was recorded and the organisation's owners were told."))
+            return redirect("statements:manage", slug)
+    context = {
+        "statement": statement,
+        "form": form,
+        "endorsements": _endorsements(statement),
+        "history": statement.history.select_related("actor")[:50],
+    }
+    return render(request, "statements/manage.html", context)
+
+
+@login_required
+@require_POST
+def statement_transition(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug, manage=True)
+    if request.POST.get("action") not in TRANSITIONS:
+        raise Http404
+    change, done = TRANSITIONS[request.POST["action"]]
+    try:
+        change(request.user, statement)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("statements:manage", slug)
+
+
+@login_required
+@require_POST
+def endorsement_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug, manage=True)
+    services.remove_endorsement(request.user, _posted_endorsement(request, statement))
+    messages.success(request, _("The endorsement was removed."))
+    return redirect("statements:manage", slug)
+
+
+@login_required
+def endorsement_import(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug, manage=True)
+    form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.import_endorsements_csv(request.user, statement, form.cleaned_data["file"])
+        if not report.ok:
+            messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
+    return render(request, "statements/import.html", {"statement": statement, "form": form, "report": report})
+
+
+@login_required
+def outreach(request: HttpRequest, slug: str) -> HttpResponse:
+    """Invite the owners of verified organisations matching a filter to endorse; shows how many match first."""
+    statement = _statement_for(request, slug, manage=True)
+    form = OutreachForm(request.POST or request.GET or None)
+    matching = None
+    if form.is_bound and form.is_valid():
+        if request.method == "POST":
+            try:
+                sent = services.send_outreach(request.user, statement, **form.criteria())
+            except ValidationError as error:
+                _report(request, error)
+            else:
+                message = ngettext(
+                    "Invitations were sent to the owners of %(count)d organisation.",
+                    "Invitations were sent to the owners of %(count)d organisations.",
+                    sent,
+                )
+                messages.success(request, message % {"count": sent})
+                return redirect("statements:manage", slug)
+        matching = services.outreach_recipients(request.user, statement, **form.criteria()).count()
+    return render(request, "statements/outreach.html", {"statement": statement, "form": form, "matching": matching})

@@ -28,7 +28,14 @@ from django.utils.html import escape, strip_tags
 from PIL import Image
 from pypdf import PdfWriter
 
-from organizations.models import AccessionRequest, Agreement, AgreementParty, Membership, Organization
+from organizations.models import (
+    AccessionRequest,
+    Agreement,
+    AgreementParty,
+    Membership,
+    Organization,
+    private_storage,
+)
 from portal import uploads
 from portal.models import User
 from tests.factories import (
@@ -83,10 +90,13 @@ def stored_files(root: Path) -> list[Path]:
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Any, tmp_path: Path) -> Path:
+def private_media(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Documents and PDFs go to a fresh folder per test; public media elsewhere, to tell the two apart."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Django calls a FileField's storage callable once, when the model class loads: the field still holds a
+    # storage for the real folder, so give it one for this test's.
+    monkeypatch.setattr(Agreement._meta.get_field("document"), "storage", private_storage())
     return settings.PRIVATE_MEDIA_ROOT
 
 

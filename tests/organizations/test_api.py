@@ -354,6 +354,8 @@ NONSENSE = [
     {"governorates": "aleppo"},
     {"topics": ["not-a-topic"]},
     {"topics": [1, 2]},
+    {"topics": ["nul\x00"]},
+    {"governorates": ["\x00"]},
     {"topics": None},
     {"working_languages": ["klingon"]},
     {"working_languages": "ar"},

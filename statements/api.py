@@ -1,0 +1,122 @@
+"""Read-only REST API for statements, honouring the same visibility as the pages.
+
+Endorsers that asked not to be named are counted and never named here, whoever asks: the API is for
+republishing, and the managers' full list stays on the management page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from statements.models import Endorsement, Statement
+
+
+class EndorserSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    country = serializers.CharField(source="organization.hq_country.code", read_only=True)
+    endorsed_on = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Endorsement
+        fields = ["organization", "organization_name", "country", "endorsed_on"]
+
+
+class EndorsementFiguresSerializer(serializers.Serializer):
+    organizations = serializers.IntegerField(help_text="Every endorsing organisation, named or not.")
+    countries = serializers.IntegerField(help_text="Countries where the endorsing organisations are based.")
+    not_named = serializers.IntegerField(help_text="Endorsers that asked not to be named.")
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    language = serializers.SerializerMethodField(help_text="The language version shown (the caller's if published).")
+    title = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
+    addressees = serializers.SerializerMethodField()
+    accepts_endorsements = serializers.SerializerMethodField()
+    endorsements = serializers.SerializerMethodField()
+    endorsers = serializers.SerializerMethodField(help_text="Only the endorsers that agreed to be named.")
+    url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Statement
+        fields = [
+            "slug",
+            "kind",
+            "status",
+            "owner",
+            "owner_name",
+            "language",
+            "title",
+            "text",
+            "addressees",
+            "published_languages",
+            "published_on",
+            "opens_at",
+            "closes_at",
+            "accepts_endorsements",
+            "endorsements",
+            "endorsers",
+            "url",
+            "pdf_url",
+        ]
+
+    def get_language(self, statement: Statement) -> str:
+        return statement.version.language
+
+    def get_title(self, statement: Statement) -> str:
+        return statement.version.title
+
+    def get_text(self, statement: Statement) -> str:
+        return statement.version.text
+
+    def get_addressees(self, statement: Statement) -> str:
+        return statement.version.addressees
+
+    def get_accepts_endorsements(self, statement: Statement) -> bool:
+        return statement.accepts_endorsements()
+
+    @extend_schema_field(EndorsementFiguresSerializer)
+    def get_endorsements(self, statement: Statement) -> dict[str, int]:
+        # Counted by the viewset's annotation: no query per statement.
+        return {
+            "organizations": statement.endorsers_count,
+            "countries": statement.countries_count,
+            "not_named": statement.unnamed_count,
+        }
+
+    @extend_schema_field(EndorserSerializer(many=True))
+    def get_endorsers(self, statement: Statement) -> list[dict[str, Any]]:
+        return EndorserSerializer(statement.named_endorsements, many=True).data
+
+    def get_url(self, statement: Statement) -> str:
+        return self.context["request"].build_absolute_uri(statement.get_absolute_url())
+
+    def get_pdf_url(self, statement: Statement) -> str:
+        return self.context["request"].build_absolute_uri(reverse("statements:pdf", args=[statement.slug]))
+
+
+class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Open letters and joint statements the caller may see, in the caller's language where that version is
+    published; endorsers that asked not to be named are counted, never named."""
+
+    serializer_class = StatementSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Statement]:
+        named = Endorsement.objects.filter(named_publicly=True).select_related("organization")
+        return (
+            Statement.objects.visible_to(self.request.user)
+            .select_related("owner")
+            .with_endorsement_counts()
+            .prefetch_related(Prefetch("endorsements", queryset=named, to_attr="named_endorsements"))
+            .order_by("-published_on", "-created_at", "-pk")
+        )
