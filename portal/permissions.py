@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from events.models import Document, Event, Invitation, Registration
+    from newsletters.models import Edition, Publication
     from organizations.models import Agreement, AgreementParty, Organization
     from statements.models import Endorsement, Statement
 
@@ -380,6 +381,25 @@ def can_see_endorser(user: Any, endorsement: Endorsement) -> bool:
         or can_manage_statement(user, endorsement.statement)
         or viewer_of(user).has_role(endorsement.organization_id, MEMBER)
     )
+
+
+# Bulletins and newsletters ---------------------------------------------------------------------------
+
+
+def can_manage_publication(user: Any, publication: Publication) -> bool:
+    """The publisher's editors and owners compose, publish and send editions."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(publication.owner_id, EDITOR)
+
+
+def can_create_publications(user: Any) -> bool:
+    viewer = viewer_of(user)
+    return viewer.is_operator or bool(viewer.host_ids)
+
+
+def can_view_edition(user: Any, edition: Edition) -> bool:
+    """Published editions are public; drafts and scheduled ones only for the publisher's editors."""
+    return edition.status == "published" or can_manage_publication(user, edition.publication)
 
 
 @rules.predicate

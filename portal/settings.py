@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal",
     "organizations",
     "events",
+    "newsletters",
     "statements",
 ]
 
@@ -124,6 +125,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "event-invitation-reminders": {"task": "events.tasks.send_invitation_reminders", "schedule": 3600},
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 3600},
+    "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
 }
 
 AUTH_USER_MODEL = "portal.User"

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import routers
 
 from events.api import EventViewSet
+from newsletters.api import EditionViewSet, PublicationViewSet
 from organizations.agreement_api import AgreementViewSet
 from organizations.api import OrganizationViewSet
 from portal import views
@@ -19,6 +20,8 @@ from statements.api import StatementViewSet
 api_router = routers.DefaultRouter()
 api_router.register("agreements", AgreementViewSet, basename="agreement")
 api_router.register("events", EventViewSet, basename="event")
+api_router.register("publications", PublicationViewSet, basename="publication")
+api_router.register("editions", EditionViewSet, basename="edition")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
 api_router.register("statements", StatementViewSet, basename="statement")
 
@@ -48,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("organizations/", include("organizations.urls")),
     path("agreements/", include("organizations.agreement_urls")),
     path("events/", include("events.urls")),
+    path("bulletins/", include("newsletters.urls")),
     path("statements/", include("statements.urls")),
     prefix_default_language=True,
 )

@@ -1,0 +1,193 @@
+"""Bulletins and newsletters: publications, their editions, sections and items, and the rendered PDFs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Organization
+from portal.sanitize import clean_html
+
+if TYPE_CHECKING:
+    from portal.models import User
+
+# The rich-text fields of each model, sanitised in every language on save.
+RICH_TEXT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+def sanitize_rich_text(instance: models.Model, *bases: str) -> None:
+    for base in bases:
+        for name in [base, *(f"{base}_{code}" for code in RICH_TEXT_LANGUAGES)]:
+            if hasattr(instance, name):
+                setattr(instance, name, clean_html(getattr(instance, name) or ""))
+
+
+class Publication(models.Model):
+    """A periodic bulletin or newsletter, e.g. "The Newsletter of the Victim Support Project"."""
+
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="publications", verbose_name=_("publisher")
+    )
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletters:publication", args=[self.slug])
+
+
+class EditionQuerySet(models.QuerySet["Edition"]):
+    def published(self) -> EditionQuerySet:
+        return self.filter(status=Edition.Status.PUBLISHED)
+
+    def visible_to(self, user: User) -> EditionQuerySet:
+        """Published editions for everyone; drafts and scheduled ones for the publisher's editors."""
+        from portal.permissions import EDITOR, viewer_of
+
+        viewer = viewer_of(user)
+        if viewer.is_operator:
+            return self.all()
+        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
+        return self.filter(Q(status=Edition.Status.PUBLISHED) | Q(publication__owner__in=managed))
+
+    def search(self, query: str) -> EditionQuerySet:
+        """Editions whose title, introduction or items mention `query`, in the current language."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(title__icontains=query)
+            | Q(introduction__icontains=query)
+            | Q(sections__items__title__icontains=query)
+            | Q(sections__items__body__icontains=query)
+        ).distinct()
+
+
+class Edition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="editions")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    cover_photo = models.ImageField(_("cover photo"), upload_to="newsletters/covers/", blank=True)
+    cover_credit = models.CharField(_("cover photo credit"), max_length=200, blank=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    disclaimer = models.TextField(_("funder disclaimer"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True, help_text=_("For a scheduled edition: when it goes public.")
+    )
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["publication", "-number"]
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
+        constraints = [models.UniqueConstraint(fields=["publication", "number"], name="edition_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} – {self.title}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        sanitize_rich_text(self, "introduction")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletters:edition", args=[self.publication.slug, self.number])
+
+    def has_translation(self, language: str) -> bool:
+        """Whether the edition was written in `language` (otherwise readers get English and a notice)."""
+        return language == settings.LANGUAGE_CODE or bool(getattr(self, f"title_{language}", ""))
+
+
+class Section(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Item(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    date = models.DateField(_("date"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=250)
+    body = models.TextField(_("text"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="newsletters/items/", blank=True)
+    photo_credit = models.CharField(_("photo credit"), max_length=200, blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    organizations = models.ManyToManyField(
+        Organization, blank=True, related_name="bulletin_items", verbose_name=_("organisations mentioned")
+    )
+    events = models.ManyToManyField(
+        "events.Event", blank=True, related_name="bulletin_items", verbose_name=_("events mentioned")
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        sanitize_rich_text(self, "body")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class EditionPDF(models.Model):
+    """The rendering state of one edition in one language: what the coordinator sees as progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="pdfs")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    content_key = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("edition PDF")
+        verbose_name_plural = _("edition PDFs")
+        constraints = [models.UniqueConstraint(fields=["edition", "language"], name="edition_pdf_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.edition} ({self.language})"

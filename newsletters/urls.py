@@ -1,0 +1,25 @@
+from django.urls import path
+
+from newsletters import views
+
+app_name = "newsletters"
+
+urlpatterns = [
+    path("", views.publication_list, name="list"),
+    path("new/", views.publication_edit, name="publication_create"),
+    path("<slug:slug>/", views.publication_detail, name="publication"),
+    path("<slug:slug>/edit/", views.publication_edit, name="publication_edit"),
+    path("<slug:slug>/feed/", views.PublicationFeed(), name="feed"),
+    path("<slug:slug>/editions/new/", views.edition_edit, name="edition_create"),
+    path("<slug:slug>/<int:number>/", views.edition_detail, name="edition"),
+    path("<slug:slug>/<int:number>/pdf/", views.edition_pdf, name="edition_pdf"),
+    path("<slug:slug>/<int:number>/edit/", views.edition_edit, name="edition_edit"),
+    path("<slug:slug>/<int:number>/compose/", views.compose, name="compose"),
+    path("<slug:slug>/<int:number>/publish/", views.publish, name="publish"),
+    path("<slug:slug>/<int:number>/render/", views.render_pdfs, name="render_pdfs"),
+    path("<slug:slug>/<int:number>/sections/new/", views.section_edit, name="section_create"),
+    path("<slug:slug>/<int:number>/sections/<int:section_id>/", views.section_edit, name="section_edit"),
+    path("<slug:slug>/<int:number>/sections/<int:section_id>/items/new/", views.item_edit, name="item_create"),
+    path("<slug:slug>/<int:number>/sections/<int:section_id>/items/<int:item_id>/", views.item_edit, name="item_edit"),
+    path("<slug:slug>/<int:number>/<str:kind>/<int:object_id>/reorder/", views.reorder, name="reorder"),
+]

@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events.models import Event
+from newsletters import services
+from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm
+from newsletters.models import Edition, EditionPDF, Item, Publication, Section
+from organizations.models import Organization
+from portal import pdf, permissions
+
+
+def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
+    publication = get_object_or_404(Publication.objects.select_related("owner"), slug=slug)
+    if manage and not permissions.can_manage_publication(request.user, publication):
+        raise PermissionDenied
+    return publication
+
+
+def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool = False) -> Edition:
+    """The edition if the person may see it (404 for unpublished ones otherwise); with `manage`, if they
+    edit the publication (403)."""
+    edition = get_object_or_404(
+        Edition.objects.select_related("publication__owner"), publication__slug=slug, number=number
+    )
+    if not permissions.can_view_edition(request.user, edition):
+        raise Http404
+    if manage and not permissions.can_manage_publication(request.user, edition.publication):
+        raise PermissionDenied
+    return edition
+
+
+def _publishers(request: HttpRequest) -> object:
+    viewer = permissions.viewer_of(request.user)
+    hosts = Organization.objects.verified().filter(is_host=True)
+    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
+
+
+def publication_list(request: HttpRequest) -> HttpResponse:
+    publications = Publication.objects.select_related("owner").annotate(
+        published=Count("editions", filter=Q(editions__status=Edition.Status.PUBLISHED))
+    )
+    return render(
+        request,
+        "newsletters/publication_list.html",
+        {
+            "publications": publications,
+            "can_create": permissions.can_create_publications(request.user),
+        },
+    )
+
+
+def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    publication = _publication_for(request, slug)
+    search = EditionSearchForm(request.GET)
+    editions = Edition.objects.visible_to(request.user).filter(publication=publication).order_by("-number")
+    if search.is_valid() and search.cleaned_data["q"]:
+        editions = editions.search(search.cleaned_data["q"])
+    page = Paginator(editions, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "newsletters/publication_detail.html",
+        {
+            "publication": publication,
+            "page": page,
+            "search": search,
+            "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
+            "can_manage": permissions.can_manage_publication(request.user, publication),
+        },
+    )
+
+
+def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    edition = _edition_for(request, slug, number)
+    language = get_language()
+    return render(
+        request,
+        "newsletters/edition_detail.html",
+        {
+            "edition": edition,
+            "publication": edition.publication,
+            "sections": edition.sections.prefetch_related("items__organizations", "items__events"),
+            "translated": edition.has_translation(language),
+            "content_language": services.content_language(edition, language),
+            "can_manage": permissions.can_manage_publication(request.user, edition.publication),
+            "pdfs": edition.pdfs.all(),
+            # Mentions link to what the public may open; a closed event is not even named.
+            "visible_organizations": set(Organization.objects.listed().values_list("pk", flat=True)),
+            "public_events": set(
+                Event.objects.filter(visibility=Event.Visibility.PUBLIC)
+                .exclude(status=Event.Status.DRAFT)
+                .values_list("pk", flat=True)
+            ),
+        },
+    )
+
+
+def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Serve the current PDF; if this content version has not been rendered yet, queue it and wait."""
+    edition = _edition_for(request, slug, number)
+    language = get_language()
+    stored = pdf.stored_pdf(pdf.content_key(services.edition_html(edition, language)))
+    if stored.exists():
+        filename = f"{edition.publication.slug}-{edition.number}-{language}.pdf"
+        return FileResponse(stored.open("rb"), filename=filename, content_type="application/pdf")
+    record = EditionPDF.objects.filter(edition=edition, language=language).first()
+    if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED:
+        services.request_pdf(edition, language)
+    return render(request, "pdf_pending.html", {"back_url": edition.get_absolute_url()}, status=202)
+
+
+class PublicationFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request: HttpRequest, slug: str) -> Publication:
+        return get_object_or_404(Publication, slug=slug)
+
+    def title(self, publication: Publication) -> str:
+        return publication.title
+
+    def link(self, publication: Publication) -> str:
+        return publication.get_absolute_url()
+
+    def subtitle(self, publication: Publication) -> str:
+        return publication.description
+
+    def items(self, publication: Publication) -> list[Edition]:
+        # A feed is public: only published editions, whoever asks.
+        return list(publication.editions.published().select_related("publication").order_by("-number")[:50])
+
+    def item_title(self, edition: Edition) -> str:
+        return edition.title
+
+    def item_description(self, edition: Edition) -> str:
+        return edition.introduction
+
+    def item_pubdate(self, edition: Edition) -> object:
+        return edition.updated_at
+
+    def item_updateddate(self, edition: Edition) -> object:
+        return edition.updated_at
+
+
+@login_required
+def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    publication = _publication_for(request, slug, manage=True) if slug else None
+    if publication is None and not permissions.can_create_publications(request.user):
+        raise PermissionDenied
+    form = PublicationForm(request.POST or None, instance=publication, publishers=_publishers(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = services.save_publication(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The publication is saved."))
+            return redirect(publication)
+    return render(
+        request, "newsletters/form.html", {"form": form, "publication": publication, "heading": _("Publication")}
+    )
+
+
+@login_required
+def edition_edit(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
+    publication = _publication_for(request, slug, manage=True)
+    edition = _edition_for(request, slug, number, manage=True) if number else Edition(publication=publication)
+    form = EditionForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=edition,
+        initial=None if number else {"number": services.next_number(publication)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            edition = services.save_edition(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The edition is saved."))
+            return redirect("newsletters:compose", slug, edition.number)
+    return render(
+        request,
+        "newsletters/form.html",
+        {
+            "form": form,
+            "publication": publication,
+            "edition": edition if number else None,
+            "heading": _("Edition"),
+            "multipart": True,
+        },
+    )
+
+
+@login_required
+def compose(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The editor: sections and items in order, with forms to add, edit, reorder and remove them."""
+    edition = _edition_for(request, slug, number, manage=True)
+    return render(
+        request,
+        "newsletters/compose.html",
+        {
+            "edition": edition,
+            "publication": edition.publication,
+            "sections": edition.sections.prefetch_related("items"),
+            "section_form": SectionForm(),
+            "pdfs": edition.pdfs.order_by("language"),
+        },
+    )
+
+
+@login_required
+def section_edit(request: HttpRequest, slug: str, number: int, section_id: int | None = None) -> HttpResponse:
+    edition = _edition_for(request, slug, number, manage=True)
+    section = get_object_or_404(Section, pk=section_id, edition=edition) if section_id else None
+    form = SectionForm(request.POST or None, instance=section)
+    if request.method == "POST" and form.is_valid():
+        if section is None:
+            services.add_section(request.user, edition, form.save(commit=False))
+        else:
+            form.save()
+        return redirect("newsletters:compose", slug, number)
+    return render(
+        request,
+        "newsletters/form.html",
+        {"form": form, "publication": edition.publication, "edition": edition, "heading": _("Section")},
+    )
+
+
+@login_required
+def item_edit(
+    request: HttpRequest, slug: str, number: int, section_id: int, item_id: int | None = None
+) -> HttpResponse:
+    edition = _edition_for(request, slug, number, manage=True)
+    section = get_object_or_404(Section, pk=section_id, edition=edition)
+    item = get_object_or_404(Item, pk=item_id, section=section) if item_id else None
+    form = ItemForm(request.POST or None, request.FILES or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        if item is None:
+            services.add_item(request.user, section, form.save(commit=False))
+            form.save_m2m()
+        else:
+            form.save()
+        messages.success(request, _("The item is saved."))
+        return redirect("newsletters:compose", slug, number)
+    return render(
+        request,
+        "newsletters/form.html",
+        {"form": form, "publication": edition.publication, "edition": edition, "heading": _("Item"), "multipart": True},
+    )
+
+
+@login_required
+@require_POST
+def reorder(request: HttpRequest, slug: str, number: int, kind: str, object_id: int) -> HttpResponse:
+    edition = _edition_for(request, slug, number, manage=True)
+    if kind == "section":
+        target = get_object_or_404(Section, pk=object_id, edition=edition)
+    elif kind == "item":
+        target = get_object_or_404(Item, pk=object_id, section__edition=edition)
+    else:
+        raise Http404
+    if request.POST.get("action") == "delete":
+        target.delete()
+    else:
+        services.move(request.user, target, up=request.POST.get("action") == "up")
+    return redirect("newsletters:compose", slug, number)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    edition = _edition_for(request, slug, number, manage=True)
+    services.publish_edition(request.user, edition)
+    messages.success(request, _("The edition is published. Its PDFs are being rendered."))
+    return redirect("newsletters:compose", slug, number)
+
+
+@login_required
+@require_POST
+def render_pdfs(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    edition = _edition_for(request, slug, number, manage=True)
+    services.request_pdfs(edition)
+    messages.success(request, _("The PDFs are being rendered."))
+    return redirect("newsletters:compose", slug, number)
