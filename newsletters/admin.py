@@ -3,7 +3,18 @@ from __future__ import annotations
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from newsletters.models import Edition, EditionPDF, Item, Publication, Section
+from newsletters.models import (
+    Campaign,
+    Delivery,
+    Edition,
+    EditionPDF,
+    Item,
+    MailingList,
+    Publication,
+    Section,
+    Subscriber,
+    Subscription,
+)
 
 
 @admin.register(Publication)
@@ -37,3 +48,46 @@ class EditionPDFAdmin(admin.ModelAdmin):
     list_display = ["edition", "language", "status", "pages", "updated_at"]
     list_filter = ["status", "language"]
     readonly_fields = ["content_key", "error"]
+
+
+@admin.register(MailingList)
+class MailingListAdmin(TranslationAdmin):
+    list_display = ["name", "owner", "publication", "is_public"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "language", "status", "bounce_count", "created_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["email"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["subscriber", "mailing_list", "status", "source", "created_at"]
+    list_filter = ["status", "source", "mailing_list"]
+    search_fields = ["subscriber__email"]
+    readonly_fields = ["token"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(TranslationAdmin):
+    list_display = ["__str__", "mailing_list", "status", "scheduled_at", "started_at", "finished_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "subscription", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "campaign",
+        "subscription",
+        "status",
+        "attempts",
+        "claimed_at",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]

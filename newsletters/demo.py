@@ -115,3 +115,27 @@ def load() -> None:
                 section=section, position=item_position, defaults={"date": date, "title_en": title, "body_en": body}
             )
             item.organizations.set(Organization.objects.filter(slug__in=mentioned))
+    load_mailing_list(publication)
+
+
+def load_mailing_list(publication: Publication) -> None:
+    from newsletters.models import MailingList, Subscriber, Subscription
+
+    mailing_list, _created = MailingList.objects.update_or_create(
+        slug="victim-support-project-newsletter",
+        defaults={
+            "owner": publication.owner,
+            "publication": publication,
+            "name_en": "The Newsletter of the Victim Support Project",
+            "name_ar": "نشرة مشروع دعم الضحايا",
+        },
+    )
+    for number, language in enumerate(["en", "ar", "fr", "ar", "en", "ku"], start=1):
+        subscriber, _created = Subscriber.objects.get_or_create(
+            email=f"reader{number}@example.org", defaults={"language": language}
+        )
+        Subscription.objects.get_or_create(
+            mailing_list=mailing_list,
+            subscriber=subscriber,
+            defaults={"status": Subscription.Status.CONFIRMED, "source": Subscription.Source.IMPORT},
+        )

@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from newsletters.models import Edition, Item, Publication, Section
-from portal.forms import MultilingualFormMixin, translated
+from newsletters.models import Campaign, Edition, Item, MailingList, Publication, Section
+from organizations.models import Membership
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
 from portal.uploads import reencode_image
 
 PHOTO_MAX_SIDE = 1600
@@ -161,3 +163,76 @@ class ItemForm(PhotoMixin, MultilingualFormMixin, forms.ModelForm):
 
 class EditionSearchForm(forms.Form):
     q = forms.CharField(label=_("Search the editions"), required=False, max_length=100)
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"))
+    language = forms.ChoiceField(label=_("Language of the emails"), choices=settings.LANGUAGES)
+
+
+class MailingListForm(MultilingualFormMixin, forms.ModelForm):
+    translated_fields = ("name", "description")
+    translated_labels = {"name": _("Name"), "description": _("Description")}
+
+    class Meta:
+        model = MailingList
+        fields = ["owner", "publication", *translated("name", "description"), "is_public"]
+        widgets = {field: forms.Textarea(attrs={"rows": 2}) for field in translated("description")}
+
+    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].empty_label = None
+        self.fields["publication"].queryset = Publication.objects.filter(owner__in=owners)
+        self.setup_languages()
+
+    def clean(self) -> dict[str, Any]:
+        return self.clean_translations(super().clean())
+
+
+class SubscriberImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("Columns: email, and optionally language (en, ar, ku, fr, es, ru).")
+    )
+    consent = forms.BooleanField(label=_("These people asked to receive this list."))
+
+
+class MembersByRoleForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=Membership.Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Add the people holding these roles in verified organisations"),
+    )
+
+
+class CampaignForm(MultilingualFormMixin, forms.ModelForm):
+    translated_fields = ("subject", "body")
+    translated_labels = {"subject": _("Subject"), "body": _("Message")}
+
+    class Meta:
+        model = Campaign
+        fields = ["edition", *translated("subject", "body"), "scheduled_at", "rate_limit"]
+        widgets = {
+            **{field: forms.Textarea(attrs={"rows": 6}) for field in translated("body")},
+            "scheduled_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args: Any, mailing_list: MailingList, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = (
+            Edition.objects.published()
+            .filter(publication__owner_id=mailing_list.owner_id)
+            .select_related("publication")
+        )
+        self.fields["edition"].required = False
+        self.fields["scheduled_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.setup_languages()
+        for code in LANGUAGE_CODES:
+            self.fields[f"subject_{code}"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("edition"):
+            return cleaned
+        # A message (not an edition) needs its subject and text in at least one language.
+        return self.clean_translations(cleaned)

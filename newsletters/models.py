@@ -191,3 +191,175 @@ class EditionPDF(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition} ({self.language})"
+
+
+# Mailing lists and campaigns ---------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class MailingList(models.Model):
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="mailing_lists", verbose_name=_("owner")
+    )
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mailing_lists",
+        verbose_name=_("publication"),
+    )
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_public = models.BooleanField(
+        _("anyone may subscribe"),
+        default=True,
+        help_text=_("A private list is filled by its coordinators only and has no subscription form."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mailing list")
+        verbose_name_plural = _("mailing lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletters:mailing_list", args=[self.slug])
+
+
+class Subscriber(models.Model):
+    """An email address, across lists. Bounces counted here stop sends to every list."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        BOUNCING = "bouncing", _("Bouncing")
+
+    email = models.EmailField(_("email"), unique=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    bounce_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Subscription form")
+        IMPORT = "import", _("Imported")
+        MEMBERS = "members", _("Members of organisations")
+
+    mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE, related_name="subscriptions")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="subscriptions")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.FORM)
+    # The only thing confirmation and unsubscribe links carry: it identifies this subscription and nothing else.
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [models.UniqueConstraint(fields=["mailing_list", "subscriber"], name="subscription_unique")]
+        indexes = [models.Index(fields=["mailing_list", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} → {self.mailing_list}"
+
+
+class Campaign(models.Model):
+    """An edition, or a message, sent to a list at a time."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        DONE = "done", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    mailing_list = models.ForeignKey(MailingList, on_delete=models.PROTECT, related_name="campaigns")
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns", verbose_name=_("edition")
+    )
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("For a message; an edition's email uses its title.")
+    )
+    body = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    rate_limit = models.PositiveIntegerField(
+        _("messages per second"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to send as fast as the mail server accepts."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.subject or (self.edition.title if self.edition else str(self.pk))
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletters:campaign", args=[self.mailing_list.slug, self.pk])
+
+
+class Delivery(models.Model):
+    """One row per campaign and recipient, created before sending: the ledger that makes sending exactly
+    once in practice. A row is claimed in a short transaction, sent, and marked sent at once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        CLAIMED = "claimed", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["campaign", "subscription"], name="delivery_unique")]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.subscription_id}: {self.status}"

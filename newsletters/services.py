@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -11,8 +18,19 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from newsletters.models import Edition, EditionPDF, Item, Publication, Section
+from newsletters.models import (
+    Edition,
+    EditionPDF,
+    Item,
+    MailingList,
+    Publication,
+    Section,
+    Subscriber,
+    Subscription,
+)
+from organizations.models import Organization
 from portal import pdf
+from portal.mail import send_to_address
 from portal.models import User
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -191,3 +209,173 @@ def render_pdf_now(edition_id: int, language: str) -> EditionPDF | None:
     record.status, record.pages = EditionPDF.Status.READY, len(PdfReader(path).pages)
     record.save(update_fields=["status", "pages", "updated_at"])
     return record
+
+
+# Subscriptions -----------------------------------------------------------------------------------------
+
+CONFIRMATION_DAYS = 7
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _subscriber(email: str, language: str) -> Subscriber:
+    subscriber, _created = Subscriber.objects.get_or_create(
+        email=email.strip().lower(), defaults={"language": language}
+    )
+    return subscriber
+
+
+@transaction.atomic
+def subscribe(mailing_list: MailingList, email: str, language: str) -> Subscription:
+    """Ask for a confirmation by email (double opt-in). The visitor sees the same answer whatever the state,
+    so the form does not reveal who is subscribed."""
+    subscriber = _subscriber(email, language)
+    subscription, _created = Subscription.objects.select_for_update().get_or_create(
+        mailing_list=mailing_list, subscriber=subscriber
+    )
+    if subscription.status == Subscription.Status.CONFIRMED:
+        return subscription
+    subscription.status = Subscription.Status.PENDING
+    subscription.confirmation_sent_at = timezone.now()
+    subscription.save(update_fields=["status", "confirmation_sent_at"])
+    Subscriber.objects.filter(pk=subscriber.pk).update(language=language)
+    send_to_address(
+        subscriber.email,
+        "newsletters/email/confirm",
+        {"subscription": subscription, "mailing_list": mailing_list},
+        language,
+    )
+    return subscription
+
+
+def subscription_for(token: str) -> Subscription:
+    subscription = Subscription.objects.select_related("mailing_list", "subscriber").filter(token=token).first()
+    if subscription is None:
+        raise ValidationError(_("This link is not valid."), code="invalid")
+    return subscription
+
+
+@transaction.atomic
+def confirm_subscription(token: str) -> Subscription:
+    subscription = subscription_for(token)
+    if subscription.status == Subscription.Status.CONFIRMED:
+        return subscription
+    sent = subscription.confirmation_sent_at or subscription.created_at
+    if subscription.status != Subscription.Status.PENDING or sent < timezone.now() - timedelta(days=CONFIRMATION_DAYS):
+        raise ValidationError(
+            _("This confirmation link has expired. Subscribe again to get a new one."), code="expired"
+        )
+    subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
+    subscription.save(update_fields=["status", "confirmed_at"])
+    return subscription
+
+
+@transaction.atomic
+def unsubscribe(token: str) -> Subscription:
+    subscription = subscription_for(token)
+    if subscription.status != Subscription.Status.UNSUBSCRIBED:
+        subscription.status, subscription.unsubscribed_at = Subscription.Status.UNSUBSCRIBED, timezone.now()
+        subscription.save(update_fields=["status", "unsubscribed_at"])
+    return subscription
+
+
+@transaction.atomic
+def resubscribe(token: str) -> Subscription:
+    """Subscribe again from the unsubscribe page: the link itself proves the address."""
+    subscription = subscription_for(token)
+    subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
+    subscription.unsubscribed_at = None
+    subscription.save(update_fields=["status", "confirmed_at", "unsubscribed_at"])
+    return subscription
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def import_subscribers(actor: User, mailing_list: MailingList, upload: Any) -> ImportReport:
+    """Add confirmed subscribers from a CSV with the columns email and (optional) language. Valid rows are
+    imported; each bad row is reported with its line number."""
+    report = ImportReport()
+    if upload.size > MAX_IMPORT_BYTES:
+        report.errors.append((0, str(_("The file is larger than 5 MB."))))
+        return report
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append((0, str(_("The file must be UTF-8 encoded CSV."))))
+        return report
+    languages = {code for code, _name in settings.LANGUAGES}
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "email" not in [name.strip().lower() for name in reader.fieldnames]:
+        report.errors.append((1, str(_("The first line must name the columns, with at least “email”."))))
+        return report
+    for line, row in enumerate(reader, start=2):
+        row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+        email, language = row.get("email", "").lower(), row.get("language") or settings.LANGUAGE_CODE
+        try:
+            validate_email(email)
+        except ValidationError:
+            report.errors.append((line, str(_("“%(email)s” is not an email address.") % {"email": email})))
+            continue
+        if language not in languages:
+            report.errors.append(
+                (line, str(_("“%(language)s” is not one of the portal's languages.") % {"language": language}))
+            )
+            continue
+        _confirmed(mailing_list, _subscriber(email, language), Subscription.Source.IMPORT)
+        report.imported += 1
+    return report
+
+
+def _confirmed(mailing_list: MailingList, subscriber: Subscriber, source: str) -> None:
+    subscription, created = Subscription.objects.get_or_create(
+        mailing_list=mailing_list,
+        subscriber=subscriber,
+        defaults={"status": Subscription.Status.CONFIRMED, "source": source, "confirmed_at": timezone.now()},
+    )
+    # Someone who unsubscribed is never re-added behind their back.
+    if not created and subscription.status == Subscription.Status.PENDING:
+        subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
+        subscription.save(update_fields=["status", "confirmed_at"])
+
+
+@transaction.atomic
+def add_members_by_role(actor: User, mailing_list: MailingList, roles: list[str]) -> int:
+    """Subscribe the people holding `roles` in verified organisations (e.g. every owner)."""
+    users = User.objects.filter(
+        is_active=True, memberships__role__in=roles, memberships__organization__status=Organization.Status.VERIFIED
+    ).distinct()
+    count = 0
+    for user in users:
+        _confirmed(mailing_list, _subscriber(user.email, user.preferred_language), Subscription.Source.MEMBERS)
+        count += 1
+    return count
+
+
+def export_subscribers(mailing_list: MailingList) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["email", "language", "status", "source", "subscribed"])
+    rows = mailing_list.subscriptions.select_related("subscriber").order_by("subscriber__email")
+    for subscription in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                subscription.subscriber.email,
+                subscription.subscriber.language,
+                subscription.status,
+                subscription.source,
+                subscription.created_at.date().isoformat(),
+            ]
+        )
+    return out.getvalue()
+
+
+def unique_list_slug(name: str) -> str:
+    base = slugify(name)[:70] or "list"
+    slug, counter = base, 2
+    while MailingList.objects.filter(slug=slug).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from newsletters.models import Edition, Item, Publication, Section
+from newsletters.models import Campaign, Edition, Item, MailingList, Publication, Section
 
 
 @register(Publication)
@@ -21,3 +21,13 @@ class SectionTranslation(TranslationOptions):
 @register(Item)
 class ItemTranslation(TranslationOptions):
     fields = ("title", "body", "photo_credit")
+
+
+@register(MailingList)
+class MailingListTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Campaign)
+class CampaignTranslation(TranslationOptions):
+    fields = ("subject", "body")

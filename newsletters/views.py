@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from events.models import Event
 from newsletters import services
-from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm
+from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm, SubscribeForm
 from newsletters.models import Edition, EditionPDF, Item, Publication, Section
 from organizations.models import Organization
 from portal import pdf, permissions
@@ -77,6 +77,8 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "search": search,
             "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
             "can_manage": permissions.can_manage_publication(request.user, publication),
+            "mailing_lists": publication.mailing_lists.filter(is_public=True),
+            "subscribe_form": SubscribeForm(initial={"language": get_language()}),
         },
     )
 

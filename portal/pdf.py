@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 
 
 def content_key(html: str) -> str:
@@ -32,7 +33,10 @@ def _local_file(url: str) -> Path | None:
         return None
     path = parts.path
     if path.startswith(settings.STATIC_URL):
-        found = finders.find(path.removeprefix(settings.STATIC_URL))
+        try:
+            found = finders.find(path.removeprefix(settings.STATIC_URL))
+        except SuspiciousFileOperation:  # "../" out of the static folders
+            return None
         return Path(found) if found else None
     if path.startswith(settings.MEDIA_URL):
         root = Path(settings.MEDIA_ROOT).resolve()

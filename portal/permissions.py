@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from events.models import Document, Event, Invitation, Registration
-    from newsletters.models import Edition, Publication
+    from newsletters.models import Edition, MailingList, Publication
     from organizations.models import Agreement, AgreementParty, Organization
     from statements.models import Endorsement, Statement
 
@@ -395,6 +395,12 @@ def can_manage_publication(user: Any, publication: Publication) -> bool:
 def can_create_publications(user: Any) -> bool:
     viewer = viewer_of(user)
     return viewer.is_operator or bool(viewer.host_ids)
+
+
+def can_manage_mailing_list(user: Any, mailing_list: MailingList) -> bool:
+    """Subscribers are visible only to the list owner's coordinators (its editors and owners)."""
+    viewer = viewer_of(user)
+    return viewer.is_operator or viewer.has_role(mailing_list.owner_id, EDITOR)
 
 
 def can_view_edition(user: Any, edition: Edition) -> bool:

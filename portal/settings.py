@@ -120,12 +120,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks are short (a campaign is sent in slices of seconds), so an unacknowledged task is re-delivered soon.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
+# A delivery claimed by a worker that then died is sent again after this many seconds.
+DISPATCH_CLAIM_SECONDS = env.int("DISPATCH_CLAIM_SECONDS", default=120)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "event-invitation-reminders": {"task": "events.tasks.send_invitation_reminders", "schedule": 3600},
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 3600},
     "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
+    "start-due-campaigns": {"task": "newsletters.tasks.start_due_campaigns", "schedule": 60},
+    "resume-interrupted-campaigns": {"task": "newsletters.tasks.resume_interrupted_campaigns", "schedule": 300},
 }
 
 AUTH_USER_MODEL = "portal.User"

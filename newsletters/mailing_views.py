@@ -1,0 +1,237 @@
+"""Mailing lists, subscriptions (double opt-in, one-click unsubscribe) and campaigns."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from newsletters import dispatch, services
+from newsletters.forms import CampaignForm, MailingListForm, MembersByRoleForm, SubscribeForm, SubscriberImportForm
+from newsletters.models import Campaign, MailingList, Subscription
+from newsletters.tasks import send_campaign_test
+from organizations.models import Organization
+from portal import permissions
+
+SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
+
+
+def _list_for(request: HttpRequest, slug: str) -> MailingList:
+    """A list its coordinators manage; everyone else gets 404 (who subscribes where is nobody else's business)."""
+    mailing_list = get_object_or_404(MailingList.objects.select_related("owner"), slug=slug)
+    if not permissions.can_manage_mailing_list(request.user, mailing_list):
+        raise Http404
+    return mailing_list
+
+
+def _owners(request: HttpRequest) -> object:
+    viewer = permissions.viewer_of(request.user)
+    hosts = Organization.objects.verified().filter(is_host=True)
+    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
+
+
+# Public side -------------------------------------------------------------------------------------------
+
+
+@require_POST
+def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
+    mailing_list = get_object_or_404(MailingList, slug=slug, is_public=True)
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "newsletters/subscribe.html", {"form": form, "mailing_list": mailing_list}, status=400)
+    key = f"subscribe:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=3600)
+    if cache.incr(key) > SUBSCRIBE_LIMIT:
+        form.add_error(None, _("Too many requests from your connection. Try again in an hour."))
+        return render(request, "newsletters/subscribe.html", {"form": form, "mailing_list": mailing_list}, status=429)
+    services.subscribe(mailing_list, form.cleaned_data["email"], form.cleaned_data["language"])
+    return render(request, "newsletters/subscribe.html", {"mailing_list": mailing_list, "sent": True})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # Confirm on POST only: mail scanners that open links must not subscribe anyone.
+    try:
+        subscription = services.subscription_for(token)
+        if request.method == "POST":
+            subscription = services.confirm_subscription(token)
+    except ValidationError as error:
+        return render(request, "newsletters/subscription.html", {"error": error.messages[0]}, status=400)
+    return render(request, "newsletters/subscription.html", {"subscription": subscription, "confirming": True})
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST unsubscribes without login (RFC 8058 one-click from the mail client).
+    CSRF does not apply: the secret token is the only authority, and it can only unsubscribe."""
+    if token == "test":  # noqa: S105 - the link in a test email, which has no subscription
+        return render(request, "newsletters/subscription.html", {"test": True})
+    try:
+        subscription = services.subscription_for(token)
+        if request.method == "POST":
+            subscription = services.unsubscribe(token)
+    except ValidationError as error:
+        return render(request, "newsletters/subscription.html", {"error": error.messages[0]}, status=400)
+    return render(request, "newsletters/subscription.html", {"subscription": subscription, "unsubscribing": True})
+
+
+@require_POST
+def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscription = services.resubscribe(token)
+    except ValidationError as error:
+        return render(request, "newsletters/subscription.html", {"error": error.messages[0]}, status=400)
+    return render(request, "newsletters/subscription.html", {"subscription": subscription})
+
+
+# Coordinators ------------------------------------------------------------------------------------------
+
+
+@login_required
+def list_index(request: HttpRequest) -> HttpResponse:
+    viewer = permissions.viewer_of(request.user)
+    lists = MailingList.objects.select_related("owner").annotate(
+        confirmed=Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.CONFIRMED))
+    )
+    if not viewer.is_operator:
+        lists = lists.filter(owner__in=[pk for pk in viewer.roles if viewer.has_role(pk, permissions.EDITOR)])
+    return render(
+        request,
+        "newsletters/list_index.html",
+        {"lists": lists, "can_create": permissions.can_create_publications(request.user)},
+    )
+
+
+@login_required
+def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    mailing_list = _list_for(request, slug) if slug else None
+    if mailing_list is None and not permissions.can_create_publications(request.user):
+        raise PermissionDenied
+    form = MailingListForm(request.POST or None, instance=mailing_list, owners=_owners(request))
+    if request.method == "POST" and form.is_valid():
+        mailing_list = form.save(commit=False)
+        if not mailing_list.slug:
+            mailing_list.slug = services.unique_list_slug(mailing_list.name_en or mailing_list.name)
+        mailing_list.save()
+        messages.success(request, _("The mailing list is saved."))
+        return redirect(mailing_list)
+    return render(request, "newsletters/form.html", {"form": form, "heading": _("Mailing list")})
+
+
+@login_required
+def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    mailing_list = _list_for(request, slug)
+    import_form = (
+        SubscriberImportForm(request.POST or None, request.FILES or None)
+        if "import" in request.POST
+        else SubscriberImportForm()
+    )
+    roles_form = MembersByRoleForm(request.POST or None) if "roles" in request.POST else MembersByRoleForm()
+    report = None
+    if request.method == "POST" and "import" in request.POST and import_form.is_valid():
+        report = services.import_subscribers(request.user, mailing_list, import_form.cleaned_data["file"])
+    elif request.method == "POST" and "roles" in request.POST and roles_form.is_valid():
+        added = services.add_members_by_role(request.user, mailing_list, roles_form.cleaned_data["roles"])
+        messages.success(request, _("%(count)s people added.") % {"count": added})
+        return redirect(mailing_list)
+    counts = dict(mailing_list.subscriptions.values_list("status").annotate(n=Count("id")))
+    return render(
+        request,
+        "newsletters/list_detail.html",
+        {
+            "mailing_list": mailing_list,
+            "counts": counts,
+            "import_form": import_form,
+            "roles_form": roles_form,
+            "report": report,
+            "campaigns": mailing_list.campaigns.select_related("edition"),
+            "bouncing": mailing_list.subscriptions.filter(subscriber__status="bouncing").count(),
+        },
+    )
+
+
+@login_required
+def list_export(request: HttpRequest, slug: str) -> HttpResponse:
+    mailing_list = _list_for(request, slug)
+    response = HttpResponse(services.export_subscribers(mailing_list), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(mailing_list.slug)}-{timezone.localdate()}.csv"'
+    return response
+
+
+@login_required
+def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    mailing_list = _list_for(request, slug)
+    form = CampaignForm(
+        request.POST or None, mailing_list=mailing_list, initial={"edition": request.GET.get("edition")}
+    )
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save(commit=False)
+        campaign.mailing_list, campaign.created_by = mailing_list, request.user
+        campaign.save()
+        return redirect(campaign)
+    return render(request, "newsletters/form.html", {"form": form, "heading": _("New campaign")})
+
+
+def _campaign_for(request: HttpRequest, slug: str, campaign_id: int) -> Campaign:
+    mailing_list = _list_for(request, slug)
+    return get_object_or_404(
+        Campaign.objects.select_related("edition", "mailing_list"), pk=campaign_id, mailing_list=mailing_list
+    )
+
+
+@login_required
+def campaign_detail(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for(request, slug, campaign_id)
+    return render(
+        request,
+        "newsletters/campaign.html",
+        {
+            "campaign": campaign,
+            "progress": dispatch.progress(campaign),
+            "preview": dispatch.render_campaign(campaign, get_language()),
+        },
+    )
+
+
+@login_required
+def campaign_progress(request: HttpRequest, slug: str, campaign_id: int) -> JsonResponse:
+    campaign = _campaign_for(request, slug, campaign_id)
+    return JsonResponse({"status": campaign.get_status_display(), **dispatch.progress(campaign)})
+
+
+@login_required
+@require_POST
+def campaign_action(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for(request, slug, campaign_id)
+    action = request.POST.get("action")
+    if action == "test":
+        send_campaign_test.delay(campaign.pk, request.user.pk)
+        messages.success(request, _("A test was sent to %(email)s.") % {"email": request.user.email})
+    elif action == "send":
+        if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
+            Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+                status=Campaign.Status.SCHEDULED
+            )
+            messages.success(request, _("The campaign will be sent at the scheduled time."))
+        else:
+            try:
+                count = dispatch.start_campaign(request.user, campaign)
+                messages.success(request, _("Sending to %(count)s subscribers.") % {"count": count})
+            except dispatch.CampaignError as error:
+                messages.error(request, str(error))
+    elif action == "pause":
+        dispatch.pause_campaign(request.user, campaign)
+    elif action == "resume":
+        dispatch.resume_campaign(request.user, campaign)
+    else:
+        raise Http404
+    return redirect(campaign)
