@@ -100,6 +100,9 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(_("Only the platform operators can set this kind."))
         return value
 
+    def validate_working_languages(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         names = [attrs[name] if name in attrs else getattr(self.instance, name, "") for name in NAME_FIELDS]
         if not any(names):

@@ -269,7 +269,9 @@ def request_to_join(user: User, organization: Organization, message: str = "") -
     if JoinRequest.objects.filter(user=user, organization=organization, status=JoinRequest.Status.PENDING).exists():
         raise ValidationError(_("You have already asked to join; the owners will answer."), code="pending")
     join_request = JoinRequest.objects.create(user=user, organization=organization, message=message)
-    notify(owners_of(organization), "organizations/email/join_requested", {"join_request": join_request})
+    # An organisation imported by a coordinator may have no owner yet: the operators answer instead.
+    deciders = owners_of(organization) or User.objects.filter(is_active=True, is_superuser=True)
+    notify(deciders, "organizations/email/join_requested", {"join_request": join_request})
     return join_request
 
 

@@ -394,7 +394,9 @@ def export_directory(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_export_directory(request.user):
         raise PermissionDenied
     # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
-    response = HttpResponse("\ufeff" + exchange.export_directory_csv(request.user), content_type="text/csv")
+    response = HttpResponse(
+        "\ufeff" + exchange.export_directory_csv(request.user), content_type="text/csv; charset=utf-8"
+    )
     filename = f"organizations-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -408,7 +410,5 @@ def import_directory(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         report = exchange.import_organizations_csv(request.user, form.cleaned_data["file"])
-        if not report.ok:
-            messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
     context = {"form": form, "report": report, **exchange.reference_codes()}
     return render(request, "organizations/import.html", context)

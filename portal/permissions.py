@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import rules
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.db.models import QuerySet
 
     from events.models import Document, Event, Invitation, Registration
@@ -161,8 +163,14 @@ def can_review_organization(user: Any, organization: Organization) -> bool:
 
 
 def can_request_to_join(user: Any, organization: Organization) -> bool:
+    """Signed-in people ask to join verified organisations they can see and do not belong to yet."""
     viewer = viewer_of(user)
-    return viewer.is_authenticated and organization.pk not in viewer.roles and can_view_organization(user, organization)
+    return (
+        viewer.is_authenticated
+        and organization.is_verified
+        and organization.pk not in viewer.roles
+        and can_view_organization(user, organization)
+    )
 
 
 def can_see_contact(user: Any, organization: Organization, audience: str) -> bool:
@@ -269,6 +277,25 @@ def active_registration(user: Any, event: Event) -> Registration | None:
 
         cache[event.pk] = Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).first()
     return cache[event.pk]
+
+
+def remember_registrations(user: Any, events: Iterable[Event]) -> None:
+    """Look up the person's active registrations for all of `events` in one query, so that asking
+    active_registration (and the rules built on it) about each event of a list costs no query per event."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    from events.models import Registration
+
+    cache = user.__dict__.setdefault("_portal_registrations", {})
+    missing = [event.pk for event in events if event.pk not in cache]
+    if not missing:
+        return
+    found = {
+        registration.event_id: registration
+        for registration in Registration.objects.filter(event__in=missing, user=user, status__in=Registration.ACTIVE)
+    }
+    for pk in missing:
+        cache[pk] = found.get(pk)
 
 
 def is_confirmed_participant(user: Any, event: Event) -> bool:

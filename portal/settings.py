@@ -124,6 +124,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 # A delivery claimed by a worker that then died is sent again after this many seconds.
 DISPATCH_CLAIM_SECONDS = env.int("DISPATCH_CLAIM_SECONDS", default=120)
+# First wait before a delivery refused with a temporary SMTP error is tried again; it doubles each time.
+DISPATCH_RETRY_SECONDS = env.int("DISPATCH_RETRY_SECONDS", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
+from events.models import Event, Invitation, Registration
 from organizations.models import Agreement, AgreementParty, Membership, Organization
 from portal.models import User
 from tests.conftest import PASSWORD
@@ -166,3 +167,190 @@ class AgreementPartyFactory(DjangoModelFactory):
     joined_on = factory.LazyAttribute(lambda o: o.agreement.signed_on or timezone.localdate())
     joined_by = AgreementParty.JoinedBy.ORIGINAL
     named_publicly = True
+
+
+def _in_a_month() -> datetime.datetime:
+    # A whole hour a month ahead, so that the event is upcoming and its times read cleanly.
+    return (timezone.now() + datetime.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+
+
+class EventFactory(DjangoModelFactory):
+    """A scheduled, public, in-person consultation of the IIIM in Geneva a month from now, open for
+    registration. Pass `visibility`, `registration_mode`, `format`, `status` and a title as the test needs."""
+
+    class Meta:
+        model = Event
+
+    owner = factory.LazyFunction(host_organization)
+    title_en = factory.Sequence(lambda n: f"Consultation with Syrian civil society {n}")
+    slug = factory.Sequence(lambda n: f"consultation-{n}")
+    kind = Event.Kind.STRATEGY_CONSULTATION
+    format = Event.Format.IN_PERSON
+    status = Event.Status.SCHEDULED
+    visibility = Event.Visibility.PUBLIC
+    registration_mode = Event.RegistrationMode.OPEN
+    time_zone = "Europe/Zurich"
+    starts_at = factory.LazyFunction(_in_a_month)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=8))
+    venue = "Palais des Nations"
+    city = "Geneva"
+    country = "CH"
+
+
+class InvitationFactory(DjangoModelFactory):
+    """A pending invitation with two seats."""
+
+    class Meta:
+        model = Invitation
+
+    event = factory.SubFactory(EventFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    seats = 2
+
+
+class RegistrationFactory(DjangoModelFactory):
+    """A confirmed registration of a person on their own behalf (pass `invitation` for a delegate)."""
+
+    class Meta:
+        model = Registration
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    organization = factory.LazyAttribute(lambda o: o.invitation.organization if o.invitation else None)
+    invitation = None
+    status = Registration.Status.CONFIRMED
+
+
+# Statements -------------------------------------------------------------------------------------------
+
+
+class StatementFactory(DjangoModelFactory):
+    """An open letter in English, open for endorsement, owned by a verified network."""
+
+    class Meta:
+        model = "statements.Statement"
+
+    owner = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.NETWORK)
+    kind = "open_letter"
+    slug = factory.Sequence(lambda n: f"open-letter-{n}")
+    title_en = factory.Sequence(lambda n: f"Open letter {n}: protect women human rights defenders")
+    text_en = "We call on all Member States to stop reprisals against human rights defenders."
+    published_languages = factory.LazyFunction(lambda: ["en"])
+    status = "open"
+
+
+class EndorsementFactory(DjangoModelFactory):
+    """A named endorsement by a verified organisation, made on the portal."""
+
+    class Meta:
+        model = "statements.Endorsement"
+
+    statement = factory.SubFactory(StatementFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    named_publicly = True
+    source = "portal"
+
+
+# Bulletins ---------------------------------------------------------------------------------------------
+
+
+class PublicationFactory(DjangoModelFactory):
+    """The Newsletter of the Victim Support Project, published by the IIIM as host organisation (pass
+    `owner` for another publisher)."""
+
+    class Meta:
+        model = "newsletters.Publication"
+
+    owner = factory.LazyFunction(host_organization)
+    slug = factory.Sequence(lambda n: f"victim-support-project-{n}")
+    title_en = "The Newsletter of the Victim Support Project"
+    title_ar = "نشرة مشروع دعم الضحايا"
+    description_en = "News from the victims' and families' associations supported by the project."
+
+
+class EditionFactory(DjangoModelFactory):
+    """A published edition covering April to September 2024, in English (pass `status`, `publish_at` for a
+    draft or a scheduled one)."""
+
+    class Meta:
+        model = "newsletters.Edition"
+
+    publication = factory.SubFactory(PublicationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title_en = factory.LazyAttribute(lambda o: f"Edition Number {o.number}: April to September 2024")
+    period_start = datetime.date(2024, 4, 1)
+    period_end = datetime.date(2024, 9, 30)
+    introduction_en = "<p>Families of the disappeared remain at the forefront of the struggle for truth.</p>"
+    status = "published"
+    published_on = datetime.date(2024, 10, 15)
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = "newsletters.Section"
+
+    edition = factory.SubFactory(EditionFactory)
+    title_en = factory.Sequence(lambda n: f"Advocacy Activities {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ItemFactory(DjangoModelFactory):
+    """A dated news item with a paragraph of text."""
+
+    class Meta:
+        model = "newsletters.Item"
+
+    section = factory.SubFactory(SectionFactory)
+    title_en = factory.Sequence(lambda n: f"Discussion session with the families of the missing {n}")
+    body_en = "<p>Synergy Association organised a discussion session with the families of the forcibly disappeared.</p>"
+    date = datetime.date(2024, 6, 6)
+    position = factory.Sequence(lambda n: n + 1)
+
+
+# Mailing lists and campaigns ---------------------------------------------------------------------------
+
+
+class MailingListFactory(DjangoModelFactory):
+    """A public mailing list of the IIIM for the Victim Support Project's newsletter (pass `owner`)."""
+
+    class Meta:
+        model = "newsletters.MailingList"
+
+    owner = factory.LazyFunction(host_organization)
+    slug = factory.Sequence(lambda n: f"victim-support-news-{n}")
+    name_en = "Victim Support Project: news"
+    is_public = True
+
+
+class SubscriberFactory(DjangoModelFactory):
+    """An active address that reads in English (pass `language`, `status`, `bounce_count`)."""
+
+    class Meta:
+        model = "newsletters.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@families.example.org")
+    language = "en"
+
+
+class SubscriptionFactory(DjangoModelFactory):
+    """A confirmed subscription (pass `status` for a pending or unsubscribed one)."""
+
+    class Meta:
+        model = "newsletters.Subscription"
+
+    mailing_list = factory.SubFactory(MailingListFactory)
+    subscriber = factory.SubFactory(SubscriberFactory)
+    status = "confirmed"
+    confirmation_sent_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == "confirmed" else None)
+
+
+class CampaignFactory(DjangoModelFactory):
+    """A draft message (not an edition) to a list."""
+
+    class Meta:
+        model = "newsletters.Campaign"
+
+    mailing_list = factory.SubFactory(MailingListFactory)
+    subject_en = "Consultation with the families' associations in Gaziantep"
+    body_en = "The IIIM will meet the families' associations in Gaziantep on 12 May.\n\nRegistration is open."

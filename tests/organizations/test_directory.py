@@ -174,7 +174,7 @@ def test_filter_by_governorate_lists_an_organization_once(client: Client, stj: O
     response = client.get(DIRECTORY, {"topic": "documentation", "governorate": "aleppo"})
 
     assert names_in(response) == ["Syrians for Truth and Justice"]
-    assert "1 organisation based in 1 countries" in " ".join(response.content.decode().split())
+    assert "1 organisation · based in 1 country" in " ".join(response.content.decode().split())
 
 
 # What never appears -----------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_hidden_organizations_never_appear(client: Client, stj: Organization, fi
         response = client.get(DIRECTORY, parameters)
         assert "Hope for Detainees" not in response.content.decode()
         assert "المعتقلين" not in names_in(response)
-    assert "1 organisation based in 1 countries" in " ".join(client.get(DIRECTORY).content.decode().split())
+    assert "1 organisation · based in 1 country" in " ".join(client.get(DIRECTORY).content.decode().split())
 
 
 # Count line -------------------------------------------------------------------------------------------
@@ -217,13 +217,13 @@ def test_count_line_counts_organizations_and_countries(
     text = " ".join(client.get(DIRECTORY).content.decode().split())
 
     # Four listed organisations; the charter has no headquarters, which is not a country.
-    assert "4 organisations based in 2 countries" in text
+    assert "4 organisations · based in 2 countries" in text
 
 
 def test_count_line_follows_the_filters(client: Client, stj: Organization, caesar: Organization) -> None:
     text = " ".join(client.get(DIRECTORY, {"kind": "victims"}).content.decode().split())
 
-    assert "1 organisation based in 1 countries" in text
+    assert "1 organisation · based in 1 country" in text
 
 
 # Pages ------------------------------------------------------------------------------------------------
