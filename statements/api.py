@@ -118,5 +118,4 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("owner")
             .with_endorsement_counts()
             .prefetch_related(Prefetch("endorsements", queryset=named, to_attr="named_endorsements"))
-            .order_by("-published_on", "-created_at", "-pk")
         )

@@ -94,9 +94,7 @@ def read_endorsement_rows(file: IO[bytes]) -> list[Row]:
         organization_index = next((header.index(name) for name in ORGANIZATION_COLUMNS if name in header), None)
         named_index = next((header.index(name) for name in NAMED_COLUMNS if name in header), None)
         if organization_index is None or named_index is None:
-            raise FileRejected(
-                gettext("The first line must name the columns: organization and named.")
-            )
+            raise FileRejected(gettext("The first line must name the columns: organization and named."))
         rows, line = [], reader.line_num
         for cells in reader:
             start, line = line + 1, reader.line_num
@@ -111,7 +109,9 @@ def read_endorsement_rows(file: IO[bytes]) -> list[Row]:
             named = cells[named_index] if named_index < len(cells) else ""
             rows.append(Row(start, unneutralise(organization), _named(named)))
     except csv.Error:
-        raise FileRejected(gettext("The file is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”.")) from None
+        raise FileRejected(
+            gettext("The file is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”.")
+        ) from None
     if not rows:
         raise FileRejected(gettext("The file has no endorsements below its first line."))
     return rows

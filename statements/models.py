@@ -70,9 +70,7 @@ class StatementQuerySet(models.QuerySet["Statement"]):
 
     def published(self) -> StatementQuerySet:
         """Statements that have been published (and may since have closed to new endorsements)."""
-        return self.filter(
-            status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED], published_on__isnull=False
-        )
+        return self.filter(status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED], published_on__isnull=False)
 
     def with_endorsement_counts(self) -> StatementQuerySet:
         return self.annotate(**endorsement_counts("endorsements__"))
@@ -115,7 +113,8 @@ class Statement(models.Model):
     objects = StatementQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_on", "-created_at", "-pk"]
+        # Statements still gathering endorsements (not yet published) first, then the newest.
+        ordering = [models.F("published_on").desc(nulls_first=True), "-created_at", "-pk"]
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
         indexes = [models.Index(fields=["status", "published_on"])]
@@ -127,21 +126,25 @@ class Statement(models.Model):
         return reverse("statements:detail", args=[self.slug])
 
     def accepts_endorsements(self, now: datetime.datetime | None = None) -> bool:
-        """Open (or published with its window still open) and inside the endorsement window."""
+        """Open, or published after being open, and inside the endorsement window."""
         now = now or timezone.now()
         if self.status not in (self.Status.OPEN, self.Status.PUBLISHED):
             return False
+        if self.status == self.Status.PUBLISHED and self.opens_at is None:
+            return False  # published straight from a draft: it never asked for endorsements
         if self.opens_at is not None and now < self.opens_at:
             return False
         return self.closes_at is None or now < self.closes_at
 
     def endorsement_window(self, now: datetime.datetime | None = None) -> str:
-        """"draft", "upcoming", "open" or "closed": what the page says about endorsing."""
+        """ "draft", "upcoming", "open" or "closed": what the page says about endorsing."""
         now = now or timezone.now()
         if self.status == self.Status.DRAFT:
             return "draft"
         if self.accepts_endorsements(now):
             return "open"
+        if self.status == self.Status.PUBLISHED and self.opens_at is None and self.closes_at is None:
+            return "none"
         upcoming = self.opens_at is not None and now < self.opens_at
         return "upcoming" if upcoming and self.status in (self.Status.OPEN, self.Status.PUBLISHED) else "closed"
 

@@ -47,7 +47,10 @@ def owners_of(organization: Organization) -> QuerySet[User]:
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:70] or "statement"
+    base = slugify(title)
+    if len(base) > 70:
+        base = base[:71].rsplit("-", 1)[0]  # cut between words, not inside one
+    base = base or "statement"
     slug, counter = base, 2
     while slug in RESERVED_SLUGS or Statement.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, counter = f"{base}-{counter}", counter + 1
@@ -103,13 +106,16 @@ def open_statement(actor: User, statement: Statement) -> Statement:
 
 @transaction.atomic
 def publish_statement(actor: User, statement: Statement) -> Statement:
-    """Publish the text with its endorsers. Endorsement continues until the window closes, if it is open."""
+    """Publish the text with its endorsers. An open statement goes on taking endorsements until its window
+    closes; one published straight from a draft takes none."""
     locked = _transition(
         statement, [Status.DRAFT, Status.OPEN], _("Only a draft or an open statement can be published.")
     )
+    if locked.status == Status.OPEN and locked.opens_at is None:
+        locked.opens_at = timezone.now()  # it was open: publishing keeps its window as it was
     locked.status = Status.PUBLISHED
     locked.published_on = locked.published_on or timezone.localdate()
-    locked.save(update_fields=["status", "published_on", "updated_at"])
+    locked.save(update_fields=["status", "published_on", "opens_at", "updated_at"])
     record(locked, actor, Action.PUBLISHED)
     return locked
 
@@ -324,8 +330,16 @@ def import_endorsements(actor: User, statement: Statement, rows: list[tuple[Orga
         for organization, named in rows
     ]
     record(statement, actor, Action.IMPORTED, str(len(created)))
+    owners: dict[int, list[User]] = defaultdict(list)
+    memberships = Membership.objects.filter(
+        organization__in=[organization for organization, _named in rows],
+        role=Membership.Role.OWNER,
+        user__is_active=True,
+    ).select_related("user")
+    for membership in memberships:  # one query for every organisation's owners
+        owners[membership.organization_id].append(membership.user)
     for endorsement in created:
-        notify(owners_of(endorsement.organization), "statements/email/recorded", {"endorsement": endorsement})
+        notify(owners[endorsement.organization_id], "statements/email/recorded", {"endorsement": endorsement})
     return created
 
 

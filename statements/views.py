@@ -10,9 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
@@ -66,8 +65,7 @@ def _back(statement: Statement) -> HttpResponse:
 
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = Statement.objects.visible_to(request.user).select_related("owner").with_endorsement_counts()
-    ordered = statements.order_by("-published_on", "-created_at", "-pk")
-    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": permissions.can_create_statements(request.user)}
     return render(request, "statements/list.html", context)
 
@@ -77,12 +75,13 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     endorsements = _endorsements(statement)
     viewer = permissions.viewer_of(request.user)
     own = [item for item in endorsements if viewer.has_role(item.organization_id, permissions.EDITOR)]
+    shown = [item for item in endorsements if permissions.can_see_endorser(request.user, item)]
+    for item in shown:
+        item.profile_visible = permissions.can_view_organization(request.user, item.organization)
     context = {
         "statement": statement,
         "version": statement.version,
-        "groups": services.endorsers_by_country(
-            [item for item in endorsements if permissions.can_see_endorser(request.user, item)]
-        ),
+        "groups": services.endorsers_by_country(shown),
         "own": [
             {
                 "endorsement": item,
@@ -119,7 +118,10 @@ def endorse(request: HttpRequest, slug: str) -> HttpResponse:
         return _back(statement)
     try:
         services.endorse(
-            request.user, statement, form.cleaned_data["organization"], named_publicly=form.cleaned_data["named_publicly"]
+            request.user,
+            statement,
+            form.cleaned_data["organization"],
+            named_publicly=form.cleaned_data["named_publicly"],
         )
     except ValidationError as error:
         _report(request, error)
@@ -176,7 +178,7 @@ def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
             render_statement_pdf.delay(statement.pk, language)
         if not stored.exists():
-            return render(request, "statements/pdf_pending.html", {"statement": statement}, status=202)
+            return render(request, "pdf_pending.html", {"back_url": statement.get_absolute_url()}, status=202)
     return FileResponse(stored.open("rb"), filename=f"{statement.slug}-{language}.pdf", content_type="application/pdf")
 
 
@@ -215,7 +217,10 @@ def statement_manage(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.record_endorsement(
-                request.user, statement, form.cleaned_data["organization"], named_publicly=form.cleaned_data["named_publicly"]
+                request.user,
+                statement,
+                form.cleaned_data["organization"],
+                named_publicly=form.cleaned_data["named_publicly"],
             )
         except ValidationError as error:
             form.add_error(None, error)

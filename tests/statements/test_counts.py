@@ -1,0 +1,103 @@
+"""The figures ("380 organisations from 88 countries, 12 of which asked not to be named") and the grouping by
+country come from the data, on the seeded 2021 Women, Peace and Security open letter and on small cases."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+import pytest
+from django.test import override_settings
+
+from organizations import demo as organizations_demo
+from statements import demo as statements_demo
+from statements.models import Endorsement, Statement
+from tests.factories import EndorsementFactory, OrganizationFactory
+from tests.statements.conftest import client_for, page_text, url
+
+pytestmark = pytest.mark.django_db
+
+WPS = "2021-wps-civil-society-open-letter"
+
+
+@pytest.fixture
+def seeded() -> Statement:
+    # The demo's accounts get real password hashes; the fastest hasher keeps this fixture quick.
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        organizations_demo.load()
+        statements_demo.load()
+    return Statement.objects.get(slug=WPS)
+
+
+def test_seeded_letter_counts_380_organisations_from_88_countries(seeded: Statement) -> None:
+    text = page_text(client_for().get(url(seeded)))
+
+    assert "Endorsed by 380 organisations from 88 countries, 12 of which asked not to be named." in text
+
+
+def test_seeded_letter_groups_named_endorsers_by_country(seeded: Statement) -> None:
+    text = page_text(client_for().get(url(seeded)))
+
+    named = Endorsement.objects.filter(statement=seeded, named_publicly=True).select_related("organization")
+    expected = Counter(str(endorsement.organization.hq_country.name) for endorsement in named)
+    shown = dict(re.findall(r"<h4>([^<]+) <span class=\"muted\">\((\d+)\)</span></h4>", text))
+    assert {html.unescape(country): int(count) for country, count in shown.items()} == dict(expected)
+    assert len(shown) == 88
+    assert sum(expected.values()) == 368
+
+
+def test_seeded_letter_shows_its_five_language_versions(seeded: Statement) -> None:
+    text = page_text(client_for().get(url(seeded, language="fr")))
+
+    assert "Lettre ouverte 2021 de la société civile" in text
+    for code in ("en", "ar", "es", "ru"):
+        assert f'href="/{code}/statements/{WPS}/"' in text
+    assert 'href="/ku/statements/' not in text  # no Kurdish version was published
+
+
+def test_loading_the_demo_twice_changes_nothing(seeded: Statement) -> None:
+    before = list(Endorsement.objects.order_by("pk").values_list("statement_id", "organization_id", "named_publicly"))
+
+    with override_settings(DEBUG=True):
+        statements_demo.load()
+
+    after = list(Endorsement.objects.order_by("pk").values_list("statement_id", "organization_id", "named_publicly"))
+    assert before == after
+    assert Statement.objects.count() == 3
+
+
+def test_charter_statement_is_endorsed_by_its_member_associations(seeded: Statement) -> None:
+    statement = Statement.objects.get(slug="truth-and-justice-charter-26-june-2024")
+
+    text = page_text(client_for().get(url(statement)))
+
+    assert statement.endorsements.count() == len(organizations_demo.CHARTER_MEMBERS)
+    assert "Caesar Families Association" in text
+    assert "Endorsed by 7 organisations from 3 countries." in text
+
+
+def test_countries_count_every_endorser_and_skip_a_missing_country(letter: Statement) -> None:
+    for country, named in [("FR", True), ("FR", True), ("TR", True), ("DE", False), ("", True)]:
+        EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country=country), named_publicly=named)
+
+    text = page_text(client_for().get(url(letter)))
+
+    # Germany is counted through its unnamed endorser, though no German organisation is named.
+    assert "Endorsed by 5 organisations from 3 countries, 1 of which asked not to be named." in text
+    assert "<h4>Germany" not in text
+    assert '<h4>France <span class="muted">(2)</span></h4>' in text
+    assert "<h4>Country not given" in text
+
+
+def test_singular_forms(letter: Statement) -> None:
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="SY"), named_publicly=False)
+
+    text = page_text(client_for().get(url(letter)))
+
+    assert "Endorsed by 1 organisation from 1 country, 1 of which asked not to be named." in text
+    assert "No endorsing organisation has agreed to be named publicly." in text
+
+
+def test_no_endorser_yet(letter: Statement) -> None:
+    assert "No organisation has endorsed this statement yet." in page_text(client_for().get(url(letter)))

@@ -1,0 +1,62 @@
+"""The printable statement: rendered by a Celery task under its content hash, a waiting page meanwhile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal import pdf
+from statements import tasks, views
+from statements.models import Statement
+from tests.factories import EndorsementFactory, OrganizationFactory
+from tests.statements.conftest import client_for, url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    # Stands for a worker that has not picked the task up yet: the view must answer at once with the
+    # waiting page, and queue the task once however often that page reloads.
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(views.render_statement_pdf, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+def test_waiting_page_while_the_pdf_is_rendered(letter: Statement, queued: list[tuple[Any, ...]]) -> None:
+    first = client_for().get(url(letter, "pdf/", "ar"))
+    second = client_for().get(url(letter, "pdf/", "ar"))
+
+    assert first.status_code == second.status_code == 202
+    assert '<meta http-equiv="refresh" content="2">' in first.content.decode()
+    assert queued == [(letter.pk, "ar")]
+
+
+def test_pdf_is_served_once_the_task_has_run(letter: Statement, queued: list[tuple[Any, ...]]) -> None:
+    client_for().get(url(letter, "pdf/"))
+    tasks.render_statement_pdf(*queued[0])
+
+    response = client_for().get(url(letter, "pdf/"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_task_is_idempotent_and_a_change_makes_a_new_file(letter: Statement) -> None:
+    first = tasks.render_statement_pdf(letter.pk, "en")
+    again = tasks.render_statement_pdf(letter.pk, "en")
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(name_en="Massar Families Association"))
+    changed = tasks.render_statement_pdf(letter.pk, "en")
+
+    assert first == again
+    assert changed != first
+    assert pdf.stored_pdf(changed.removesuffix(".pdf")).exists()
+
+
+def test_a_deleted_statement_renders_nothing(letter: Statement) -> None:
+    pk = letter.pk
+    letter.delete()
+
+    assert tasks.render_statement_pdf(pk, "en") is None

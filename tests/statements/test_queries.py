@@ -1,0 +1,77 @@
+"""The list page, the feed and the API ask the database the same number of questions however many statements
+and endorsements there are (no query per row)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from organizations.models import Membership, Organization
+from statements.models import Statement
+from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory
+from tests.statements.conftest import client_for, member_of
+
+pytestmark = pytest.mark.django_db
+
+
+def add_statements(count: int, endorsements: int, owner: Organization) -> None:
+    for _index in range(count):
+        statement = StatementFactory(owner=owner, status=Statement.Status.PUBLISHED, published_on="2024-06-26")
+        for number in range(endorsements):
+            EndorsementFactory(
+                statement=statement,
+                organization=OrganizationFactory(hq_country=["FR", "TR", "DE"][number % 3]),
+                named_publicly=number % 4 != 0,
+            )
+
+
+def queries(get: Callable[[], Any]) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = get()
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.fixture(params=["anonymous", "manager"])
+def caller(request: pytest.FixtureRequest) -> tuple[Organization, Any]:
+    owner = OrganizationFactory(kind=Organization.Kind.NETWORK)
+    user = member_of(owner, Membership.Role.EDITOR) if request.param == "manager" else None
+    return owner, user
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/statements/", "/ar/statements/feed/", "/api/v1/statements/"], ids=["list", "feed", "api"]
+)
+def test_query_count_does_not_grow_with_statements_or_endorsements(caller: tuple[Organization, Any], path: str) -> None:
+    owner, user = caller
+    client = APIClient() if path.startswith("/api/") else client_for()
+    if user is not None:
+        client.force_login(user)
+    add_statements(2, 2, owner)
+    few = queries(lambda: client.get(path))
+
+    add_statements(6, 9, owner)
+    many = queries(lambda: client.get(path))
+
+    assert few == many
+
+
+def test_detail_query_count_does_not_grow_with_endorsements() -> None:
+    owner = OrganizationFactory(kind=Organization.Kind.NETWORK)
+    add_statements(1, 2, owner)
+    statement = Statement.objects.get()
+    path = f"/en/statements/{statement.slug}/"
+    few = queries(lambda: client_for().get(path))
+
+    for number in range(20):
+        EndorsementFactory(
+            statement=statement, organization=OrganizationFactory(hq_country="SY"), named_publicly=number % 2 == 0
+        )
+    many = queries(lambda: client_for().get(path))
+
+    assert few == many

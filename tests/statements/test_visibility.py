@@ -1,0 +1,227 @@
+"""Who sees what: endorsers that asked not to be named are counted everywhere and named nowhere public (page,
+PDF, feed, API, CSV); drafts exist only for the owner's editors and owners."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from organizations.models import Membership, Organization
+from portal.models import User
+from statements import services
+from statements.models import Statement
+from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory, UserFactory
+from tests.statements.conftest import client_for, member_of, page_text, url
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = "Quiet Witnesses Association"
+NAMED = "Syrians for Truth and Justice"
+
+
+@pytest.fixture
+def endorsed(letter: Statement) -> dict[str, Any]:
+    """A published letter endorsed by a named organisation and one that asked not to be named."""
+    named = OrganizationFactory(name_en=NAMED, name_ar="سوريون من أجل الحقيقة والعدالة", acronym="STJ", hq_country="FR")
+    hidden = OrganizationFactory(name_en=HIDDEN, name_ar="", acronym="QWA", hq_country="TR", slug="quiet-witnesses")
+    EndorsementFactory(statement=letter, organization=named, named_publicly=True)
+    EndorsementFactory(statement=letter, organization=hidden, named_publicly=False)
+    services.publish_statement(UserFactory(is_superuser=True), letter)
+    letter.refresh_from_db()
+    return {"letter": letter, "named": named, "hidden": hidden}
+
+
+def assert_hidden_not_named(text: str) -> None:
+    for fragment in (HIDDEN, "quiet-witnesses", "QWA"):
+        assert fragment not in text
+
+
+def pdf_text(user: User | None, letter: Statement, language: str = "en") -> str:
+    response = client_for(user).get(url(letter, "pdf/", language))
+    assert response.status_code == 200  # Celery is eager in tests: rendered before the view looks again
+    assert response["Content-Type"] == "application/pdf"
+    data = b"".join(response.streaming_content)
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_page_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
+    text = page_text(client_for().get(url(endorsed["letter"])))
+
+    assert NAMED in text
+    assert_hidden_not_named(text)
+    assert "Endorsed by 2 organisations from 2 countries, 1 of which asked not to be named." in text
+
+
+def test_pdf_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
+    text = pdf_text(None, endorsed["letter"])
+
+    assert NAMED in text
+    assert_hidden_not_named(text)
+    assert "Endorsed by 2 organisations from 2 countries" in " ".join(text.split())
+
+
+def test_pdf_does_not_name_the_hidden_endorser_even_for_the_statements_managers(
+    endorsed: dict[str, Any], letter_editor: User
+) -> None:
+    # The PDF is one file for every reader, stored under its content hash.
+    assert_hidden_not_named(pdf_text(letter_editor, endorsed["letter"]))
+
+
+def test_arabic_pdf_is_right_to_left_and_names_only_the_named(endorsed: dict[str, Any]) -> None:
+    letter = endorsed["letter"]
+    html = services.statement_pdf_html(letter, "ar")
+
+    assert 'dir="rtl"' in html
+    assert_hidden_not_named(html)
+    assert "سوريون من أجل الحقيقة والعدالة" in pdf_text(None, letter, "ar")
+
+
+def test_feed_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
+    response = client_for().get("/en/statements/feed/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    text = response.content.decode()
+    assert "Open letter: support women human rights defenders" in text
+    assert_hidden_not_named(text)
+    assert "1 of which asked not to be named" in text
+
+
+def test_api_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, Any], letter_editor: User) -> None:
+    for user in (None, letter_editor, UserFactory(is_superuser=True)):
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        listing = client.get("/api/v1/statements/")
+        detail = client.get(f"/api/v1/statements/{endorsed['letter'].slug}/")
+
+        assert listing.status_code == detail.status_code == 200
+        assert_hidden_not_named(listing.content.decode() + detail.content.decode())
+        payload = detail.json()
+        assert payload["endorsements"] == {"organizations": 2, "countries": 2, "not_named": 1}
+        assert [row["organization_name"] for row in payload["endorsers"]] == [NAMED]
+
+
+def test_csv_export_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
+    response = client_for().get(url(endorsed["letter"], "endorsers.csv"))
+
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert NAMED in text
+    assert_hidden_not_named(text)
+
+
+def test_hidden_endorser_sees_itself_marked_not_named(endorsed: dict[str, Any]) -> None:
+    member = member_of(endorsed["hidden"], Membership.Role.MEMBER)
+
+    text = page_text(client_for(member).get(url(endorsed["letter"])))
+
+    assert HIDDEN in text
+    assert "not named publicly" in text
+
+
+def test_statements_managers_see_every_endorser_on_the_management_page(
+    endorsed: dict[str, Any], letter_editor: User
+) -> None:
+    text = page_text(client_for(letter_editor).get(url(endorsed["letter"], "manage/")))
+
+    assert HIDDEN in text
+    assert NAMED in text
+
+
+def test_management_page_does_not_say_who_endorsed(endorsed: dict[str, Any], letter_editor: User) -> None:
+    # Who works where is for the organisation's own members: the publishers see organisations, not people.
+    person = UserFactory(email="amal.private@example.org")
+    member_of(endorsed["named"], Membership.Role.OWNER)
+    endorsement = endorsed["letter"].endorsements.get(organization=endorsed["named"])
+    endorsement.endorsed_by = person
+    endorsement.save()
+
+    assert "amal.private@example.org" not in page_text(
+        client_for(letter_editor).get(url(endorsed["letter"], "manage/"))
+    )
+
+
+def test_unlisted_named_endorser_is_named_without_a_link_to_its_profile(letter: Statement) -> None:
+    unlisted = OrganizationFactory(name_en="Unlisted Families Group", listed_publicly=False)
+    EndorsementFactory(statement=letter, organization=unlisted, named_publicly=True)
+
+    text = page_text(client_for().get(url(letter)))
+
+    assert "Unlisted Families Group" in text
+    assert unlisted.get_absolute_url() not in text
+
+
+# Drafts -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(db: None) -> Statement:
+    return StatementFactory(status=Statement.Status.DRAFT, title_en="Secret draft letter", slug="secret-draft")
+
+
+@pytest.mark.parametrize("suffix", ["", "pdf/", "endorsers.csv", "manage/", "edit/"])
+def test_draft_is_404_to_outsiders(draft: Statement, suffix: str) -> None:
+    outsiders = [None, member_of(OrganizationFactory(), Membership.Role.OWNER), member_of(draft.owner, "member")]
+    for user in outsiders:
+        response = client_for(user).get(url(draft, suffix))
+        if user is None and suffix in ("manage/", "edit/"):
+            assert response.status_code == 302  # to the login page, which tells nothing about the draft
+        else:
+            assert response.status_code == 404
+
+
+def test_draft_is_not_listed_for_outsiders(draft: Statement) -> None:
+    assert "Secret draft letter" not in page_text(client_for().get("/en/statements/"))
+    assert "Secret draft letter" not in client_for().get("/en/statements/feed/").content.decode()
+    assert APIClient().get("/api/v1/statements/").json()["count"] == 0
+    assert APIClient().get("/api/v1/statements/secret-draft/").status_code == 404
+
+
+def test_draft_is_shown_to_the_owners_editors(draft: Statement) -> None:
+    editor = member_of(draft.owner, Membership.Role.EDITOR)
+
+    assert "Secret draft letter" in page_text(client_for(editor).get("/en/statements/"))
+    assert "Secret draft letter" in page_text(client_for(editor).get(url(draft)))
+    client = APIClient()
+    client.force_login(editor)
+    assert client.get("/api/v1/statements/secret-draft/").status_code == 200
+
+
+def test_draft_is_shown_to_operators(draft: Statement) -> None:
+    assert client_for(UserFactory(is_superuser=True)).get(url(draft)).status_code == 200
+
+
+def test_draft_cannot_be_endorsed(draft: Statement) -> None:
+    organization = OrganizationFactory()
+    owner = member_of(organization, Membership.Role.OWNER)
+
+    response = client_for(owner).post(url(draft, "endorse/"), {"organization": organization.pk})
+
+    assert response.status_code == 404
+    assert not draft.endorsements.exists()
+
+
+def test_visible_to_matches_can_view_statement(draft: Statement, letter: Statement) -> None:
+    from portal.permissions import can_view_statement
+
+    editor = member_of(draft.owner, Membership.Role.EDITOR)
+    people = [None, editor, member_of(draft.owner, "member"), UserFactory(is_superuser=True)]
+    for user in people:
+        visible = set(Statement.objects.visible_to(user))
+        assert visible == {statement for statement in Statement.objects.all() if can_view_statement(user, statement)}
+
+
+def test_rules_permissions_are_registered(draft: Statement) -> None:
+    editor = member_of(draft.owner, Membership.Role.EDITOR)
+    stranger = member_of(OrganizationFactory(kind=Organization.Kind.CSO), Membership.Role.OWNER)
+
+    assert editor.has_perm("statements.view_statement", draft)
+    assert editor.has_perm("statements.change_statement", draft)
+    assert editor.has_perm("statements.change_statement")  # an editor of a verified network may start one
+    assert not stranger.has_perm("statements.view_statement", draft)
+    assert not stranger.has_perm("statements.change_statement")  # a CSO endorses; networks and hosts publish
