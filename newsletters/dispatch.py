@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # A claim older than this is considered abandoned by a dead worker.
 CLAIM_SECONDS = getattr(settings, "DISPATCH_CLAIM_SECONDS", 120)
+# The first wait after a temporary SMTP failure; it doubles with each attempt.
+RETRY_SECONDS = getattr(settings, "DISPATCH_RETRY_SECONDS", 30)
 # One task sends for at most this long, then queues the next, so no task outlives the broker's patience.
 TASK_SECONDS = 20
 MAX_ATTEMPTS = 5
@@ -200,8 +202,8 @@ def _record_failure(delivery: Delivery, error: Exception) -> None:
                 status=Subscriber.Status.BOUNCING
             )
         return
-    # Temporary: back to the queue with exponential backoff (30 s, 60 s, 120 s...).
-    delay = datetime.timedelta(seconds=30 * 2**delivery.attempts)
+    # Temporary: back to the queue with exponential backoff (30 s, 60 s, 120 s... by default).
+    delay = datetime.timedelta(seconds=RETRY_SECONDS * 2**delivery.attempts)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.PENDING,
         claimed_at=None,

@@ -174,7 +174,9 @@ def request_pdf(edition: Edition, language: str) -> EditionPDF:
         },
     )
     if not ready:
-        transaction.on_commit(lambda: render_edition_pdf.delay(edition.pk, language))
+        # Robust: a rendering that fails (run in-process when tasks are eager) is recorded on the EditionPDF
+        # and logged; it must not turn the page that asked for it into an error.
+        transaction.on_commit(lambda: render_edition_pdf.delay(edition.pk, language), robust=True)
     return record
 
 

@@ -64,7 +64,12 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = _publication_for(request, slug)
     search = EditionSearchForm(request.GET)
-    editions = Edition.objects.visible_to(request.user).filter(publication=publication).order_by("-number")
+    editions = (
+        Edition.objects.visible_to(request.user)
+        .filter(publication=publication)
+        .select_related("publication")  # each edition's address names its publication
+        .order_by("-number")
+    )
     if search.is_valid() and search.cleaned_data["q"]:
         editions = editions.search(search.cleaned_data["q"])
     page = Paginator(editions, 20).get_page(request.GET.get("page"))
@@ -113,12 +118,14 @@ def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     edition = _edition_for(request, slug, number)
     language = get_language()
     stored = pdf.stored_pdf(pdf.content_key(services.edition_html(edition, language)))
+    if not stored.exists():
+        record = EditionPDF.objects.filter(edition=edition, language=language).first()
+        if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED:
+            # With eager tasks (the embedded default) this renders the PDF before it returns.
+            services.request_pdf(edition, language)
     if stored.exists():
         filename = f"{edition.publication.slug}-{edition.number}-{language}.pdf"
         return FileResponse(stored.open("rb"), filename=filename, content_type="application/pdf")
-    record = EditionPDF.objects.filter(edition=edition, language=language).first()
-    if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED:
-        services.request_pdf(edition, language)
     return render(request, "pdf_pending.html", {"back_url": edition.get_absolute_url()}, status=202)
 
 
