@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
@@ -8,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -113,6 +116,9 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
 
 
+PDF_QUEUE_PATIENCE = datetime.timedelta(minutes=10)
+
+
 def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Serve the current PDF; if this content version has not been rendered yet, queue it and wait."""
     edition = _edition_for(request, slug, number)
@@ -120,7 +126,10 @@ def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     stored = pdf.stored_pdf(pdf.content_key(services.edition_html(edition, language)))
     if not stored.exists():
         record = EditionPDF.objects.filter(edition=edition, language=language).first()
-        if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED:
+        # Ask again when nothing is under way for this version: never asked, failed, or a queued task that
+        # never reached a worker (the broker was down) and has waited too long.
+        stale = record is not None and record.updated_at < timezone.now() - PDF_QUEUE_PATIENCE
+        if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED or stale:
             # With eager tasks (the embedded default) this renders the PDF before it returns.
             services.request_pdf(edition, language)
     if stored.exists():
