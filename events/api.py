@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Manager, QuerySet
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers, viewsets
 
@@ -18,6 +18,15 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = ["title", "starts_at", "ends_at", "room", "speakers", "languages"]
 
 
+class EventListSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        events = list(data.all() if isinstance(data, Manager) else data)
+        # Whether the caller sees each event's logistics depends on their registration for it: one query
+        # for the whole page instead of one per event.
+        permissions.remember_registrations(self.context["request"].user, events)
+        return super().to_representation(events)
+
+
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     series = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -25,6 +34,7 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Event
+        list_serializer_class = EventListSerializer
         fields = [
             "slug",
             "title",
@@ -56,6 +66,9 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
         if not permissions.can_see_logistics(self.context["request"].user, event):
             data.pop("street_address")
             data.pop("online_link")
+            # A session's room may be a meeting link: it is logistics too.
+            for session in data["sessions"]:
+                session.pop("room", None)
         return data
 
 

@@ -105,7 +105,9 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = self.clean_local(self.clean_translations(super().clean()))
-        if cleaned.get("format") in (Event.Format.ONLINE, Event.Format.HYBRID) and not cleaned.get("online_link"):
+        online = cleaned.get("format") in (Event.Format.ONLINE, Event.Format.HYBRID)
+        # A link given but invalid already has its error; saying that it is missing would confuse.
+        if online and not cleaned.get("online_link") and "online_link" not in self.errors:
             self.add_error("online_link", _("An online or hybrid event needs its online link."))
         return cleaned
 

@@ -62,7 +62,8 @@ class EventQuerySet(models.QuerySet["Event"]):
         if viewer.roles:
             visible |= Q(invitations__organization__in=list(viewer.roles))
         if viewer.is_authenticated:
-            visible |= Q(registrations__user=user)
+            # An active registration, as can_view_event asks: a cancelled or declined one reveals nothing.
+            visible |= Q(registrations__user=user, registrations__status__in=Registration.ACTIVE)
         scheduled = ~Q(status=Event.Status.DRAFT)
         return self.filter((scheduled & visible) | Q(owner__in=managed)).distinct()
 

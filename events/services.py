@@ -17,12 +17,13 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization
 from organizations.services import owners_of
+from portal import permissions
 from portal.mail import notify
 from portal.models import User
 
@@ -62,11 +63,13 @@ def save_event(actor: User, event: Event) -> Event:
     return event
 
 
-def scheduling_warnings(event: Event, organizations: Iterable[Organization] = ()) -> list[str]:
-    """What a coordinator should know before scheduling: overlaps with the organiser's other events, the
-    same venue, and events the invited organisations already take part in."""
+def scheduling_warnings(event: Event, viewer: Any, organizations: Iterable[Organization] = ()) -> list[str]:
+    """What a coordinator (`viewer`) should know before scheduling: overlaps with the organiser's other events,
+    the same venue, and events the invited organisations already take part in. Only events `viewer` may see
+    are named, and who takes part only in events `viewer` organises (participation is never public)."""
     overlapping = (
-        Event.objects.exclude(pk=event.pk)
+        Event.objects.visible_to(viewer)
+        .exclude(pk=event.pk)
         .exclude(status=Event.Status.CANCELLED)
         .filter(starts_at__lt=event.ends_at, ends_at__gt=event.starts_at)
     )
@@ -91,6 +94,7 @@ def scheduling_warnings(event: Event, organizations: Iterable[Organization] = ()
         gettext("%(organization)s already takes part in “%(title)s” at that time.")
         % {"organization": invitation.organization.name, "title": invitation.event.title}
         for invitation in busy
+        if permissions.can_manage_event(viewer, invitation.event)
     ]
     return warnings
 
@@ -157,7 +161,13 @@ def name_delegate(
         raise ValidationError(_("Delegates must be members of your organisation."), code="not_member")
     if invitation.delegates.filter(status__in=Registration.ACTIVE).count() >= invitation.seats:
         raise ValidationError(
-            _("All %(seats)s seats of your invitation are taken."), params={"seats": invitation.seats}, code="no_seats"
+            ngettext(
+                "The %(seats)s seat of your invitation is taken.",
+                "All %(seats)s seats of your invitation are taken.",
+                invitation.seats,
+            ),
+            params={"seats": invitation.seats},
+            code="no_seats",
         )
     if not _has_room(event):
         raise ValidationError(_("The event is full."), code="full")

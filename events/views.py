@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -49,7 +50,8 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 
 def _viewer_zone(request: HttpRequest) -> str:
-    return getattr(request.user, "time_zone", "") or "UTC"
+    """The signed-in person's time zone; anonymous visitors get only the event's own (no guessing)."""
+    return getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -185,7 +187,7 @@ def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            for warning in services.scheduling_warnings(event):
+            for warning in services.scheduling_warnings(event, request.user):
                 messages.warning(request, warning)
             messages.success(request, _("The event is saved."))
             return redirect(event)
@@ -198,7 +200,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     invite_form = InviteForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
         chosen = list(invite_form.selected())
-        for warning in services.scheduling_warnings(event, chosen):
+        for warning in services.scheduling_warnings(event, request.user, chosen):
             messages.warning(request, warning)
         invited = services.invite_organizations(request.user, event, chosen, seats=invite_form.cleaned_data["seats"])
         messages.success(request, _("%(count)s organisations invited.") % {"count": len(invited)})
@@ -363,7 +365,11 @@ def cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpRespons
         messages.success(request, _("The registration is cancelled."))
     except ValidationError as error:
         _report(request, error)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else event)
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else event)
 
 
 @login_required

@@ -1,0 +1,158 @@
+"""A consultation from scheduling to the delegate's seat, in a real browser: a coordinator of the IIIM
+schedules a hybrid consultation for members and invites the organisations working on children and youth; the
+owner of one of them, in another browser, accepts and names a colleague; the colleague then sees the online
+link, while a member of a verified organisation that was not invited sees the event but not the link."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from events.models import Event, Invitation, Registration
+from organizations.models import Membership, Organization, Topic
+from portal.models import User
+from tests.browser.conftest import third_party_requests
+from tests.conftest import PASSWORD
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Consultation on the Children and Youth Strategy"
+STREET = "Rue de Lausanne 13, 1202 Geneva"
+LINK = "https://meet.example.org/children-youth-consultation"
+
+
+@contextmanager
+def another_browser(browser: Browser) -> Iterator[Page]:
+    """A second person's browser (own cookies), held to the same rule as `page`: no request leaves the portal."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda outgoing: requested.append(outgoing.url))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert third_party_requests(requested) == [], "the page reached a host other than the portal"
+
+
+def log_in(page: Page, base_url: str, user: User) -> None:
+    page.goto(f"{base_url}/en/accounts/login/")
+    page.fill("#id_login", user.email)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("form[action='/en/accounts/login/'] button[type=submit]")
+
+
+def submit(page: Page, form: str) -> None:
+    with page.expect_navigation():
+        page.click(f"{form} button[type=submit]")
+
+
+def schedule(page: Page, base_url: str, day: datetime.date) -> Event:
+    page.goto(f"{base_url}/en/events/new/")
+    page.fill("#id_title_en", TITLE)
+    page.fill("#id_description_en", "How the mechanism's work can take children and young people into account.")
+    page.select_option("#id_kind", Event.Kind.STRATEGY_CONSULTATION)
+    page.select_option("#id_format", Event.Format.HYBRID)
+    page.select_option("#id_status", Event.Status.SCHEDULED)
+    page.select_option("#id_visibility", Event.Visibility.MEMBERS)
+    page.select_option("#id_registration_mode", Event.RegistrationMode.INVITATION)
+    page.select_option("#id_time_zone", "Europe/Zurich")
+    page.fill("#id_starts_at", f"{day.isoformat()}T10:00")
+    page.fill("#id_ends_at", f"{day.isoformat()}T17:00")
+    page.fill("#id_venue", "Palais des Nations")
+    page.fill("#id_city", "Geneva")
+    page.select_option("#id_country", "CH")
+    page.fill("#id_street_address", STREET)
+    page.fill("#id_online_link", LINK)
+    submit(page, "form[method=post]:has(#id_title_en)")
+
+    event = Event.objects.get(title_en=TITLE)
+    assert page.url == f"{base_url}/en/events/{event.slug}/"
+    expect(page.locator(".messages")).to_contain_text("The event is saved.")
+    expect(page.locator("h1")).to_have_text(TITLE)
+    return event
+
+
+def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_the_link(
+    page: Page, browser: Browser, base_url: str
+) -> None:
+    children, _created = Topic.objects.get_or_create(slug="children-youth", defaults={"name": "Children and youth"})
+    coordinator = make_coordinator(Membership.Role.EDITOR, email="lina@iiim.example.org", full_name="Lina Coordinator")
+    taafi = OrganizationFactory(name_en="Taafi Initiative", slug="taafi")
+    taafi.topics.add(children)
+    owner = MembershipFactory(
+        organization=taafi,
+        role=Membership.Role.OWNER,
+        user=UserFactory(email="owner@taafi.example.org", full_name="Rasha Owner"),
+    ).user
+    delegate = MembershipFactory(
+        organization=taafi,
+        role=Membership.Role.MEMBER,
+        user=UserFactory(email="amal@taafi.example.org", full_name="Amal Haddad"),
+    ).user
+    elsewhere = OrganizationFactory(name_en="Syrians for Truth and Justice", slug="stj")
+    outsider = MembershipFactory(
+        organization=elsewhere, role=Membership.Role.MEMBER, user=UserFactory(email="member@stj.example.org")
+    ).user
+    unverified = OrganizationFactory(name_en="Newcomers' Association", status=Organization.Status.PENDING)
+    unverified.topics.add(children)
+    day = (timezone.now() + datetime.timedelta(days=45)).date()
+
+    # The coordinator schedules the consultation and invites by focus area.
+    log_in(page, base_url, coordinator)
+    event = schedule(page, base_url, day)
+    assert (event.format, event.visibility, event.online_link) == (Event.Format.HYBRID, Event.Visibility.MEMBERS, LINK)
+    expect(page.locator("body")).to_contain_text(LINK)  # the organisers see it
+    page.click("text=Invitations, registrations and agenda")
+    page.select_option("#id_topic", label="Children and youth")
+    page.fill("#id_seats", "2")
+    submit(page, "form:has(#id_topic)")
+    expect(page.locator(".messages")).to_contain_text("1 organisations invited.")
+    invitation = Invitation.objects.get(event=event)
+    assert invitation.organization == taafi
+    assert owner.email in {address for message in mail.outbox for address in message.to}
+
+    # The owner of Taafi, in their own browser, accepts and names a colleague.
+    with another_browser(browser) as owner_page:
+        log_in(owner_page, base_url, owner)
+        owner_page.goto(f"{base_url}/en/events/{event.slug}/")
+        expect(owner_page.locator("body")).not_to_contain_text(LINK)
+        owner_page.click("text=Answer and name delegates")
+        owner_page.check("input[name=accept][value='1']")
+        owner_page.check("#id_listed_to_participants")
+        submit(owner_page, "form:has(input[name=answer])")
+        expect(owner_page.locator(".messages")).to_contain_text("Your answer was sent to the organisers.")
+        owner_page.select_option("#id_user", label="Amal Haddad")
+        submit(owner_page, "form:has(input[name=delegate])")
+        expect(owner_page.locator(".messages")).to_contain_text("The delegate is registered and has been emailed.")
+        expect(owner_page.locator("body")).to_contain_text("Amal Haddad")
+    registration = Registration.objects.get(event=event, user=delegate)
+    assert registration.status == Registration.Status.CONFIRMED
+    assert delegate.email in {address for message in mail.outbox for address in message.to}
+
+    # The delegate sees where and how to join.
+    with another_browser(browser) as delegate_page:
+        log_in(delegate_page, base_url, delegate)
+        delegate_page.goto(f"{base_url}/en/events/{event.slug}/")
+        expect(delegate_page.locator(f"a[href='{LINK}']")).to_be_visible()
+        expect(delegate_page.locator("body")).to_contain_text("Rue de Lausanne 13")
+
+    # A member of a verified organisation that was not invited sees the members' event, not the link.
+    with another_browser(browser) as outsider_page:
+        log_in(outsider_page, base_url, outsider)
+        response = outsider_page.goto(f"{base_url}/en/events/{event.slug}/")
+        assert response is not None
+        assert response.status == 200
+        expect(outsider_page.locator("h1")).to_have_text(TITLE)
+        expect(outsider_page.locator("body")).to_contain_text("Shown to confirmed participants.")
+        expect(outsider_page.locator("body")).not_to_contain_text(LINK)
+        expect(outsider_page.locator("body")).not_to_contain_text("Rue de Lausanne 13")
+        assert LINK not in outsider_page.content()

@@ -1,0 +1,120 @@
+"""The events list page, its month view and the API list take as many queries for 25 events as for 5: the
+number of events must not multiply the queries (no query per row)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Event, EventSeries, Invitation, Registration, Session
+from organizations.models import Membership, Organization
+from portal.models import User
+from tests.events.conftest import API, client_for, member
+from tests.factories import (
+    EventFactory,
+    InvitationFactory,
+    OrganizationFactory,
+    RegistrationFactory,
+    UserFactory,
+    host_organization,
+)
+
+pytestmark = pytest.mark.django_db
+
+VIEWERS = ["anonymous", "no_organization", "participant", "organiser", "operator"]
+START = datetime.datetime.now(datetime.UTC).replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+PAGES = {
+    "list_page": "/en/events/",
+    "month_page": f"/en/events/?view=month&month={START:%Y-%m}",
+    "api_list": API,
+}
+
+
+@dataclass
+class World:
+    h: Organization
+    a: Organization
+    series: EventSeries
+    users: dict[str, User | None]
+
+
+@pytest.fixture
+def world() -> World:
+    h = host_organization()
+    a = OrganizationFactory(name_en="Syrians for Truth and Justice")
+    return World(
+        h=h,
+        a=a,
+        series=EventSeries.objects.create(owner=h, slug="lausanne-platform", title_en="Lausanne Platform"),
+        users={
+            "anonymous": None,
+            "no_organization": UserFactory(),
+            "participant": member(a, Membership.Role.MEMBER),
+            "organiser": member(h, Membership.Role.EDITOR),
+            "operator": UserFactory(is_staff=True, is_superuser=True),
+        },
+    )
+
+
+def add_events(world: World, count: int) -> None:
+    """`count` events of every visibility and two organisers, with an agenda, invitations and registrations:
+    the participant confirmed at some, waitlisted at others."""
+    other_host = OrganizationFactory(is_host=True)
+    visibilities = list(Event.Visibility)
+    for number in range(count):
+        event = EventFactory(
+            owner=world.h if number % 3 else other_host,
+            series=world.series if number % 2 else None,
+            visibility=visibilities[number % 3],
+            format=Event.Format.HYBRID,
+            online_link="https://meet.example.org/room",
+            street_address="Rue de la Paix 1",
+            starts_at=START,
+            ends_at=START + datetime.timedelta(hours=2),
+        )
+        Session.objects.create(event=event, title="Opening", starts_at=event.starts_at, ends_at=event.ends_at)
+        invitation = InvitationFactory(event=event, organization=world.a, status=Invitation.Status.ACCEPTED)
+        RegistrationFactory(
+            event=event,
+            user=world.users["participant"],
+            invitation=invitation,
+            status=Registration.Status.CONFIRMED if number % 2 else Registration.Status.WAITLISTED,
+        )
+        RegistrationFactory(event=event)
+
+
+def queries(user: User | None, path: str) -> tuple[int, int]:
+    """How many queries a fresh request for `path` takes, and how many events it shows."""
+    client = client_for(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    if path.startswith(API):
+        shown = len(response.json()["results"])
+    else:
+        shown = response.content.decode().count('href="/en/events/consultation-')
+    return len(captured), shown
+
+
+def visible_count(user: User | None) -> int:
+    return Event.objects.visible_to(user or AnonymousUser()).count()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_query_count_does_not_grow_with_events(world: World, viewer: str, page: str) -> None:
+    user = world.users[viewer]
+    add_events(world, 5)
+    with_five, shown = queries(user, PAGES[page])
+    assert shown == visible_count(user)
+
+    add_events(world, 20)
+    with_twenty_five, shown = queries(user, PAGES[page])
+    assert shown == visible_count(user) > 5
+
+    assert with_twenty_five == with_five
