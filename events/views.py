@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -407,10 +406,10 @@ def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpRe
     if registration.user_id != request.user.pk and not permissions.can_manage_event(request.user, event):
         raise Http404
     language = get_language()
-    stored = pdf.stored_pdf(pdf.content_key(services.visa_letter_html(registration, language)))
-    if not stored.exists():
-        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
-            render_visa_letter.delay(registration.pk, language)
-        if not stored.exists():
-            return render(request, "pdf_pending.html", {"back_url": event.get_absolute_url()}, status=202)
-    return FileResponse(stored.open("rb"), filename=f"visa-letter-{event.slug}.pdf", content_type="application/pdf")
+    return pdf.serve_or_queue(
+        request,
+        services.visa_letter_html(registration, language),
+        lambda: render_visa_letter.delay(registration.pk, language),
+        filename=f"visa-letter-{event.slug}.pdf",
+        back_url=event.get_absolute_url(),
+    )

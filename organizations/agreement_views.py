@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -97,15 +96,13 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable public summary, rendered by a Celery worker and kept under its content hash."""
     agreement = _agreement_for(request, slug)
     language = get_language()
-    html = services.agreement_summary_html(agreement, language)
-    stored = pdf.stored_pdf(pdf.content_key(html))
-    if not stored.exists():
-        # Queue once per content, however often the waiting page refreshes.
-        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
-            render_agreement_pdf.delay(agreement.pk, language)
-        if not stored.exists():
-            return render(request, "pdf_pending.html", {"back_url": agreement.get_absolute_url()}, status=202)
-    return FileResponse(stored.open("rb"), filename=f"{agreement.slug}-{language}.pdf", content_type="application/pdf")
+    return pdf.serve_or_queue(
+        request,
+        services.agreement_summary_html(agreement, language),
+        lambda: render_agreement_pdf.delay(agreement.pk, language),
+        filename=f"{agreement.slug}-{language}.pdf",
+        back_url=agreement.get_absolute_url(),
+    )
 
 
 @login_required

@@ -9,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def content_key(html: str) -> str:
@@ -76,3 +80,17 @@ def ensure_pdf(html: str) -> Path:
         out.write(data)
     os.replace(temporary, target)
     return target
+
+
+def serve_or_queue(
+    request: HttpRequest, html: str, queue: Callable[[], object], *, filename: str, back_url: str
+) -> HttpResponse:
+    """Serve the stored PDF of `html`; otherwise call `queue` (which sends the rendering task) once per
+    content version, however often the waiting page reloads, and show that page until the file exists."""
+    stored = stored_pdf(content_key(html))
+    if not stored.exists() and cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
+        queue()
+    # With eager tasks (the embedded default) the file exists now.
+    if stored.exists():
+        return FileResponse(stored.open("rb"), filename=filename, content_type="application/pdf")
+    return render(request, "pdf_pending.html", {"back_url": back_url}, status=202)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -171,15 +170,13 @@ def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     content hash; it names only the endorsers that agreed to be named."""
     statement = _statement_for(request, slug)
     language = get_language()
-    html = services.statement_pdf_html(statement, language)
-    stored = pdf.stored_pdf(pdf.content_key(html))
-    if not stored.exists():
-        # Queue once per content, however often the waiting page refreshes.
-        if cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
-            render_statement_pdf.delay(statement.pk, language)
-        if not stored.exists():
-            return render(request, "pdf_pending.html", {"back_url": statement.get_absolute_url()}, status=202)
-    return FileResponse(stored.open("rb"), filename=f"{statement.slug}-{language}.pdf", content_type="application/pdf")
+    return pdf.serve_or_queue(
+        request,
+        services.statement_pdf_html(statement, language),
+        lambda: render_statement_pdf.delay(statement.pk, language),
+        filename=f"{statement.slug}-{language}.pdf",
+        back_url=statement.get_absolute_url(),
+    )
 
 
 # Keeping a statement ----------------------------------------------------------------------------------
