@@ -16,14 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization
 from organizations.services import owners_of
-from portal import permissions
+from portal import permissions, slugs
 from portal.mail import notify
 from portal.models import User
 
@@ -40,12 +39,15 @@ def organisers_of(event: Event) -> QuerySet[User]:
 
 
 def unique_event_slug(event: Event) -> str:
+    """The title and the local start date, e.g. lausanne-platform-2026-11-18."""
     start = timezone.localtime(event.starts_at, event.zone).date().isoformat() if event.starts_at else ""
-    base = slugify(f"{event.title_en or event.title} {start}")[:80] or "event"
-    slug, counter = base, 2
-    while slug in {"new", "calendar", "feeds"} or Event.objects.filter(slug=slug).exclude(pk=event.pk).exists():
-        slug, counter = f"{base}-{counter}", counter + 1
-    return slug
+    return slugs.unique_slug(
+        Event,
+        f"{event.title_en or event.title} {start}",
+        fallback="event",
+        reserved={"new", "feeds"},
+        exclude_pk=event.pk,
+    )
 
 
 @transaction.atomic

@@ -175,11 +175,9 @@ def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     event = _event_for(request, slug, manage=True) if slug else None
     if event is None and not permissions.can_create_events(request.user):
         raise PermissionDenied
-    viewer = permissions.viewer_of(request.user)
-    organisers = Organization.objects.verified().filter(is_host=True)
-    if not viewer.is_operator:
-        organisers = organisers.filter(pk__in=viewer.host_ids)
-    form = EventForm(request.POST or None, instance=event, organisers=organisers)
+    form = EventForm(
+        request.POST or None, instance=event, organisers=permissions.coordinated_organizations(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             event = services.save_event(request.user, form.save(commit=False))

@@ -13,11 +13,13 @@ import datetime
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -246,6 +248,27 @@ def send_batch(campaign: Campaign, deliveries: list[Delivery], connection: objec
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
+@contextmanager
+def _commits_without_waiting_for_disk() -> Iterator[None]:
+    """Each delivery is marked sent in its own transaction right after the mail server accepts it; if every
+    such commit waited for the disk, the disk would set the pace (an fsync per message, slower than SMTP).
+    An asynchronous commit is still visible at once and survives the death of the worker, which is the failure
+    the ledger is for; only a crash of PostgreSQL itself within a fraction of a second could undo the last few
+    marks, and then those messages would go out twice rather than not at all."""
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.vendor != "postgresql":
+        yield
+        return
+    with database.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        # The connection may be reused by the next task: leave it as it was.
+        with suppress(Error), database.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def dispatch(campaign_id: int, *, seconds: float = TASK_SECONDS) -> str:
     """Send pending deliveries for up to `seconds`. Returns "done", "more" or "stopped"."""
     campaign = Campaign.objects.select_related("edition", "mailing_list").filter(pk=campaign_id).first()
@@ -257,13 +280,14 @@ def dispatch(campaign_id: int, *, seconds: float = TASK_SECONDS) -> str:
     connection = get_connection(fail_silently=False)
     connection.open()
     try:
-        while time.monotonic() < deadline:
-            if not _still_sending(campaign_id):
-                return "stopped"
-            deliveries = _claim(campaign_id, BATCH_SIZE)
-            if not deliveries:
-                break
-            send_batch(campaign, deliveries, connection, rendered)
+        with _commits_without_waiting_for_disk():
+            while time.monotonic() < deadline:
+                if not _still_sending(campaign_id):
+                    return "stopped"
+                deliveries = _claim(campaign_id, BATCH_SIZE)
+                if not deliveries:
+                    break
+                send_batch(campaign, deliveries, connection, rendered)
     finally:
         connection.close()
     return _finish_if_done(campaign_id)

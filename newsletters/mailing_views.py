@@ -20,7 +20,6 @@ from newsletters import dispatch, services
 from newsletters.forms import CampaignForm, MailingListForm, MembersByRoleForm, SubscribeForm, SubscriberImportForm
 from newsletters.models import Campaign, MailingList, Subscription
 from newsletters.tasks import send_campaign_test
-from organizations.models import Organization
 from portal import permissions
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
@@ -32,12 +31,6 @@ def _list_for(request: HttpRequest, slug: str) -> MailingList:
     if not permissions.can_manage_mailing_list(request.user, mailing_list):
         raise Http404
     return mailing_list
-
-
-def _owners(request: HttpRequest) -> object:
-    viewer = permissions.viewer_of(request.user)
-    hosts = Organization.objects.verified().filter(is_host=True)
-    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
 
 
 # Public side -------------------------------------------------------------------------------------------
@@ -116,7 +109,9 @@ def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     mailing_list = _list_for(request, slug) if slug else None
     if mailing_list is None and not permissions.can_create_publications(request.user):
         raise PermissionDenied
-    form = MailingListForm(request.POST or None, instance=mailing_list, owners=_owners(request))
+    form = MailingListForm(
+        request.POST or None, instance=mailing_list, owners=permissions.coordinated_organizations(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         mailing_list = form.save(commit=False)
         if not mailing_list.slug:
@@ -135,11 +130,12 @@ def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if "import" in request.POST
         else SubscriberImportForm()
     )
-    roles_form = MembersByRoleForm(request.POST or None) if "roles" in request.POST else MembersByRoleForm()
+    # The hidden field that names the form must not be "roles": the checkboxes already post under that name.
+    roles_form = MembersByRoleForm(request.POST) if "add_members" in request.POST else MembersByRoleForm()
     report = None
     if request.method == "POST" and "import" in request.POST and import_form.is_valid():
         report = services.import_subscribers(request.user, mailing_list, import_form.cleaned_data["file"])
-    elif request.method == "POST" and "roles" in request.POST and roles_form.is_valid():
+    elif request.method == "POST" and "add_members" in request.POST and roles_form.is_valid():
         added = services.add_members_by_role(request.user, mailing_list, roles_form.cleaned_data["roles"])
         messages.success(request, _("%(count)s people added.") % {"count": added})
         return redirect(mailing_list)

@@ -15,7 +15,6 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import (
@@ -29,7 +28,7 @@ from newsletters.models import (
     Subscription,
 )
 from organizations.models import Organization
-from portal import pdf
+from portal import pdf, slugs
 from portal.mail import send_to_address
 from portal.models import User
 
@@ -41,11 +40,9 @@ def save_publication(actor: User, publication: Publication) -> Publication:
     if not (publication.owner.is_verified and publication.owner.is_host):
         raise ValidationError(_("Publications belong to a verified host organisation."), code="owner")
     if not publication.slug:
-        base = slugify(publication.title_en or publication.title)[:70] or "publication"
-        slug, counter = base, 2
-        while slug in {"new", "search"} or Publication.objects.filter(slug=slug).exists():
-            slug, counter = f"{base}-{counter}", counter + 1
-        publication.slug = slug
+        publication.slug = slugs.unique_slug(
+            Publication, publication.title_en or publication.title, fallback="publication", reserved={"new", "lists"}
+        )
     publication.save()
     return publication
 
@@ -376,8 +373,4 @@ def export_subscribers(mailing_list: MailingList) -> str:
 
 
 def unique_list_slug(name: str) -> str:
-    base = slugify(name)[:70] or "list"
-    slug, counter = base, 2
-    while MailingList.objects.filter(slug=slug).exists():
-        slug, counter = f"{base}-{counter}", counter + 1
-    return slug
+    return slugs.unique_slug(MailingList, name, fallback="list")

@@ -44,12 +44,6 @@ def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool =
     return edition
 
 
-def _publishers(request: HttpRequest) -> object:
-    viewer = permissions.viewer_of(request.user)
-    hosts = Organization.objects.verified().filter(is_host=True)
-    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
-
-
 def publication_list(request: HttpRequest) -> HttpResponse:
     publications = Publication.objects.select_related("owner").annotate(
         published=Count("editions", filter=Q(editions__status=Edition.Status.PUBLISHED))
@@ -175,7 +169,9 @@ def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
     publication = _publication_for(request, slug, manage=True) if slug else None
     if publication is None and not permissions.can_create_publications(request.user):
         raise PermissionDenied
-    form = PublicationForm(request.POST or None, instance=publication, publishers=_publishers(request))
+    form = PublicationForm(
+        request.POST or None, instance=publication, publishers=permissions.coordinated_organizations(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             publication = services.save_publication(request.user, form.save(commit=False))

@@ -34,12 +34,6 @@ def _agreement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> 
     return agreement
 
 
-def _mechanisms(request: HttpRequest) -> object:
-    viewer = permissions.viewer_of(request.user)
-    hosts = Organization.objects.verified().filter(is_host=True)
-    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
-
-
 def agreement_list(request: HttpRequest) -> HttpResponse:
     agreements = Agreement.objects.visible_to(request.user).select_related("owner").annotate(**PARTY_COUNTS)
     return render(
@@ -114,7 +108,10 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
     else:
         agreement = _agreement_for(request, slug, manage=True)
     form = AgreementForm(
-        request.POST or None, request.FILES or None, instance=agreement, mechanisms=_mechanisms(request)
+        request.POST or None,
+        request.FILES or None,
+        instance=agreement,
+        mechanisms=permissions.coordinated_organizations(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:

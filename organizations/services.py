@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +33,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
+from portal import slugs
 from portal.mail import notify, send_to_address
 from portal.models import User
 from portal.permissions import forget_viewer
@@ -90,11 +90,9 @@ RESERVED_SLUGS = {"register", "mine", "review", "invitations", "export", "import
 
 def unique_slug(name: str, acronym: str = "", *, exclude_pk: int | None = None) -> str:
     """An address from the name, or the acronym when the name has no Latin letters (e.g. Arabic only)."""
-    base = slugify(name)[:70] or slugify(acronym)[:30] or "organization"
-    slug, counter = base, 2
-    while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        slug, counter = f"{base}-{counter}", counter + 1
-    return slug
+    return slugs.unique_slug(
+        Organization, name, acronym, fallback="organization", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk
+    )
 
 
 def likely_duplicates(
@@ -451,21 +449,15 @@ def agreement_coordinators(agreement: Agreement) -> QuerySet[User]:
     )
 
 
-def unique_agreement_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:70] or "agreement"
-    slug, counter = base, 2
-    while slug in {"new"} or Agreement.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        slug, counter = f"{base}-{counter}", counter + 1
-    return slug
-
-
 @transaction.atomic
 def save_agreement(actor: User, agreement: Agreement) -> Agreement:
     """Create or update an agreement; its mechanism must be a verified host organisation."""
     if not (agreement.owner.is_host and agreement.owner.is_verified):
         raise ValidationError(_("Agreements belong to a verified host organisation."), code="owner")
     if not agreement.slug:
-        agreement.slug = unique_agreement_slug(agreement.title_en or agreement.title)
+        agreement.slug = slugs.unique_slug(
+            Agreement, agreement.title_en or agreement.title, fallback="agreement", reserved={"new"}
+        )
     agreement.save()
     return agreement
 

@@ -206,6 +206,16 @@ def can_import_export_directory(user: Any) -> bool:
     return can_review_organizations(user)
 
 
+def coordinated_organizations(user: Any) -> QuerySet[Organization]:
+    """The verified host organisations on whose behalf `user` keeps agreements, holds events, publishes
+    bulletins and runs mailing lists: those they coordinate (every host for operators)."""
+    from organizations.models import Organization
+
+    hosts = Organization.objects.verified().filter(is_host=True)
+    viewer = viewer_of(user)
+    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
+
+
 # Agreements ------------------------------------------------------------------------------------------
 
 

@@ -19,11 +19,10 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership, Organization, normalize_for_search
-from portal import permissions
+from portal import permissions, slugs
 from portal.mail import notify
 from portal.models import User
 from statements import exchange
@@ -47,14 +46,7 @@ def owners_of(organization: Organization) -> QuerySet[User]:
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)
-    if len(base) > 70:
-        base = base[:71].rsplit("-", 1)[0]  # cut between words, not inside one
-    base = base or "statement"
-    slug, counter = base, 2
-    while slug in RESERVED_SLUGS or Statement.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        slug, counter = f"{base}-{counter}", counter + 1
-    return slug
+    return slugs.unique_slug(Statement, title, fallback="statement", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk)
 
 
 # The statement ----------------------------------------------------------------------------------------
