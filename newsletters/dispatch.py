@@ -221,8 +221,18 @@ def _still_sending(campaign_id: int) -> bool:
 
 def send_batch(campaign: Campaign, deliveries: list[Delivery], connection: object, rendered: dict) -> None:
     interval = 1 / campaign.rate_limit if campaign.rate_limit else 0
-    for delivery in deliveries:
+    # Another worker takes over claims older than CLAIM_SECONDS: a batch that is slow to send (a slow server,
+    # a rate limit) hands back what it has not sent by half that time, instead of racing it.
+    hand_back_at = time.monotonic() + CLAIM_SECONDS / 2
+    for index, delivery in enumerate(deliveries):
         started = time.monotonic()
+        if index and started > hand_back_at:
+            Delivery.objects.filter(
+                pk__in=[rest.pk for rest in deliveries[index:]],
+                status=Delivery.Status.CLAIMED,
+                claimed_at=delivery.claimed_at,
+            ).update(status=Delivery.Status.PENDING, claimed_at=None)
+            return
         subscription = delivery.subscription
         subscriber = subscription.subscriber
         if subscription.status != Subscription.Status.CONFIRMED or subscriber.status != Subscriber.Status.ACTIVE:

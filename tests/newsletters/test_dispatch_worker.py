@@ -1,0 +1,376 @@
+"""Sending a campaign the way production does: a real Celery worker process, Redis as the broker, PostgreSQL,
+and a real SMTP server (aiosmtpd) that counts what each recipient receives.
+
+Every subscriber gets the message exactly once, with one worker or two sharing the campaign; a worker killed
+with SIGKILL mid-campaign loses nothing and sends at most the one message that was in flight twice; temporary
+SMTP refusals are tried again, permanent ones are recorded without stopping the campaign, and an address that
+keeps bouncing is left out of the next campaign. These tests need PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED,
+several processes on one database) and Redis; they are skipped on the embedded default.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import kombu.pools
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+
+from newsletters import dispatch
+from newsletters.models import Campaign, Delivery, MailingList, Subscriber, Subscription
+from newsletters.tasks import dispatch_campaign
+from portal.celery import app as celery_app
+from tests.factories import CampaignFactory, MailingListFactory
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql" or not settings.REDIS_URL,
+    reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a real worker shares them with the test",
+)
+
+# A Redis database of its own, flushed before and after each test: never the cache's or the broker's DB 0.
+REDIS_DB = 14
+# Seconds after which a dead worker's claimed deliveries are sent again; short so that the kill test is quick.
+CLAIM_SECONDS = 5
+WAIT_SECONDS = 180
+UNSUBSCRIBE_TOKEN = re.compile(r"/subscriptions/([^/]+)/unsubscribe/")
+
+
+# The SMTP server ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What an SMTP sink accepted, per recipient, and what it refused. Addresses in `temporary` are refused
+    with 451 the first time; addresses in `permanent` always with 550."""
+
+    temporary: set[str] = field(default_factory=set)
+    permanent: set[str] = field(default_factory=set)
+    received: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    tokens: dict[str, set[str]] = field(default_factory=dict)
+    recipients_per_message: Counter[int] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        with self.lock:
+            if address in self.permanent:
+                self.refused[address] += 1
+                return "550 5.1.1 no such user"
+            if address in self.temporary and not self.refused[address]:
+                self.refused[address] += 1
+                return "451 4.3.0 try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
+        match = UNSUBSCRIBE_TOKEN.search(headers.get("List-Unsubscribe", ""))
+        with self.lock:
+            self.recipients_per_message[len(envelope.rcpt_tos)] += 1
+            for address in envelope.rcpt_tos:
+                self.received[address] += 1
+                self.tokens.setdefault(address, set()).add(match.group(1) if match else "")
+        return "250 Message accepted for delivery"
+
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.received.values())
+
+    def snapshot(self) -> Counter[str]:
+        with self.lock:
+            return Counter(self.received)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The worker ---------------------------------------------------------------------------------------------
+
+
+def redis_url(db: int) -> str:
+    return urlsplit(settings.REDIS_URL)._replace(path=f"/{db}").geturl()
+
+
+def database_url_for_workers() -> str:
+    """The address of the test database (not the one in DATABASE_URL), for processes outside pytest."""
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def forget_broker_connections() -> None:
+    # The app caches its broker connections and result backend; after the URLs change they must be rebuilt.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    vars(celery_app._local).pop("backend", None)
+    kombu.pools.reset()
+
+
+@dataclass
+class Setup:
+    """A sink, the environment of the worker processes, and the processes started so far."""
+
+    mailbox: Mailbox
+    env: dict[str, str]
+    logs: Path
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def start_worker(self) -> subprocess.Popen:
+        number = len(self.workers) + 1
+        log = (self.logs / f"worker-{number}.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "portal",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--hostname",
+                f"dispatch-test-{number}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.workers.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.workers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def worker_logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in sorted(self.logs.glob("*.log"))
+        )
+
+    def wait_for(self, what: str, condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            if self.workers and all(process.poll() is not None for process in self.workers):
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{what}: not reached within {timeout} s\n{self.worker_logs()}")
+
+
+@pytest.fixture
+def setup(transactional_db: None, tmp_path: Path) -> Iterator[Setup]:
+    """An SMTP sink on a free loopback port, a dedicated Redis database as broker for this process and for
+    the workers, and the environment that points the workers at the test database and the sink."""
+    url = redis_url(REDIS_DB)
+    broker = redis.Redis.from_url(url)
+    broker.flushdb()
+    saved = {name: celery_app.conf[name] for name in ("broker_url", "result_backend", "task_always_eager")}
+    forget_broker_connections()
+    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines that slow the sink down.
+    smtp_log = logging.getLogger("mail.log")
+    smtp_log_level = smtp_log.level
+    smtp_log.setLevel(logging.WARNING)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url_for_workers(),
+        "REDIS_URL": url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "DISPATCH_CLAIM_SECONDS": str(CLAIM_SECONDS),
+        "DISPATCH_RETRY_SECONDS": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEBUG": "1",
+    }
+    setup = Setup(mailbox=mailbox, env=env, logs=tmp_path)
+    try:
+        yield setup
+    finally:
+        setup.stop_all()
+        controller.stop()
+        smtp_log.setLevel(smtp_log_level)
+        forget_broker_connections()
+        celery_app.conf.update(saved)
+        broker.flushdb()
+        broker.close()
+
+
+# The campaign -------------------------------------------------------------------------------------------
+
+
+def list_with_subscribers(count: int, *, prefix: str = "reader") -> tuple[MailingList, list[str]]:
+    mailing_list = MailingListFactory()
+    emails = [f"{prefix}{n:05d}@families.example.org" for n in range(count)]
+    subscribers = Subscriber.objects.bulk_create(
+        [Subscriber(email=email, language="ar" if n % 4 == 0 else "en") for n, email in enumerate(emails)]
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(mailing_list=mailing_list, subscriber=subscriber, status=Subscription.Status.CONFIRMED)
+            for subscriber in subscribers
+        ]
+    )
+    return mailing_list, emails
+
+
+def deliveries(campaign: Campaign) -> Counter[str]:
+    return Counter(campaign.deliveries.values_list("status", flat=True))
+
+
+def sent(campaign: Campaign) -> int:
+    return campaign.deliveries.filter(status=Delivery.Status.SENT).count()
+
+
+def finished(campaign: Campaign) -> bool:
+    return Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DONE).exists()
+
+
+def tokens_by_email(mailing_list: MailingList) -> dict[str, str]:
+    return dict(mailing_list.subscriptions.values_list("subscriber__email", "token"))
+
+
+# Tests ---------------------------------------------------------------------------------------------------
+
+
+def test_every_subscriber_receives_the_campaign_exactly_once(setup: Setup) -> None:
+    mailing_list, emails = list_with_subscribers(2000)
+    campaign = CampaignFactory(mailing_list=mailing_list)
+    setup.start_worker()
+
+    assert dispatch.start_campaign(None, campaign) == 2000
+    setup.wait_for("every delivery sent", lambda: sent(campaign) == 2000 and finished(campaign))
+    setup.wait_for("every message at the sink", lambda: setup.mailbox.total() >= 2000, timeout=10)
+
+    assert setup.mailbox.snapshot() == Counter(dict.fromkeys(emails, 1))
+    assert setup.mailbox.recipients_per_message == Counter({1: 2000})
+    # Each message carries the unsubscribe token of its recipient's subscription, and only that one.
+    tokens = tokens_by_email(mailing_list)
+    assert setup.mailbox.tokens == {email: {tokens[email]} for email in emails}
+    assert deliveries(campaign) == Counter({Delivery.Status.SENT: 2000})
+
+
+def test_a_killed_worker_loses_nothing_and_sends_at_most_the_message_in_flight_twice(setup: Setup) -> None:
+    total = 2000
+    mailing_list, emails = list_with_subscribers(total)
+    campaign = CampaignFactory(mailing_list=mailing_list)
+    worker = setup.start_worker()
+    dispatch.start_campaign(None, campaign)
+
+    kills = abandoned = 0
+    for share in (0.3, 0.6):
+        setup.wait_for(f"{share:.0%} sent", lambda share=share: sent(campaign) >= share * total)
+        setup.kill(worker)
+        kills += 1
+        assert sent(campaign) < total, "the campaign ended before the worker could be killed mid-way"
+        # The dead worker's claimed batch: pending again once the claim is older than CLAIM_SECONDS.
+        abandoned += campaign.deliveries.filter(status=Delivery.Status.CLAIMED).count()
+        worker = setup.start_worker()
+
+    setup.wait_for("every delivery sent after the kills", lambda: sent(campaign) == total and finished(campaign))
+    setup.wait_for("every message at the sink", lambda: setup.mailbox.total() >= total, timeout=10)
+
+    received = setup.mailbox.snapshot()
+    assert set(received) == set(emails), "some subscribers never received the campaign"
+    duplicates = sum(count - 1 for count in received.values())
+    assert duplicates <= kills, f"{duplicates} messages went twice after {kills} kills"
+    assert deliveries(campaign) == Counter({Delivery.Status.SENT: total})
+    assert abandoned > 0, "no claim was left behind by the kills: the recovery of claims was not exercised"
+    assert worker.poll() is None
+
+
+def test_two_workers_share_a_campaign_without_sending_twice(setup: Setup) -> None:
+    mailing_list, emails = list_with_subscribers(2000)
+    campaign = CampaignFactory(mailing_list=mailing_list)
+    setup.start_worker()
+    setup.start_worker()
+
+    dispatch.start_campaign(None, campaign)
+    # A second chain of slices, as after a restart or from beat's resume_interrupted_campaigns.
+    dispatch_campaign.delay(campaign.pk)
+    setup.wait_for("every delivery sent", lambda: sent(campaign) == 2000 and finished(campaign))
+    setup.wait_for("every message at the sink", lambda: setup.mailbox.total() >= 2000, timeout=10)
+
+    assert setup.mailbox.snapshot() == Counter(dict.fromkeys(emails, 1))
+
+
+def test_temporary_refusals_are_retried_permanent_ones_recorded_and_bouncers_left_out(setup: Setup) -> None:
+    mailing_list, emails = list_with_subscribers(12)
+    try_later = emails[:3]
+    unknown, bouncer = emails[3], emails[4]
+    Subscriber.objects.filter(email=bouncer).update(bounce_count=2)
+    setup.mailbox.temporary.update(try_later)
+    setup.mailbox.permanent.update([unknown, bouncer])
+    setup.start_worker()
+
+    first = CampaignFactory(mailing_list=mailing_list)
+    dispatch.start_campaign(None, first)
+    setup.wait_for("the first campaign finished", lambda: finished(first))
+
+    assert deliveries(first) == Counter({Delivery.Status.SENT: 10, Delivery.Status.FAILED: 2})
+    received = setup.mailbox.snapshot()
+    assert received == Counter({email: 1 for email in emails if email not in (unknown, bouncer)})
+    # Refused once with 451, then delivered on the next attempt.
+    for email in try_later:
+        delivery = first.deliveries.get(subscription__subscriber__email=email)
+        assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
+        assert "451" in delivery.last_error
+    for email in (unknown, bouncer):
+        delivery = first.deliveries.get(subscription__subscriber__email=email)
+        assert delivery.status == Delivery.Status.FAILED
+        assert "550" in delivery.last_error and "no such user" in delivery.last_error
+    assert Subscriber.objects.get(email=bouncer).status == Subscriber.Status.BOUNCING
+    assert Subscriber.objects.get(email=unknown).status == Subscriber.Status.ACTIVE
+
+    second = CampaignFactory(mailing_list=mailing_list, subject_en="A second message")
+    assert dispatch.start_campaign(None, second) == 11
+    setup.wait_for("the second campaign finished", lambda: finished(second))
+
+    assert not second.deliveries.filter(subscription__subscriber__email=bouncer).exists()
+    assert setup.mailbox.refused[bouncer] == 1, "the bouncing address was tried again"
+    assert deliveries(second) == Counter({Delivery.Status.SENT: 10, Delivery.Status.FAILED: 1})
+    assert setup.mailbox.snapshot() == Counter({email: 2 for email in emails if email not in (unknown, bouncer)})
