@@ -10,10 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PRIVATE_MEDIA_ROOT=/data/private
 
 # WeasyPrint's libraries and the fonts PDFs are drawn with (Noto covers Arabic and Kurdish); gettext
-# for compilemessages.
+# for compilemessages; pg_dump and pg_restore (15, as the server) for bin/backup and bin/restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-noto-core gettext \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # The processes run as this user; the code stays owned by root, so they cannot change it. Only the

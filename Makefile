@@ -3,7 +3,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 MANAGE := $(PYTHON) manage.py
 
-.PHONY: run test lint messages makemessages migrate demo worker clean
+.PHONY: run test audit lint messages makemessages migrate demo worker clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -30,10 +30,15 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed
 	bin/system-packages test
 	$(MAKE) messages
+	AUDIT_UNAVAILABLE=warn $(MAKE) audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v0
 	$(VENV)/bin/pytest
+
+# Known vulnerabilities in the pinned packages (pip-audit against PyPI's data); fails when it cannot tell.
+audit: $(VENV)/.dev-installed
+	bin/audit-dependencies
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

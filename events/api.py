@@ -29,7 +29,7 @@ class EventListSerializer(serializers.ListSerializer):
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    series = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    series = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sessions = SessionSerializer(many=True, read_only=True)
 
     class Meta:

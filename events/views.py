@@ -29,8 +29,9 @@ from events.forms import (
 from events.models import Document, Event, Invitation, Registration, Session
 from events.tasks import render_visa_letter
 from organizations.models import Membership, Organization
-from portal import pdf, permissions
+from portal import audit, pdf, permissions
 from portal.models import User
+from portal.ratelimit import limited
 
 
 def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
@@ -192,6 +193,7 @@ def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 @login_required
+@limited("invite_organizations")
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
     invite_form = InviteForm(request.POST or None)
@@ -267,6 +269,7 @@ def document_download(request: HttpRequest, slug: str, document_id: int) -> File
     document = get_object_or_404(Document, pk=document_id, event=event)
     if not permissions.can_read_document(request.user, document):
         raise Http404
+    audit.record(request, audit.Action.DOCUMENT_DOWNLOADED, target=document)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
@@ -404,10 +407,20 @@ def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpRe
     if registration.user_id != request.user.pk and not permissions.can_manage_event(request.user, event):
         raise Http404
     language = get_language()
-    return pdf.serve_or_queue(
+    response = pdf.serve_or_queue(
         request,
         services.visa_letter_html(registration, language),
         lambda: render_visa_letter.delay(registration.pk, language),
         filename=f"visa-letter-{event.slug}.pdf",
         back_url=event.get_absolute_url(),
     )
+    if response.status_code == 200:  # the letter itself, not the "being prepared" page
+        # The event, not the registration, as target: the entry names no participant.
+        audit.record(
+            request,
+            audit.Action.DOCUMENT_DOWNLOADED,
+            target=event,
+            document="visa_letter",
+            registration=registration.pk,
+        )
+    return response

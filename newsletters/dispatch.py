@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import Campaign, Delivery, Subscriber, Subscription
+from portal import audit
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def start_campaign(actor: User | None, campaign: Campaign) -> int:
         campaign.started_at = timezone.now()
         campaign.save(update_fields=["status", "started_at"])
         count = campaign.deliveries.count()
+        audit.record(None, audit.Action.CAMPAIGN_STARTED, actor=actor, target=campaign, recipients=count)
         transaction.on_commit(lambda: dispatch_campaign.delay(campaign.pk))
     return count
 

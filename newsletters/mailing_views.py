@@ -20,7 +20,7 @@ from newsletters import dispatch, services
 from newsletters.forms import CampaignForm, MailingListForm, MembersByRoleForm, SubscribeForm, SubscriberImportForm
 from newsletters.models import Campaign, MailingList, Subscription
 from newsletters.tasks import send_campaign_test
-from portal import permissions
+from portal import audit, permissions
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
 
@@ -160,6 +160,7 @@ def list_export(request: HttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)
     response = HttpResponse(services.export_subscribers(mailing_list), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slugify(mailing_list.slug)}-{timezone.localdate()}.csv"'
+    audit.record(request, audit.Action.EXPORT, target=mailing_list, kind="subscribers")
     return response
 
 

@@ -28,7 +28,7 @@ from newsletters.models import (
     Subscription,
 )
 from organizations.models import Organization
-from portal import pdf, slugs
+from portal import audit, pdf, slugs
 from portal.mail import send_to_address
 from portal.models import User
 
@@ -326,6 +326,15 @@ def import_subscribers(actor: User, mailing_list: MailingList, upload: Any) -> I
             continue
         _confirmed(mailing_list, _subscriber(email, language), Subscription.Source.IMPORT)
         report.imported += 1
+    audit.record(
+        None,
+        audit.Action.IMPORT,
+        actor=actor,
+        target=mailing_list,
+        kind="subscribers",
+        count=report.imported,
+        errors=len(report.errors),
+    )
     return report
 
 

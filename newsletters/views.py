@@ -79,8 +79,11 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "search": search,
             "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
             "can_manage": permissions.can_manage_publication(request.user, publication),
-            "mailing_lists": publication.mailing_lists.filter(is_public=True),
-            "subscribe_form": SubscribeForm(initial={"language": get_language()}),
+            # One form per list, each with its own field ids, so that every label names its own field.
+            "subscriptions": [
+                (mailing_list, SubscribeForm(auto_id=f"list{mailing_list.pk}-%s", initial={"language": get_language()}))
+                for mailing_list in publication.mailing_lists.filter(is_public=True)
+            ],
         },
     )
 
@@ -99,8 +102,13 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             "content_language": services.content_language(edition, language),
             "can_manage": permissions.can_manage_publication(request.user, edition.publication),
             "pdfs": edition.pdfs.all(),
-            # Mentions link to what the public may open; a closed event is not even named.
-            "visible_organizations": set(Organization.objects.listed().values_list("pk", flat=True)),
+            # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
+            # is not even named.
+            "visible_organizations": set(
+                Organization.objects.visible_to(request.user)
+                .filter(bulletin_items__section__edition=edition)
+                .values_list("pk", flat=True)
+            ),
             "public_events": set(
                 Event.objects.filter(visibility=Event.Visibility.PUBLIC)
                 .exclude(status=Event.Status.DRAFT)

@@ -16,7 +16,8 @@ from organizations import services
 from organizations.forms import AccessionForm, AgreementForm, PartyForm
 from organizations.models import AccessionRequest, Agreement, AgreementParty, Organization
 from organizations.tasks import render_agreement_pdf
-from portal import pdf, permissions
+from portal import audit, pdf, permissions
+from portal.ratelimit import limited
 
 PARTY_COUNTS = {
     "originals": Count("parties", filter=Q(parties__joined_by=AgreementParty.JoinedBy.ORIGINAL), distinct=True),
@@ -78,6 +79,7 @@ def agreement_document(request: HttpRequest, slug: str) -> FileResponse:
     agreement = _agreement_for(request, slug)
     if not agreement.document:
         raise Http404
+    audit.record(request, audit.Action.DOCUMENT_DOWNLOADED, target=agreement)
     return FileResponse(
         agreement.document.open("rb"),
         as_attachment=True,
@@ -170,6 +172,7 @@ def party_remove(request: HttpRequest, slug: str, party_id: int) -> HttpResponse
 
 @login_required
 @require_POST
+@limited("request_accession")
 def accession_request(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _agreement_for(request, slug)
     owned = permissions.accession_organizations(request.user, agreement)

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -134,13 +135,18 @@ SCOPE_PARAMETER = OpenApiParameter(
         "`all`: every organisation the caller may see (for coordinators, every organisation)."
     ),
 )
+# django-filter's own description of these two says only "a string"; the filters refuse anything else with a 400.
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", {"type": "string", "maxLength": 100}, description="Name or acronym"),
+    OpenApiParameter("country", str, enum=sorted(countries.countries), description="Country (ISO code)"),
+]
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="The directory",
         description="Listed, verified organisations and the caller's own; filter with the query parameters.",
-        parameters=[SCOPE_PARAMETER],
+        parameters=[SCOPE_PARAMETER, *FILTER_PARAMETERS],
     ),
     retrieve=extend_schema(summary="One organisation's profile, as far as the caller may see it"),
     update=extend_schema(summary="Replace a profile (its editors and owners)"),

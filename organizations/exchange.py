@@ -1,7 +1,9 @@
 """The directory as a spreadsheet: coordinators export what they may see and import lists they vouch for.
+And one organisation's data as JSON, for its owners (organization_data).
 
-Callers have checked portal.permissions.can_import_export_directory. The export still shows each person only
-what portal.permissions lets them see; the import checks every row before it writes any.
+Callers have checked portal.permissions.can_import_export_directory (can_export_organization for one
+organisation). The exports still show each person only what portal.permissions lets them see; the import
+checks every row before it writes any.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from django_countries import countries
 
 from organizations import services
 from organizations.forms import OrganizationForm
-from organizations.models import Governorate, HistoryEntry, Organization, Topic, normalize_for_search
+from organizations.models import (
+    Agreement,
+    AgreementParty,
+    Governorate,
+    HistoryEntry,
+    Organization,
+    Topic,
+    normalize_for_search,
+)
+from portal import audit, permissions
 from portal.models import User
 from portal.permissions import can_see_contact
 
@@ -390,4 +401,140 @@ def import_organizations(actor: User, rows: list[OrganizationRowForm]) -> list[O
         HistoryEntry(organization=organization, actor=actor, action=HistoryEntry.Action.IMPORTED, created_at=now)
         for organization in created
     )
+    audit.record(None, audit.Action.IMPORT, actor=actor, kind="organizations", count=len(created))
     return created
+
+
+# One organisation's data, for its owners ---------------------------------------------------------------
+
+
+def organization_data(user: User, organization: Organization) -> dict[str, Any]:
+    """Everything the portal holds about `organization`, as far as `user` (one of its owners) may see it:
+    the profile, the members, the history, the agreements, the event invitations and the endorsements."""
+    from events.models import Event
+    from statements.models import Statement
+
+    visible_events = Event.objects.visible_to(user)
+    return {
+        "generated_at": timezone.now(),
+        "profile": _profile(user, organization),
+        "members": [
+            {
+                "name": membership.user.full_name,
+                "email": membership.user.email,
+                "role": membership.role,
+                "joined": membership.created_at,
+            }
+            for membership in organization.memberships.select_related("user").order_by("user__email")
+        ]
+        if permissions.can_view_members(user, organization)
+        else [],
+        "history": _history(user, organization),
+        "agreements": _agreements(user, organization),
+        "event_invitations": [
+            {
+                "event": invitation.event.title,
+                "event_address": invitation.event.slug,
+                "starts": invitation.event.starts_at,
+                "status": invitation.status,
+                "seats": invitation.seats,
+                "listed_to_participants": invitation.listed_to_participants,
+                "invited": invitation.created_at,
+                "answered": invitation.responded_at,
+            }
+            for invitation in organization.event_invitations.filter(event__in=visible_events).select_related("event")
+        ],
+        "endorsements": [
+            {
+                "statement": endorsement.statement.title,
+                "statement_address": endorsement.statement.slug,
+                "named_publicly": endorsement.named_publicly,
+                "source": endorsement.source,
+                "endorsed": endorsement.created_at,
+            }
+            for endorsement in organization.endorsements.filter(
+                statement__in=Statement.objects.visible_to(user)
+            ).select_related("statement")
+        ],
+        "networks": [
+            {"network": link.network.name, "confirmed": link.confirmed}
+            for link in organization.networks_joined.select_related("network")
+        ],
+        "network_members": [
+            {"member": link.member.name, "confirmed": link.confirmed}
+            for link in organization.network_memberships.select_related("member")
+        ],
+    }
+
+
+def _profile(user: User, organization: Organization) -> dict[str, Any]:
+    translated = {
+        f"{base}_{code}": getattr(organization, f"{base}_{code}")
+        for base in ("name", "description")
+        for code in LANGUAGE_CODES
+    }
+    contacts = permissions.visible_contacts(user, organization)
+    return {
+        "address": organization.slug,
+        **translated,
+        "acronym": organization.acronym,
+        "kind": organization.kind,
+        "status": organization.status,
+        "is_host": organization.is_host,
+        "listed_publicly": organization.listed_publicly,
+        "founded_year": organization.founded_year,
+        "hq_country": str(organization.hq_country),
+        "countries": [str(country) for country in organization.countries],
+        "governorates": sorted(organization.governorates.values_list("code", flat=True)),
+        "topics": sorted(organization.topics.values_list("slug", flat=True)),
+        "working_languages": organization.working_languages,
+        "website": organization.website,
+        "social_links": organization.social_links,
+        "logo": organization.logo.name or "",
+        **{name: contacts.get(name, "") for name in Organization.CONTACT_FIELDS},
+        **{visibility: getattr(organization, visibility) for visibility in Organization.CONTACT_FIELDS.values()},
+        "created": organization.created_at,
+        "verified": organization.verified_at,
+    }
+
+
+def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
+    if not permissions.can_view_history(user, organization):
+        return []
+    entries = []
+    for entry in organization.history.select_related("actor"):
+        hidden = permissions.hidden_history_fields(user, organization, entry.changes)
+        entries.append(
+            {
+                "when": entry.created_at,
+                "who": str(entry.actor) if entry.actor else _("a former member"),
+                "action": entry.action,
+                "changes": {name: change for name, change in entry.changes_shown() if name not in hidden},
+                "message": entry.message,
+            }
+        )
+    return entries
+
+
+def _agreements(user: User, organization: Organization) -> list[dict[str, Any]]:
+    """The agreements the organisation keeps as the mechanism or is a party to, those `user` may see."""
+    visible = Agreement.objects.visible_to(user)
+    kept = [_agreement_row(agreement, "mechanism") for agreement in visible.filter(owner=organization)]
+    parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
+        "agreement"
+    )
+    return kept + [_agreement_row(party.agreement, "party", party) for party in parties]
+
+
+def _agreement_row(agreement: Agreement, role: str, party: AgreementParty | None = None) -> dict[str, Any]:
+    return {
+        "title": agreement.title,
+        "address": agreement.slug,
+        "kind": agreement.kind,
+        "status": agreement.status,
+        "signed": agreement.signed_on,
+        "as": role,
+        "joined": party.joined_on if party else None,
+        "joined_by": party.joined_by if party else None,
+        "named_publicly": party.named_publicly if party else None,
+    }

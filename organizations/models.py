@@ -344,6 +344,9 @@ class HistoryEntry(models.Model):
         ROLE_CHANGED = "role_changed", _("Role changed")
         IMPORTED = "imported", _("Imported")
 
+    # Stands in `changes` for the address of a person who has since deleted their account.
+    FORMER_MEMBER = "former-member"
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -358,6 +361,16 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.get_action_display()}"
+
+    def changes_shown(self) -> list[tuple[str, list[object]]]:
+        """`changes` as (field, [before, after]), with "a former member" for a deleted account's address."""
+        former = _("a former member")
+        return [
+            (name, [former if value == self.FORMER_MEMBER else value for value in change])
+            if isinstance(change, list)
+            else (name, change)
+            for name, change in self.changes.items()
+        ]
 
 
 def private_storage() -> FileSystemStorage:

@@ -1,8 +1,9 @@
 """Every change to organisations, their members and their networks goes through these functions.
 
-Each runs in a transaction, records the change in the organisation's history, and emails the people
-concerned once the transaction has committed. Callers have already checked permission with
-portal.permissions; the functions here guard the domain's own rules (state transitions, last owner).
+Each runs in a transaction, records the change in the organisation's history (and the changes of rights
+and verification decisions in the audit log, see portal.audit), and emails the people concerned once the
+transaction has committed. Callers have already checked permission with portal.permissions; the functions
+here guard the domain's own rules (state transitions, last owner).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -33,7 +34,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
-from portal import slugs
+from portal import audit, slugs
 from portal.mail import notify, send_to_address
 from portal.models import User
 from portal.permissions import forget_viewer
@@ -221,6 +222,7 @@ def verify_organization(actor: User, organization: Organization) -> Organization
     org.review_message = ""
     org.save(update_fields=["status", "verified_at", "review_message", "updated_at"])
     record(org, actor, HistoryEntry.Action.VERIFIED)
+    audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision=org.status)
     notify(owners_of(org), "organizations/email/verified", {"organization": org})
     return org
 
@@ -236,6 +238,7 @@ def request_changes(actor: User, organization: Organization, message: str) -> Or
     org.review_message = message
     org.save(update_fields=["status", "review_message", "updated_at"])
     record(org, actor, HistoryEntry.Action.CHANGES_REQUESTED, message=message)
+    audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision="changes_requested")
     notify(owners_of(org), "organizations/email/changes_requested", {"organization": org, "message": message})
     return org
 
@@ -253,6 +256,7 @@ def suspend_organization(actor: User, organization: Organization, message: str) 
     org.review_message = message
     org.save(update_fields=["status", "review_message", "updated_at"])
     record(org, actor, HistoryEntry.Action.SUSPENDED, message=message)
+    audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision=org.status)
     notify(owners_of(org), "organizations/email/suspended", {"organization": org, "message": message})
     return org
 
@@ -282,12 +286,13 @@ def decide_join_request(actor: User, join_request: JoinRequest, *, approve: bool
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:
-        _add_member(actor, locked.organization, locked.user, Membership.Role.MEMBER)
+        _add_member(actor, locked.organization, locked.user, Membership.Role.MEMBER, by=actor)
     notify([locked.user], "organizations/email/join_decided", {"join_request": locked})
     return locked
 
 
-def _add_member(actor: User | None, organization: Organization, user: User, role: str) -> Membership:
+def _add_member(actor: User | None, organization: Organization, user: User, role: str, *, by: User) -> Membership:
+    """Add `user`; the history credits `actor` (who approved or invited), the audit log `by` (who acted now)."""
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
@@ -298,6 +303,7 @@ def _add_member(actor: User | None, organization: Organization, user: User, role
             HistoryEntry.Action.MEMBER_ADDED,
             changes={"member": [None, user.email], "role": [None, role]},
         )
+        audit.record(None, audit.Action.MEMBER_ADDED, actor=by, target=organization, member=user.pk, role=role)
     forget_viewer(user)
     return membership
 
@@ -352,7 +358,7 @@ def accept_invitation(user: User, token: str) -> Membership:
         )
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return _add_member(invitation.invited_by, invitation.organization, user, invitation.role)
+    return _add_member(invitation.invited_by, invitation.organization, user, invitation.role, by=user)
 
 
 def _owner_count(organization: Organization) -> int:
@@ -385,6 +391,14 @@ def change_role(actor: User, membership: Membership, role: str) -> Membership:
         HistoryEntry.Action.ROLE_CHANGED,
         changes={"member": [locked.user.email, locked.user.email], "role": [old, role]},
     )
+    audit.record(
+        None,
+        audit.Action.ROLE_CHANGED,
+        actor=actor,
+        target=locked.organization,
+        member=locked.user_id,
+        role=[old, role],
+    )
     forget_viewer(locked.user)
     return locked
 
@@ -403,8 +417,64 @@ def remove_member(actor: User, membership: Membership) -> None:
     record(
         locked.organization, actor, HistoryEntry.Action.MEMBER_REMOVED, changes={"member": [locked.user.email, None]}
     )
+    audit.record(None, audit.Action.MEMBER_REMOVED, actor=actor, target=locked.organization, member=locked.user_id)
     locked.delete()
     forget_viewer(locked.user)
+
+
+def organizations_needing_owner(user: User) -> list[Organization]:
+    """The organisations whose only owner is `user` while others are members: before leaving them for good
+    (deleting their account), they name another owner."""
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values("organization_id")
+    return list(
+        Organization.objects.filter(pk__in=owned)
+        .annotate(
+            owners=Count("memberships", filter=Q(memberships__role=Membership.Role.OWNER)),
+            members=Count("memberships"),
+        )
+        .filter(owners=1, members__gt=1)
+    )
+
+
+@transaction.atomic
+def forget_member(user: User, emails: Iterable[str]) -> None:
+    """Take `user`, whose account is being deleted, out of every organisation, and the addresses `emails`
+    out of the organisations' records: the history then speaks of "a former member" (see
+    HistoryEntry.FORMER_MEMBER), and invitations sent to those addresses go. Refused while `user` is the
+    last owner of an organisation that has other members."""
+    organization_ids = list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    # Lock the owners, as change_role does, so that no other owner steps down meanwhile.
+    list(
+        Membership.objects.select_for_update().filter(organization_id__in=organization_ids, role=Membership.Role.OWNER)
+    )
+    blocked = organizations_needing_owner(user)
+    if blocked:
+        raise ValidationError(
+            _("You are the last owner of %(names)s. Name another owner first, then delete your account."),
+            params={"names": ", ".join(organization.name for organization in blocked)},
+            code="last_owner",
+        )
+    for membership in Membership.objects.filter(user=user).select_related("organization"):
+        record(
+            membership.organization,
+            None,
+            HistoryEntry.Action.MEMBER_REMOVED,
+            changes={"member": [HistoryEntry.FORMER_MEMBER, None]},
+        )
+        membership.delete()
+    addresses = {email.lower() for email in emails}
+    mentions = Q(pk__in=[])
+    for email in addresses:
+        mentions |= Q(changes__member__icontains=email)
+    entries = list(HistoryEntry.objects.filter(mentions))
+    for entry in entries:
+        entry.changes["member"] = [
+            HistoryEntry.FORMER_MEMBER if isinstance(value, str) and value.lower() in addresses else value
+            for value in entry.changes["member"]
+        ]
+    HistoryEntry.objects.bulk_update(entries, ["changes"])
+    MembershipInvitation.objects.filter(email__in=addresses).delete()
+    forget_viewer(user)
 
 
 # Networks ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:slug>/join/", views.join, name="join"),
     path("<slug:slug>/review/", views.review, name="review"),
     path("<slug:slug>/history/", views.history, name="history"),
+    path("<slug:slug>/export/", views.export_organization, name="export_organization"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/invite/", views.invite, name="invite"),
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="change_role"),

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal import permissions
-from portal.models import User
+from portal import audit, permissions
+from portal.models import AuditEntry, User
 
 admin.site.site_header = _("Civil Society Coordination Portal")
 admin.site.site_title = _("Portal administration")
@@ -18,6 +20,8 @@ def _operators_only(request: HttpRequest) -> bool:
 
 
 admin.site.has_permission = _operators_only
+# Sign in through allauth, which asks for the second factor, never through the admin's password-only form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(User)
@@ -33,3 +37,48 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, for operators to read: nobody adds, edits or deletes an entry by hand (old entries go
+    by portal.audit.prune)."""
+
+    list_display = ["created_at", "action", "actor_email", "ip_address", "target_type", "target_repr"]
+    list_filter = ["action", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = ["actor_email"]
+    list_select_related = ["target_type"]
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "actor_email",
+        "ip_address",
+        "user_agent",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "extra",
+    ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AuditEntry], search_term: str
+    ) -> tuple[QuerySet[AuditEntry], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if "@" in search_term:
+            # A deleted account's entries keep only the hash of its address: searching the address finds them.
+            results |= queryset.filter(actor_email=audit.hashed_email(search_term))
+        return results, may_have_duplicates
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return permissions.viewer_of(request.user).is_operator
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -33,3 +33,17 @@ class PreferredLanguageMiddleware:
                     samesite=settings.LANGUAGE_COOKIE_SAMESITE,
                 )
         return response
+
+
+class AuditOriginMiddleware:
+    """Let portal.audit.record know the request being served, so that a service (which takes an actor, not
+    a request) still records where a change came from."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from portal import audit
+
+        with audit.request_origin(request):
+            return self.get_response(request)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -87,3 +88,65 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class AuditEntry(models.Model):
+    """Who did what, when and from where: sign-ins, changes of rights, and every copy of data taken out.
+
+    Written only by portal.audit.record; read only by the operators, in the admin; deleted after
+    settings.AUDIT_RETENTION_DAYS by portal.audit.prune.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        MFA_ENABLED = "mfa_enabled", _("Two-factor authentication enabled")
+        MFA_DISABLED = "mfa_disabled", _("Two-factor authentication disabled")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        MEMBER_ADDED = "member_added", _("Member added")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        VERIFICATION_DECISION = "verification_decision", _("Verification decision")
+        DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        CAMPAIGN_STARTED = "campaign_started", _("Campaign started")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+        DATA_DOWNLOADED = "data_downloaded", _("Personal data downloaded")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("who"),
+    )
+    # The address at the time, so that the entry still says who it was after an address change. When the
+    # account is deleted it is replaced by its SHA-256 hash ("sha256:..."): see portal.audit.pseudonymise.
+    actor_email = models.CharField(_("email address"), max_length=254, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind of object"),
+    )
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("object"), max_length=200, blank=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["action", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_email}".rstrip()

@@ -5,6 +5,10 @@ in that organisation (owner > editor > member), plus the object's visibility, pl
 may do everything. Coordinators are the owners and editors of verified host organisations (the IIIM, the
 Special Envoy's office, a newsletter's publisher).
 
+Coordinating and operating require two-factor authentication (settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS):
+until a person turns on an authenticator app, viewer_of treats them as neither operator nor coordinator and
+as a plain member of their host organisations, so every rule below refuses them those powers.
+
 Views, the API, the admin, templates, feeds, PDFs and emails call these functions (directly or through
 `user.has_perm(...)`, registered with django-rules below); none of them decides access by itself.
 """
@@ -42,6 +46,8 @@ class Viewer:
     # ids of the verified organisations among them, and of the verified host organisations they coordinate
     verified: frozenset[int] = frozenset()
     host_ids: frozenset[int] = frozenset()
+    # would be a coordinator or an operator, but has not turned on two-factor authentication yet
+    needs_mfa: bool = False
 
     def role_in(self, organization_id: int | None) -> str | None:
         return self.roles.get(organization_id) if organization_id is not None else None
@@ -59,33 +65,61 @@ ANONYMOUS = Viewer()
 
 
 def viewer_of(user: Any) -> Viewer:
-    """Return the Viewer for `user`, cached on the user object for the rest of the request."""
+    """Return the Viewer for `user`, cached on the user object for the rest of the request.
+
+    One query reads the person's memberships and whether they have an authenticator app (TOTP). Without
+    one, when two-factor authentication is required, they are no operator, coordinate no host organisation
+    and are a plain member of the verified host organisations they would otherwise edit or own; their
+    roles elsewhere stand, since the staff of an ordinary organisation need no second factor.
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_portal_viewer", None)
     if cached is not None:
         return cached
-    from organizations.models import Membership, Organization
+    from allauth.mfa.models import Authenticator
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
 
-    rows = Membership.objects.filter(user=user).values_list(
-        "organization_id", "role", "organization__status", "organization__is_host"
+    from organizations.models import Organization
+
+    # From the person, not their memberships, so that an operator who belongs nowhere gets a row too.
+    rows = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(has_totp=Exists(Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)))
+        .values_list(
+            "has_totp",
+            "memberships__organization_id",
+            "memberships__role",
+            "memberships__organization__status",
+            "memberships__organization__is_host",
+        )
     )
+    has_mfa = not settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
     roles: dict[int, str] = {}
     verified: set[int] = set()
     hosts: set[int] = set()
-    for organization_id, role, status, is_host in rows:
+    for has_totp, organization_id, role, status, is_host in rows:
+        has_mfa = has_mfa or has_totp
+        if organization_id is None:
+            continue
         roles[organization_id] = role
         if status == Organization.Status.VERIFIED:
             verified.add(organization_id)
             if is_host and RANK[role] >= RANK[EDITOR]:
                 hosts.add(organization_id)
+    if not has_mfa:
+        roles.update(dict.fromkeys(hosts, MEMBER))
     viewer = Viewer(
         is_authenticated=True,
-        is_operator=user.is_superuser,
-        is_coordinator=bool(hosts),
+        is_operator=user.is_superuser and has_mfa,
+        is_coordinator=bool(hosts) and has_mfa,
         roles=roles,
         verified=frozenset(verified),
-        host_ids=frozenset(hosts),
+        host_ids=frozenset(hosts) if has_mfa else frozenset(),
+        needs_mfa=not has_mfa and (user.is_superuser or bool(hosts)),
     )
     user._portal_viewer = viewer
     return viewer
@@ -130,6 +164,11 @@ def can_view_members(user: Any, organization: Organization) -> bool:
 def can_view_history(user: Any, organization: Organization) -> bool:
     viewer = viewer_of(user)
     return viewer.is_operator or viewer.is_coordinator or viewer.has_role(organization.pk, OWNER)
+
+
+def can_export_organization(user: Any, organization: Organization) -> bool:
+    """An organisation's owners (and operators) take a copy of everything the portal holds about it."""
+    return can_manage_members(user, organization)
 
 
 def hidden_history_fields(user: Any, organization: Organization, changes: dict[str, Any]) -> set[str]:

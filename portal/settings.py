@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.AuditOriginMiddleware",
     "portal.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,7 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
     "start-due-campaigns": {"task": "newsletters.tasks.start_due_campaigns", "schedule": 60},
     "resume-interrupted-campaigns": {"task": "newsletters.tasks.resume_interrupted_campaigns", "schedule": 300},
+    "prune-audit-log": {"task": "portal.tasks.prune_audit_log", "schedule": 24 * 3600},
 }
+# Audit entries (portal.models.AuditEntry) older than this are deleted every day.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -174,9 +178,19 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
+    # The portal's own endpoints that send email to others, counted by the same limiter (portal/ratelimit.py).
+    "invite_member": "10/m/user,100/d/user",
+    "request_to_join": "5/m/user,30/d/user",
+    "request_accession": "5/m/user,30/d/user",
+    "invite_organizations": "10/m/user,200/d/user",
+    "statement_outreach": "5/m/user,50/d/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Civil Society Portal"
+# Coordinators and operators hold other people's data and speak for the mechanisms: until they turn on an
+# authenticator app, portal.permissions.viewer_of treats them as plain members (and the admin refuses them).
+# Staff of ordinary organisations need no second factor. Switch off only for a local demo.
+PORTAL_REQUIRE_MFA_FOR_COORDINATORS = env.bool("PORTAL_REQUIRE_MFA_FOR_COORDINATORS", default=True)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -16,3 +16,11 @@ def send_email(to: str, subject: str, body: str, reply_to: str | None = None) ->
     """Send one rendered notification. Retried with backoff while the mail server is unreachable."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None)
     message.send()
+
+
+@shared_task
+def prune_audit_log() -> int:
+    """Delete audit entries older than settings.AUDIT_RETENTION_DAYS (daily, from celery beat)."""
+    from portal import audit
+
+    return audit.prune()

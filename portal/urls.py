@@ -47,6 +47,8 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/preferences/", views.preferences, name="account_preferences"),
+    path("accounts/data/", views.personal_data, name="account_data"),
+    path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
     path("agreements/", include("organizations.agreement_urls")),

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership, Organization, normalize_for_search
-from portal import permissions, slugs
+from portal import audit, permissions, slugs
 from portal.mail import notify
 from portal.models import User
 from statements import exchange
@@ -322,6 +322,7 @@ def import_endorsements(actor: User, statement: Statement, rows: list[tuple[Orga
         for organization, named in rows
     ]
     record(statement, actor, Action.IMPORTED, str(len(created)))
+    audit.record(None, audit.Action.IMPORT, actor=actor, target=statement, kind="endorsements", count=len(created))
     owners: dict[int, list[User]] = defaultdict(list)
     memberships = Membership.objects.filter(
         organization__in=[organization for organization, _named in rows],

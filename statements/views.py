@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
-from portal import pdf, permissions
+from portal import audit, pdf, permissions
+from portal.ratelimit import limited
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement
@@ -162,6 +163,7 @@ def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
     response = HttpResponse("\ufeff" + content, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{statement.slug}-endorsers.csv"'
+    audit.record(request, audit.Action.EXPORT, target=statement, kind="endorsements")
     return response
 
 
@@ -271,6 +273,7 @@ def endorsement_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@limited("statement_outreach")
 def outreach(request: HttpRequest, slug: str) -> HttpResponse:
     """Invite the owners of verified organisations matching a filter to endorse; shows how many match first."""
     statement = _statement_for(request, slug, manage=True)

@@ -43,4 +43,7 @@ def user(db: None) -> User:
 
 @pytest.fixture
 def operator(db: None) -> User:
-    return make_user("operator@example.org", full_name="Portal Operator", is_staff=True, is_superuser=True)
+    """A platform operator with two-factor authentication on, as the admin and every operator power require."""
+    from tests.factories import with_totp  # the factories import this module
+
+    return with_totp(make_user("operator@example.org", full_name="Portal Operator", is_staff=True, is_superuser=True))

@@ -8,6 +8,8 @@ from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,6 +18,7 @@ from factory.django import DjangoModelFactory
 from events.models import Event, Invitation, Registration
 from organizations.models import Agreement, AgreementParty, Membership, Organization
 from portal.models import User
+from portal.permissions import forget_viewer
 from tests.conftest import PASSWORD
 
 KIND = Organization.Kind
@@ -47,6 +50,20 @@ IIIM = {
 }
 
 
+# The authenticator-app secret of every factory-made coordinator and operator: tests that log in through the
+# forms compute its codes with tests.portal.conftest.totp_code.
+TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
+
+
+def with_totp(user: User) -> User:
+    """`user` with an authenticator app (TOTP) turned on, as allauth's activation page leaves it: coordinators
+    and operators need one before portal.permissions grants them their powers."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    forget_viewer(user)
+    return user
+
+
 @cache
 def _password_hash() -> str:
     # Hashing is slow on purpose; every factory-made person shares one hash of tests.conftest.PASSWORD.
@@ -69,6 +86,12 @@ class UserFactory(DjangoModelFactory):
     def email_verified(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=extracted is not False, primary=True)
+
+    @factory.post_generation
+    def totp(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        # An operator turns on two-factor authentication; pass `totp=False` for one who has not yet.
+        if create and (obj.is_superuser if extracted is None else extracted):
+            with_totp(obj)
 
 
 def _seed(n: int) -> tuple[str, str, str, str]:
@@ -101,12 +124,22 @@ class OrganizationFactory(DjangoModelFactory):
 
 
 class MembershipFactory(DjangoModelFactory):
+    """A membership; an owner or editor of a host organisation (a coordinator) gets an authenticator app, as
+    they need one to coordinate (pass `totp=False` for one who has not turned it on yet)."""
+
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Membership.Role.MEMBER
+
+    @factory.post_generation
+    def totp(obj: Membership, create: bool, extracted: Any, **kwargs: Any) -> None:
+        coordinates = obj.organization.is_host and obj.role != Membership.Role.MEMBER
+        if create and (coordinates if extracted is None else extracted):
+            with_totp(obj.user)
 
 
 def host_organization() -> Organization:
@@ -125,11 +158,16 @@ def host_organization() -> Organization:
 
 
 def make_coordinator(
-    role: str = Membership.Role.OWNER, organization: Organization | None = None, **user_fields: Any
+    role: str = Membership.Role.OWNER,
+    organization: Organization | None = None,
+    *,
+    totp: bool = True,
+    **user_fields: Any,
 ) -> User:
-    """A coordinator: an owner or editor of a verified host organisation (the IIIM unless given)."""
+    """A coordinator: an owner or editor of a verified host organisation (the IIIM unless given), with the
+    authenticator app that coordinating requires (`totp=False`: one who has not turned it on yet)."""
     user = UserFactory(**user_fields)
-    MembershipFactory(user=user, organization=organization or host_organization(), role=role)
+    MembershipFactory(user=user, organization=organization or host_organization(), role=role, totp=totp)
     return user
 
 
@@ -354,3 +392,78 @@ class CampaignFactory(DjangoModelFactory):
     mailing_list = factory.SubFactory(MailingListFactory)
     subject_en = "Consultation with the families' associations in Gaziantep"
     body_en = "The IIIM will meet the families' associations in Gaziantep on 12 May.\n\nRegistration is open."
+
+
+# Organisations: invitations, requests to join, networks; agreements: accession requests ---------------
+
+
+class MembershipInvitationFactory(DjangoModelFactory):
+    """An open invitation to join as a member (send it through services.invite_member for the signed link)."""
+
+    class Meta:
+        model = "organizations.MembershipInvitation"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"colleague{n}@example.org")
+    role = Membership.Role.MEMBER
+
+
+class JoinRequestFactory(DjangoModelFactory):
+    """A pending request to join an organisation."""
+
+    class Meta:
+        model = "organizations.JoinRequest"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    message = "I coordinate the documentation team in Gaziantep."
+
+
+class NetworkMembershipFactory(DjangoModelFactory):
+    """A confirmed member organisation of a network."""
+
+    class Meta:
+        model = "organizations.NetworkMembership"
+
+    network = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.NETWORK)
+    member = factory.SubFactory(OrganizationFactory)
+    confirmed = True
+
+
+class AccessionRequestFactory(DjangoModelFactory):
+    """A pending request to accede to the IIIM's protocol."""
+
+    class Meta:
+        model = "organizations.AccessionRequest"
+
+    agreement = factory.SubFactory(AgreementFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    message = "We document enforced disappearances in Idlib and wish to accede."
+
+
+# Events: agenda and documents ---------------------------------------------------------------------------
+
+
+class SessionFactory(DjangoModelFactory):
+    """An hour of the agenda at the start of the event."""
+
+    class Meta:
+        model = "events.Session"
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Opening session {n}")
+    starts_at = factory.LazyAttribute(lambda o: o.event.starts_at)
+    ends_at = factory.LazyAttribute(lambda o: o.event.starts_at + datetime.timedelta(hours=1))
+
+
+class EventDocumentFactory(DjangoModelFactory):
+    """Minutes for the participants, stored privately (pass `file` with the document's bytes)."""
+
+    class Meta:
+        model = "events.Document"
+
+    event = factory.SubFactory(EventFactory)
+    title = "Minutes of the consultation"
+    kind = "minutes"
+    visibility = "participants"
+    file = factory.django.FileField(filename="minutes.pdf", data=b"%PDF-1.4\n%%EOF\n")

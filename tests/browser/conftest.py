@@ -2,7 +2,8 @@
 
 Every browser test gets a `page` that records each request it makes: the site must never reach a host other
 than itself (no CDN, web font or analytics), so a page that does fails at teardown. With ARTIFACTS_DIR set,
-each test leaves a screenshot in $ARTIFACTS_DIR/screenshots/<test name>.png.
+each test leaves a screenshot in $ARTIFACTS_DIR/screenshots/<test name>.png, and a journey can keep its named
+steps at desktop and phone sizes with `save_screenshots`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from tests.factories import TOTP_SECRET
+from tests.portal.conftest import totp_code
 
 # Playwright's sync API runs an event loop in the test thread, which makes Django refuse database access
 # from that thread unless told it is safe (it is: the loop only talks to the browser).
@@ -37,6 +41,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Requests that leave no machine: inline images, blobs, blank frames.
 LOCAL_SCHEMES = {"data", "blob", "about"}
 _UNSAFE_FILE_CHARS = re.compile(r"[^\w.-]+")
+# The diplomat's laptop and the coordinator's phone.
+SCREEN_SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +70,31 @@ def screenshot_path(test_name: str) -> Path | None:
     if not artifacts:
         return None
     return Path(artifacts) / "screenshots" / f"{_UNSAFE_FILE_CHARS.sub('_', test_name)}.png"
+
+
+def save_screenshots(page: Page, journey: str, step: str) -> None:
+    """With ARTIFACTS_DIR set, keep the page as it is now at each of SCREEN_SIZES, as
+    $ARTIFACTS_DIR/screenshots/<journey>/<step>-<size>.png; the page's own viewport is restored afterwards."""
+    artifacts = os.environ.get("ARTIFACTS_DIR")
+    if not artifacts:
+        return
+    folder = Path(artifacts) / "screenshots" / _UNSAFE_FILE_CHARS.sub("_", journey)
+    folder.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    for size, dimensions in SCREEN_SIZES.items():
+        page.set_viewport_size(dimensions)
+        page.screenshot(path=str(folder / f"{_UNSAFE_FILE_CHARS.sub('_', step)}-{size}.png"), full_page=True)
+    if viewport is not None:
+        page.set_viewport_size(viewport)
+
+
+def pass_second_factor(page: Page) -> None:
+    """After the password, enter the code allauth asks of a person with an authenticator app, as the factories'
+    coordinators and operators have (tests.factories.with_totp); others are already in."""
+    if urlsplit(page.url).path.endswith("/accounts/2fa/authenticate/"):
+        page.fill("#id_code", totp_code(TOTP_SECRET))
+        with page.expect_navigation():
+            page.press("#id_code", "Enter")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from newsletters.models import Edition, Publication
 from organizations.models import Membership
+from tests.browser.conftest import pass_second_factor, save_screenshots
 from tests.conftest import PASSWORD
 from tests.factories import PublicationFactory, host_organization, make_coordinator
 
@@ -39,6 +40,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
         page.click("form[action='/en/accounts/login/'] button[type=submit]")
+    pass_second_factor(page)
 
 
 def submit(page: Page, form: str = "main form[method=post]") -> None:
@@ -83,11 +85,13 @@ def test_coordinator_composes_and_publishes_an_edition_a_visitor_reads_it_in_ara
     for title_en, title_ar in SECTIONS:
         add_section(page, title_en, title_ar)
     expect(page.locator(".compose-section h2")).to_have_text([f"1. {SECTIONS[0][0]}", f"2. {SECTIONS[1][0]}"])
+    save_screenshots(page, "bulletin", "1-compose")
 
     with page.expect_navigation():
         page.get_by_role("link", name="Preview").click()
     expect(page.locator(".alert--warning")).to_contain_text("Preview: this edition is not published.")
     expect(page.locator("article.edition h1")).to_have_text(EDITION_EN)
+    save_screenshots(page, "bulletin", "2-preview")
     page.go_back()
 
     with page.expect_navigation():
@@ -105,6 +109,7 @@ def test_coordinator_composes_and_publishes_an_edition_a_visitor_reads_it_in_ara
     expect(page.locator(".alert--warning")).to_have_count(0)
     expect(page.locator("article.edition h1")).to_have_text(EDITION_AR)
     expect(page.locator("article.edition section h2")).to_have_text([title_ar for _title_en, title_ar in SECTIONS])
+    save_screenshots(page, "bulletin", "3-edition-ar")
 
     pdf_url = page.locator("a[href$='/pdf/']").get_attribute("href")
     assert pdf_url == f"/ar/bulletins/{publication.slug}/1/pdf/"

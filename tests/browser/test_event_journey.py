@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization, Topic
 from portal.models import User
-from tests.browser.conftest import third_party_requests
+from tests.browser.conftest import pass_second_factor, save_screenshots, third_party_requests
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
 
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 TITLE = "Consultation on the Children and Youth Strategy"
 STREET = "Rue de Lausanne 13, 1202 Geneva"
 LINK = "https://meet.example.org/children-youth-consultation"
+JOURNEY = "event"
 
 
 @contextmanager
@@ -48,6 +49,7 @@ def log_in(page: Page, base_url: str, user: User) -> None:
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
         page.click("form[action='/en/accounts/login/'] button[type=submit]")
+    pass_second_factor(page)
 
 
 def submit(page: Page, form: str) -> None:
@@ -78,6 +80,7 @@ def schedule(page: Page, base_url: str, day: datetime.date) -> Event:
     assert page.url == f"{base_url}/en/events/{event.slug}/"
     expect(page.locator(".messages")).to_contain_text("The event is saved.")
     expect(page.locator("h1")).to_have_text(TITLE)
+    save_screenshots(page, JOURNEY, "1-scheduled")
     return event
 
 
@@ -114,6 +117,7 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
     page.click("text=Invitations, registrations and agenda")
     page.select_option("#id_topic", label="Children and youth")
     page.fill("#id_seats", "2")
+    save_screenshots(page, JOURNEY, "2-invite")
     submit(page, "form:has(#id_topic)")
     expect(page.locator(".messages")).to_contain_text("1 organisations invited.")
     invitation = Invitation.objects.get(event=event)
@@ -126,6 +130,7 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
         owner_page.goto(f"{base_url}/en/events/{event.slug}/")
         expect(owner_page.locator("body")).not_to_contain_text(LINK)
         owner_page.click("text=Answer and name delegates")
+        save_screenshots(owner_page, JOURNEY, "3-answer-invitation")
         owner_page.check("input[name=accept][value='1']")
         owner_page.check("#id_listed_to_participants")
         submit(owner_page, "form:has(input[name=answer])")
@@ -144,6 +149,7 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
         delegate_page.goto(f"{base_url}/en/events/{event.slug}/")
         expect(delegate_page.locator(f"a[href='{LINK}']")).to_be_visible()
         expect(delegate_page.locator("body")).to_contain_text("Rue de Lausanne 13")
+        save_screenshots(delegate_page, JOURNEY, "4-delegate-sees-logistics")
 
     # A member of a verified organisation that was not invited sees the members' event, not the link.
     with another_browser(browser) as outsider_page:

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.conftest import save_screenshots
+
 pytestmark = pytest.mark.browser
 
 
@@ -19,6 +21,7 @@ def test_home_page_has_language_and_direction(page: Page, base_url: str, code: s
     assert page.evaluate("document.documentElement.lang") == code
     assert page.evaluate("document.documentElement.dir") == direction
     assert page.evaluate("getComputedStyle(document.body).direction") == direction
+    save_screenshots(page, "home", code)
 
 
 def test_language_switcher_button_is_hidden_when_script_runs(page: Page, base_url: str) -> None:

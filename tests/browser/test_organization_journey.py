@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.browser.conftest import pass_second_factor, save_screenshots
 from tests.conftest import PASSWORD
 from tests.factories import make_coordinator
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.browser
 STAFF_EMAIL = "nour@jazira-families.example.org"
 NAME_AR = "رابطة عائلات المختفين قسراً في الجزيرة"
 DESCRIPTION_AR = "رابطة تجمع عائلات المختفين قسراً في شمال شرق سوريا وتوثق حالاتهم."
+JOURNEY = "organization"
 
 
 def assert_arabic_page(page: Page) -> None:
@@ -40,6 +42,7 @@ def link_in_last_email(fragment: str) -> str:
 def sign_up_in_arabic(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/ar/accounts/signup/")
     assert_arabic_page(page)
+    save_screenshots(page, JOURNEY, "1-signup-ar")
     page.fill("#id_email", STAFF_EMAIL)
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
@@ -59,6 +62,7 @@ def register_in_arabic(page: Page, base_url: str) -> Organization:
     assert_arabic_page(page)
     # The Arabic page asks for the Arabic name first.
     expect(page.locator("#id_name_ar")).to_be_visible()
+    save_screenshots(page, JOURNEY, "2-register-ar")
     page.fill("#id_name_ar", NAME_AR)
     page.fill("#id_description_ar", DESCRIPTION_AR)
     page.select_option("#id_kind", Organization.Kind.VICTIMS_ASSOCIATION)
@@ -71,6 +75,7 @@ def register_in_arabic(page: Page, base_url: str) -> Organization:
     assert_arabic_page(page)
     expect(page.locator("h1")).to_contain_text(NAME_AR)
     assert organization.status == Organization.Status.DRAFT
+    save_screenshots(page, JOURNEY, "3-profile-draft-ar")
     return organization
 
 
@@ -88,6 +93,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
         page.click("form[action='/en/accounts/login/'] button[type=submit]")
+    pass_second_factor(page)
 
 
 def verify(page: Page, base_url: str, organization: Organization) -> None:
@@ -95,6 +101,7 @@ def verify(page: Page, base_url: str, organization: Organization) -> None:
     assert page.evaluate("document.documentElement.dir") == "ltr"
     item = page.locator(".review-item", has_text=NAME_AR)
     expect(item).to_have_count(1)
+    save_screenshots(page, JOURNEY, "4-review-queue")
     item.locator("select[name=decision]").select_option("verify")
     with page.expect_navigation():
         item.locator("button[type=submit]").click()
@@ -129,6 +136,7 @@ def test_association_signs_up_registers_and_is_verified_then_found(page: Page, b
     assert_arabic_page(page)
     card = page.locator(".org-card", has_text=NAME_AR)
     expect(card).to_have_count(1)
+    save_screenshots(page, JOURNEY, "5-directory-search-ar")
     with page.expect_navigation():
         card.locator("a").first.click()
     assert page.url.endswith(f"/ar/organizations/{organization.slug}/")

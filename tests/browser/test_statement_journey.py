@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from organizations.models import Membership
 from statements.models import Endorsement
+from tests.browser.conftest import save_screenshots
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, StatementFactory, UserFactory
 
@@ -38,11 +39,13 @@ def test_cso_owner_endorses_a_letter_and_sees_their_organization_listed(page: Pa
     expect(page.locator("h1")).to_have_text("Lettre ouverte : soutenir les défenseuses des droits humains")
     endorse_form = page.locator(f"form[action='{address}endorse/']")
     expect(endorse_form.locator("select[name=organization]")).to_have_value(str(organization.pk))
+    save_screenshots(page, "statement", "1-letter-fr")
     endorse_form.locator("input[name=named_publicly]").check()
     endorse_form.locator("button[type=submit]").click()
 
     page.wait_for_url(f"{base_url}{address}#endorsements")
     expect(page.locator(".endorsers")).to_contain_text("Familles pour la liberté")
     expect(page.locator(".messages")).to_be_visible()
+    save_screenshots(page, "statement", "2-endorsed-fr")
     expect(page.locator(f"form[action='{address}endorse/']")).to_have_count(0)  # one endorsement per organisation
     assert Endorsement.objects.filter(statement=letter, organization=organization, named_publicly=True).exists()
