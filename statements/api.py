@@ -1,17 +1,21 @@
 """Read-only REST API for statements, honouring the same visibility as the pages.
 
 Endorsers that asked not to be named are counted and never named here, whoever asks: the API is for
-republishing, and the managers' full list stays on the management page.
+republishing, and the managers' full list stays on the management page. A statement can gather thousands of
+endorsers, so they come a page at a time from their own endpoint (`endorsers_url`), never inside the statement.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from statements.models import Endorsement, Statement
 
@@ -42,7 +46,9 @@ class StatementSerializer(serializers.ModelSerializer):
     addressees = serializers.SerializerMethodField()
     accepts_endorsements = serializers.SerializerMethodField()
     endorsements = serializers.SerializerMethodField()
-    endorsers = serializers.SerializerMethodField(help_text="Only the endorsers that agreed to be named.")
+    endorsers_url = serializers.SerializerMethodField(
+        help_text="The endorsers that agreed to be named, a page at a time, in alphabetical order."
+    )
     url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
@@ -64,7 +70,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "closes_at",
             "accepts_endorsements",
             "endorsements",
-            "endorsers",
+            "endorsers_url",
             "url",
             "pdf_url",
         ]
@@ -93,9 +99,8 @@ class StatementSerializer(serializers.ModelSerializer):
             "not_named": statement.unnamed_count,
         }
 
-    @extend_schema_field(EndorserSerializer(many=True))
-    def get_endorsers(self, statement: Statement) -> list[dict[str, Any]]:
-        return EndorserSerializer(statement.named_endorsements, many=True).data
+    def get_endorsers_url(self, statement: Statement) -> str:
+        return self.context["request"].build_absolute_uri(reverse("statement-endorsers", args=[statement.slug]))
 
     def get_url(self, statement: Statement) -> str:
         return self.context["request"].build_absolute_uri(statement.get_absolute_url())
@@ -112,10 +117,12 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Statement]:
-        named = Endorsement.objects.filter(named_publicly=True).select_related("organization")
-        return (
-            Statement.objects.visible_to(self.request.user)
-            .select_related("owner")
-            .with_endorsement_counts()
-            .prefetch_related(Prefetch("endorsements", queryset=named, to_attr="named_endorsements"))
-        )
+        return Statement.objects.visible_to(self.request.user).select_related("owner").with_endorsement_counts()
+
+    @extend_schema(summary="A statement's endorsers that agreed to be named", responses=EndorserSerializer(many=True))
+    @action(detail=True, serializer_class=EndorserSerializer)
+    def endorsers(self, request: Request, slug: str | None = None, **kwargs: Any) -> Response:
+        statement = self.get_object()
+        named = statement.endorsements.filter(named_publicly=True).select_related("organization")
+        page = self.paginate_queryset(named.order_by("organization__name", "pk"))
+        return self.get_paginated_response(EndorserSerializer(page, many=True).data)

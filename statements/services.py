@@ -11,15 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 
 from organizations.models import Membership, Organization, normalize_for_search
 from portal import audit, permissions, slugs
@@ -383,41 +387,71 @@ def send_outreach(actor: User, statement: Statement, *, topic: str = "", kind: s
     return len(organizations)
 
 
+# Endorsers by country ---------------------------------------------------------------------------------
+
+
+@dataclass
+class EndorserCountry:
+    """A country in the list of endorsers: its code ("" when not given), its name in the active language and
+    how many of the listed endorsers are based there."""
+
+    code: str
+    name: str
+    count: int
+
+
+def endorser_countries(endorsements: QuerySet[Endorsement]) -> list[EndorserCountry]:
+    """The headquarters countries of `endorsements` with their counts (one query), in alphabetical order in
+    the active language, "Country not given" last."""
+    rows = endorsements.order_by().values_list("organization__hq_country").annotate(count=Count("pk"))
+    countries = [EndorserCountry(code, str(Country(code).name), count) for code, count in rows if code]
+    countries.sort(key=lambda country: country.name.casefold())
+    countries += [EndorserCountry("", str(_("Country not given")), count) for code, count in rows if not code]
+    return countries
+
+
+def in_country_order(endorsements: QuerySet[Endorsement], countries: list[EndorserCountry]) -> QuerySet[Endorsement]:
+    """`endorsements` ordered as `countries` lists them, then by organisation name in the active language
+    (falling back to English, as the pages do), in SQL: a page of a long list reads only its own rows."""
+    rank = Case(
+        *(When(organization__hq_country=country.code, then=Value(index)) for index, country in enumerate(countries)),
+        default=Value(len(countries)),
+        output_field=IntegerField(),
+    )
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    columns = dict.fromkeys([f"organization__name_{language}", f"organization__name_{settings.LANGUAGE_CODE}"])
+    name = Coalesce(*(NullIf(column, Value("")) for column in columns), Value(""))
+    # Without any country there is nothing to rank (and a constant would be read as a column position).
+    return endorsements.select_related("organization").order_by(*([rank] if countries else []), Lower(name), "pk")
+
+
+def group_by_country(
+    endorsements: Iterable[Endorsement], countries: list[EndorserCountry]
+) -> list[tuple[EndorserCountry, list[Endorsement]]]:
+    """Consecutive endorsements (in the order of in_country_order) under their country."""
+    by_code = {country.code: country for country in countries}
+    return [
+        (by_code[code], list(rows))
+        for code, rows in groupby(endorsements, key=lambda endorsement: endorsement.organization.hq_country.code or "")
+    ]
+
+
 # The printable version --------------------------------------------------------------------------------
-
-
-def endorsers_by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endorsement]]]:
-    """Endorsements grouped by their organisation's headquarters country, countries in alphabetical order
-    in the active language, organisations without a country last."""
-    groups: dict[str, list[Endorsement]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for endorsement in endorsements:
-        country = endorsement.organization.hq_country
-        groups[country.code or ""].append(endorsement)
-        names[country.code or ""] = str(country.name) if country.code else ""
-    ordered = sorted((code for code in groups if code), key=lambda code: names[code].casefold())
-    result = [(names[code], sorted(groups[code], key=_by_name)) for code in ordered]
-    if "" in groups:
-        result.append((_("Country not given"), sorted(groups[""], key=_by_name)))
-    return result
-
-
-def _by_name(endorsement: Endorsement) -> str:
-    return str(endorsement.organization.name).casefold()
 
 
 def statement_pdf_html(statement: Statement, language: str) -> str:
     """The printable statement in `language` (or its fallback version), with only the endorsers that agreed to
     be named and the counts of all. The same for every reader, so it can be stored under its content hash."""
     with translation.override(language):
-        named = statement.endorsements.filter(named_publicly=True).select_related("organization")
+        named = statement.endorsements.filter(named_publicly=True)
+        countries = endorser_countries(named)
         return render_to_string(
             "statements/statement_pdf.html",
             {
                 "statement": statement,
                 "version": statement.version_in(language),
                 "figures": statement.endorsements.aggregate(**endorsement_counts()),
-                "groups": endorsers_by_country(named),
+                "groups": group_by_country(in_country_order(named, countries), countries),
                 "language": language,
                 "bidi": translation.get_language_bidi(),
             },

@@ -3,10 +3,13 @@ owner organisation's coordinators)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -22,6 +25,8 @@ from statements.models import Endorsement, Statement
 from statements.tasks import render_statement_pdf
 
 PAGE_SIZE = 20
+# Named endorsers per page of a statement: a long letter's page stays light on a slow connection.
+ENDORSERS_PAGE_SIZE = 200
 TRANSITIONS = {
     "open": (services.open_statement, gettext_lazy("The statement is open for endorsement.")),
     "publish": (services.publish_statement, gettext_lazy("The statement is published.")),
@@ -72,16 +77,18 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
-    endorsements = _endorsements(statement)
     viewer = permissions.viewer_of(request.user)
-    own = [item for item in endorsements if viewer.has_role(item.organization_id, permissions.EDITOR)]
-    shown = [item for item in endorsements if permissions.can_see_endorser(request.user, item)]
-    for item in shown:
-        item.profile_visible = permissions.can_view_organization(request.user, item.organization)
+    own = list(
+        statement.endorsements.select_related("organization").filter(
+            organization_id__in=[pk for pk in viewer.roles if viewer.has_role(pk, permissions.EDITOR)]
+        )
+    )
+    for item in own:
+        item.statement = statement
     context = {
         "statement": statement,
         "version": statement.version,
-        "groups": services.endorsers_by_country(shown),
+        **_endorsers(request, statement),
         "own": [
             {
                 "endorsement": item,
@@ -94,6 +101,28 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_manage": permissions.can_manage_statement(request.user, statement),
     }
     return render(request, "statements/detail.html", context)
+
+
+def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
+    """The endorsers the person may see named, by country: an index of the countries with their counts, and
+    one page of names (a letter can gather thousands), optionally of one country."""
+    named = Endorsement.objects.named_to(request.user, statement)
+    countries = services.endorser_countries(named)
+    chosen = next((country for country in countries if country.code == request.GET.get("country")), None)
+    listed = named.filter(organization__hq_country=chosen.code) if chosen else named
+    page = Paginator(services.in_country_order(listed, countries), ENDORSERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # Names link to the profiles the person may open, decided in the same query.
+    visible = Organization.objects.visible_to(request.user).filter(pk=OuterRef("organization_id"))
+    page.object_list = list(page.object_list.annotate(profile_visible=Exists(visible)))
+    return {
+        "countries": countries,
+        "chosen_country": chosen,
+        "endorsers_page": page,
+        "groups": services.group_by_country(page.object_list, countries),
+        "endorsers_query": f"country={chosen.code or '-'}" if chosen else "",
+    }
 
 
 def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsement]) -> EndorseForm | None:

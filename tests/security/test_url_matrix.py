@@ -336,6 +336,27 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "statement-detail @ api/v1/statements/(?P<slug>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$": (
         case(lambda w: f"/api/v1/statements/{w.draft_statement.slug}.json", only(H_KEEPERS, others=404), "draft"),
     ),
+    "statement-endorsers @ api/v1/statements/(?P<slug>[^/.]+)/endorsers/$": (
+        case(
+            lambda w: f"/api/v1/statements/{w.draft_statement.slug}/endorsers/",
+            only(H_KEEPERS, others=404),
+            "draft",
+        ),
+        case(
+            lambda w: f"/api/v1/statements/{w.statement.slug}/endorsers/",
+            PUBLIC,
+            "published",
+            hidden_here=NAMED_ONLY,
+            why="the API is for republishing: endorsers that asked not to be named are never named there",
+        ),
+    ),
+    "statement-endorsers @ api/v1/statements/(?P<slug>[^/.]+)/endorsers\\.(?P<format>[a-z0-9]+)/?$": (
+        case(
+            lambda w: f"/api/v1/statements/{w.draft_statement.slug}/endorsers.json",
+            only(H_KEEPERS, others=404),
+            "draft",
+        ),
+    ),
     # Accounts (allauth) --------------------------------------------------------------------------------
     "account_login": (case(lambda w: en("accounts/login/"), expect(302, anonymous=200)),),
     "account_logout": (case(lambda w: en("accounts/logout/"), expect(200, anonymous=302)),),

@@ -41,10 +41,32 @@ def test_seeded_letter_groups_named_endorsers_by_country(seeded: Statement) -> N
 
     named = Endorsement.objects.filter(statement=seeded, named_publicly=True).select_related("organization")
     expected = Counter(str(endorsement.organization.hq_country.name) for endorsement in named)
-    shown = dict(re.findall(r"<h4>([^<]+) <span class=\"muted\">\((\d+)\)</span></h4>", text))
-    assert {html.unescape(country): int(count) for country, count in shown.items()} == dict(expected)
-    assert len(shown) == 88
+    index = re.findall(r'<li><a href="\?country=[A-Z]{2}#endorsers">([^<]+) <span class="muted">\((\d+)\)</span>', text)
+    assert {html.unescape(country): int(count) for country, count in index} == dict(expected)
+    assert [html.unescape(country) for country, _count in index] == sorted(expected, key=str.casefold)
+    assert len(index) == 88
     assert sum(expected.values()) == 368
+
+
+def test_named_endorsers_are_listed_once_each_over_the_pages(seeded: Statement) -> None:
+    named = Endorsement.objects.filter(statement=seeded, named_publicly=True).select_related("organization")
+    pages = [page_text(client_for().get(url(seeded) + f"?page={number}")) for number in (1, 2)]
+
+    lists = [text[text.index('class="endorsers"') :] for text in pages]
+    listed = [html.unescape(name) for text in lists for name in re.findall(r'<li>(?:<a href="[^"]+">)?([^<]+)', text)]
+    assert len(listed) == 368
+    assert sorted(listed) == sorted(str(endorsement.organization.name) for endorsement in named)
+    assert "Page 1 of 2" in pages[0]
+
+
+def test_one_country_of_endorsers(seeded: Statement) -> None:
+    text = page_text(client_for().get(url(seeded) + "?country=TR"))
+
+    named = Endorsement.objects.filter(statement=seeded, named_publicly=True, organization__hq_country="TR")
+    headings = re.findall(r"<h4>([^<]+) <span", text)
+    assert headings == ["Turkey"] or headings == ["Türkiye"]
+    for endorsement in named.select_related("organization"):
+        assert html.escape(str(endorsement.organization.name)) in text
 
 
 def test_seeded_letter_shows_its_five_language_versions(seeded: Statement) -> None:

@@ -75,3 +75,39 @@ def test_detail_query_count_does_not_grow_with_endorsements() -> None:
     many = queries(lambda: client_for().get(path))
 
     assert few == many
+
+
+def test_api_endorsers_come_a_page_at_a_time_with_constant_queries() -> None:
+    owner = OrganizationFactory(kind=Organization.Kind.NETWORK)
+    add_statements(1, 4, owner)
+    statement = Statement.objects.get()
+    client = APIClient()
+    path = f"/api/v1/statements/{statement.slug}/endorsers/"
+    few = queries(lambda: client.get(path))
+
+    for _number in range(60):
+        EndorsementFactory(statement=statement, organization=OrganizationFactory(hq_country="SY"), named_publicly=True)
+    many = queries(lambda: client.get(path))
+    payload = client.get(path).json()
+
+    assert few == many
+    assert payload["count"] == 3 + 60  # one of the first four asked not to be named
+    assert len(payload["results"]) == 50
+    assert client.get(payload["next"]).json()["results"][-1]["organization"]
+
+
+def test_statement_page_lists_a_page_of_endorsers_with_constant_queries() -> None:
+    owner = OrganizationFactory(kind=Organization.Kind.NETWORK)
+    add_statements(1, 4, owner)
+    statement = Statement.objects.get()
+    path = f"/en/statements/{statement.slug}/"
+    few = queries(lambda: client_for().get(path))
+
+    for _number in range(210):
+        EndorsementFactory(statement=statement, organization=OrganizationFactory(hq_country="SY"), named_publicly=True)
+    many = queries(lambda: client_for().get(path))
+    text = client_for().get(path).content.decode()
+
+    assert few == many
+    assert "Page 1 of 2" in text
+    assert text.count('class="endorsers__country"') == 3  # France, Germany, then Syria fills the page; Turkey is on page 2

@@ -103,7 +103,10 @@ def test_api_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, An
         assert_hidden_not_named(listing.content.decode() + detail.content.decode())
         payload = detail.json()
         assert payload["endorsements"] == {"organizations": 2, "countries": 2, "not_named": 1}
-        assert [row["organization_name"] for row in payload["endorsers"]] == [NAMED]
+        endorsers = client.get(payload["endorsers_url"])
+        assert endorsers.status_code == 200
+        assert_hidden_not_named(endorsers.content.decode())
+        assert [row["organization_name"] for row in endorsers.json()["results"]] == [NAMED]
 
 
 def test_csv_export_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
