@@ -248,6 +248,9 @@ def _setup() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         sys.exit("bench/seed.py needs DATABASE_URL naming a PostgreSQL database (SQLite is refused).")
+    from targets import ensure_database
+
+    ensure_database(url)
     django.setup()
 
 
@@ -670,7 +673,7 @@ class _Seeder:
     # Statements -----------------------------------------------------------------------------------------
 
     def statements(self) -> None:
-        from statements.models import Endorsement, Statement
+        from statements.models import Endorsement, Statement, refresh_endorsement_counts
 
         rng = self.rng
         rows = []
@@ -713,6 +716,7 @@ class _Seeder:
                     )
                 )
         Endorsement.objects.bulk_create(endorsements, batch_size=BATCH)
+        refresh_endorsement_counts(statement_ids)  # bulk_create sends no signal
         self.say(f"{len(statement_ids)} statements, {len(endorsements)} endorsements ({big} on the largest)")
 
 

@@ -110,7 +110,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
                 .values_list("pk", flat=True)
             ),
             "public_events": set(
-                Event.objects.filter(visibility=Event.Visibility.PUBLIC)
+                Event.objects.filter(visibility=Event.Visibility.PUBLIC, bulletin_items__section__edition=edition)
                 .exclude(status=Event.Status.DRAFT)
                 .values_list("pk", flat=True)
             ),

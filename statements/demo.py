@@ -17,7 +17,7 @@ from pathlib import Path
 from organizations.demo import CHARTER_MEMBERS
 from organizations.models import Membership, Organization
 from portal.management.commands.load_demo import demo_user
-from statements.models import Endorsement, Statement
+from statements.models import Endorsement, Statement, refresh_endorsement_counts
 
 UTC = datetime.UTC
 # The long texts, one file per statement and language.
@@ -144,6 +144,7 @@ def _endorse(statement: Statement, endorsements: list[tuple[Organization, bool]]
     for named in (True, False):
         chosen = [organization.pk for organization, is_named in endorsements if is_named == named]
         statement.endorsements.filter(organization__in=chosen).update(named_publicly=named)
+    refresh_endorsement_counts([statement.pk])  # bulk writes send no signal
 
 
 def load() -> None:

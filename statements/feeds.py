@@ -30,7 +30,6 @@ class StatementFeed(Feed):
             Statement.objects.visible_to(None)
             .published()
             .select_related("owner")
-            .with_endorsement_counts()
             .order_by("-published_on", "-pk")[:FEED_SIZE]
         )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -72,8 +75,8 @@ class StatementQuerySet(models.QuerySet["Statement"]):
         """Statements that have been published (and may since have closed to new endorsements)."""
         return self.filter(status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED], published_on__isnull=False)
 
-    def with_endorsement_counts(self) -> StatementQuerySet:
-        return self.annotate(**endorsement_counts("endorsements__"))
+
+COUNT_FIELDS = ("endorsers_count", "countries_count", "unnamed_count")
 
 
 class Statement(models.Model):
@@ -109,6 +112,12 @@ class Statement(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The figures every list, page, feed and API answer shows, kept by refresh_endorsement_counts whenever an
+    # endorsement or an endorser's country changes: counting them per request cost a join over every
+    # endorsement of the statements shown (bench/pages.py, statements_list).
+    endorsers_count = models.PositiveIntegerField(_("endorsing organisations"), default=0, editable=False)
+    countries_count = models.PositiveIntegerField(_("countries of the endorsers"), default=0, editable=False)
+    unnamed_count = models.PositiveIntegerField(_("endorsers not named publicly"), default=0, editable=False)
 
     objects = StatementQuerySet.as_manager()
 
@@ -121,6 +130,17 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.title_en or self.title or self.slug
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Only refresh_endorsement_counts writes the figures: a statement loaded before an endorsement arrived
+        # must not put its older figures back when it is edited.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in COUNT_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("statements:detail", args=[self.slug])
@@ -280,3 +300,29 @@ class StatementHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement}: {self.get_action_display()}"
+
+
+def refresh_endorsement_counts(statement_ids: Iterable[int]) -> None:
+    """Count the endorsements of these statements again and store the figures on them. Each statement is
+    locked first, so that two endorsements committed at the same moment cannot each store a count that misses
+    the other."""
+    with transaction.atomic():
+        for statement_id in sorted(set(statement_ids)):
+            if not Statement.objects.select_for_update().filter(pk=statement_id).exists():
+                continue  # being deleted
+            figures = Endorsement.objects.filter(statement_id=statement_id).order_by().aggregate(**endorsement_counts())
+            Statement.objects.filter(pk=statement_id).update(**figures)
+
+
+@receiver([post_save, post_delete], sender=Endorsement, dispatch_uid="statements_count_endorsement")
+def _endorsement_changed(sender: type[Endorsement], instance: Endorsement, **kwargs: Any) -> None:
+    refresh_endorsement_counts([instance.statement_id])
+
+
+@receiver(post_save, sender=Organization, dispatch_uid="statements_count_endorser_country")
+def _endorser_changed(sender: type[Organization], instance: Organization, created: bool, **kwargs: Any) -> None:
+    # Its headquarters country may have changed, and with it the countries of the statements it endorsed.
+    update_fields = kwargs.get("update_fields")
+    if created or (update_fields is not None and "hq_country" not in update_fields):
+        return
+    refresh_endorsement_counts(instance.endorsements.values_list("statement_id", flat=True))

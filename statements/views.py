@@ -36,7 +36,7 @@ TRANSITIONS = {
 
 def _statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
-    statements = Statement.objects.select_related("owner").with_endorsement_counts().order_by()
+    statements = Statement.objects.select_related("owner")
     statement = get_object_or_404(statements, slug=slug)
     if not permissions.can_view_statement(request.user, statement):
         raise Http404
@@ -69,7 +69,7 @@ def _back(statement: Statement) -> HttpResponse:
 
 
 def statement_list(request: HttpRequest) -> HttpResponse:
-    statements = Statement.objects.visible_to(request.user).select_related("owner").with_endorsement_counts()
+    statements = Statement.objects.visible_to(request.user).select_related("owner")
     page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": permissions.can_create_statements(request.user)}
     return render(request, "statements/list.html", context)

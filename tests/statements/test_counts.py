@@ -11,7 +11,10 @@ import pytest
 from django.test import override_settings
 
 from organizations import demo as organizations_demo
+from organizations.models import Organization
+from portal.models import User
 from statements import demo as statements_demo
+from statements import services
 from statements.models import Endorsement, Statement
 from tests.factories import EndorsementFactory, OrganizationFactory
 from tests.statements.conftest import client_for, page_text, url
@@ -123,3 +126,53 @@ def test_singular_forms(letter: Statement) -> None:
 
 def test_no_endorser_yet(letter: Statement) -> None:
     assert "No organisation has endorsed this statement yet." in page_text(client_for().get(url(letter)))
+
+
+def figures(statement: Statement) -> tuple[int, int, int]:
+    statement.refresh_from_db()
+    return statement.endorsers_count, statement.countries_count, statement.unnamed_count
+
+
+def test_stored_figures_follow_every_change_of_the_endorsements(letter: Statement) -> None:
+    france = EndorsementFactory(
+        statement=letter, organization=OrganizationFactory(hq_country="FR"), named_publicly=True
+    )
+    turkey = EndorsementFactory(
+        statement=letter, organization=OrganizationFactory(hq_country="TR"), named_publicly=False
+    )
+    assert figures(letter) == (2, 2, 1)
+
+    turkey.named_publicly = True
+    turkey.save()
+    assert figures(letter) == (2, 2, 0)
+
+    france.organization.hq_country = "TR"
+    france.organization.save()
+    assert figures(letter) == (2, 1, 0)
+
+    turkey.organization.delete()  # an erased organisation's endorsements go with it
+    assert figures(letter) == (1, 1, 0)
+
+    france.delete()
+    assert figures(letter) == (0, 0, 0)
+
+
+def test_stored_figures_after_the_services(letter: Statement, cso: Organization, cso_owner: User) -> None:
+    services.endorse(cso_owner, letter, cso, named_publicly=False)
+    assert figures(letter)[0] == 1 and figures(letter)[2] == 1
+
+    endorsement = Endorsement.objects.get(statement=letter, organization=cso)
+    endorsement.statement = letter
+    services.withdraw(cso_owner, endorsement)
+    assert figures(letter) == (0, 0, 0)
+
+
+def test_editing_a_statement_loaded_earlier_keeps_the_newer_figures(letter: Statement) -> None:
+    loaded = Statement.objects.get(pk=letter.pk)
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="SY"), named_publicly=True)
+
+    loaded.title_en = "A new title"
+    loaded.save()
+
+    assert figures(letter) == (1, 1, 0)
+    assert letter.title_en == "A new title"

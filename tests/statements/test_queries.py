@@ -110,4 +110,6 @@ def test_statement_page_lists_a_page_of_endorsers_with_constant_queries() -> Non
 
     assert few == many
     assert "Page 1 of 2" in text
-    assert text.count('class="endorsers__country"') == 3  # France, Germany, then Syria fills the page; Turkey is on page 2
+    assert (
+        text.count('class="endorsers__country"') == 3
+    )  # France, Germany, then Syria fills the page; Turkey is on page 2
