@@ -23,9 +23,12 @@ RICH_TEXT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 def sanitize_rich_text(instance: models.Model, *bases: str) -> None:
     for base in bases:
-        for name in [base, *(f"{base}_{code}" for code in RICH_TEXT_LANGUAGES)]:
-            if hasattr(instance, name):
-                setattr(instance, name, clean_html(getattr(instance, name) or ""))
+        # A translated field is cleaned language by language, never through `base`: modeltranslation reads it
+        # with the English fallback and writes it into the active language, which would copy the English text
+        # into an empty translation whenever someone saves with another interface language.
+        names = [f"{base}_{code}" for code in RICH_TEXT_LANGUAGES if hasattr(instance, f"{base}_{code}")] or [base]
+        for name in names:
+            setattr(instance, name, clean_html(getattr(instance, name) or ""))
 
 
 class Publication(models.Model):

@@ -20,6 +20,7 @@ class OrganizationFilter(django_filters.FilterSet):
         label=_("Governorate"),
         queryset=Governorate.objects.all(),
         field_name="governorates",
+        distinct=False,  # one value of a many-to-many field matches each organisation once
         to_field_name="code",
         empty_label=_("Any governorate"),
     )
@@ -27,6 +28,7 @@ class OrganizationFilter(django_filters.FilterSet):
         label=_("Focus area"),
         queryset=Topic.objects.all(),
         field_name="topics",
+        distinct=False,  # one value of a many-to-many field matches each organisation once
         to_field_name="slug",
         empty_label=_("Any focus area"),
     )

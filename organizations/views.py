@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -54,16 +53,11 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 def directory(request: HttpRequest) -> HttpResponse:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
-    # A filter on focus areas or governorates joins rows; matching on primary keys removes the duplicates
-    # without a DISTINCT over every column, which costs seconds at 20,000 organisations (bench/pages.py).
-    found = visible.filter(pk__in=search.qs.values("pk")) if search.is_valid() else visible.none()
-    figures = found.aggregate(
-        organizations=Count("id", distinct=True),
-        countries=Count("hq_country", distinct=True, filter=~Q(hq_country="")),  # no headquarters is no country
-    )
-    page = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    found = search.qs if search.is_valid() else visible.none()
+    figures = found.figures()
+    paginator = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE)
+    paginator.count = figures["organizations"]  # counted just above: no second COUNT over the directory
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

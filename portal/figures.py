@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
@@ -14,9 +13,7 @@ FIGURES_SECONDS = 300
 
 
 def _count_listed() -> dict[str, int]:
-    return Organization.objects.listed().aggregate(
-        organizations=Count("id"), countries=Count("hq_country", distinct=True)
-    )
+    return Organization.objects.listed().figures()
 
 
 def home_figures() -> list[dict[str, object]]:

@@ -15,9 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from portal.models import User
 from tests.factories import TOTP_SECRET
 from tests.portal.conftest import totp_code
 
@@ -86,6 +88,14 @@ def save_screenshots(page: Page, journey: str, step: str) -> None:
         page.screenshot(path=str(folder / f"{_UNSAFE_FILE_CHARS.sub('_', step)}-{size}.png"), full_page=True)
     if viewport is not None:
         page.set_viewport_size(viewport)
+
+
+def log_in(page: Page, base_url: str, user: User) -> None:
+    """Hand the browser a session made by Django's test client: the login form has its own journey."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
 
 
 def pass_second_factor(page: Page) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.test import Client
 from playwright.sync_api import Page
 
 from events.models import Event
@@ -19,6 +18,7 @@ from newsletters.models import Edition
 from organizations.models import Agreement, Membership, Organization
 from portal.models import User
 from statements.models import Statement
+from tests.browser.conftest import log_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
@@ -75,14 +75,6 @@ def site(base_url: str) -> Site:
     EndorsementFactory(statement=statement, organization=organization)
     editor = make_coordinator(Membership.Role.EDITOR, email="hala@iiim.example.org")
     return Site(organization, agreement, event, edition, statement, editor)
-
-
-def log_in(page: Page, base_url: str, user: User) -> None:
-    """Hand the browser a session made by Django's test client: the login form has its own journey."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
 
 
 PAGES: dict[str, Callable[[Site], str]] = {

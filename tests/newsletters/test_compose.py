@@ -206,6 +206,23 @@ def test_item_text_is_stored_and_shown_without_scripts_styles_images_or_handlers
     assert_clean(article(editor.get(edition_url(draft, language="ar"))))
 
 
+def test_item_saved_with_the_arabic_interface_keeps_its_missing_translation_empty(
+    editor: Client, draft: Edition
+) -> None:
+    section = SectionFactory(edition=draft)
+
+    response = editor.post(
+        edition_url(draft, f"sections/{section.pk}/items/new/", language="ar"),
+        {"title_ar": "جلسة في باريس", "title_en": "Hearing in Paris", "body_en": "<p>Families met in Paris.</p>"},
+    )
+
+    assert response.status_code == 302
+    item = Item.objects.get(section=section)
+    assert item.body_en == "<p>Families met in Paris.</p>"
+    # Arabic readers get the English text marked as English, not a copy passed off as the translation.
+    assert item.body_ar == ""
+
+
 def test_edition_introduction_is_stored_and_shown_clean(editor: Client, draft: Edition) -> None:
     response = editor.post(
         edition_url(draft, "edit/"),

@@ -1,5 +1,6 @@
-"""Helpers for the portal's account tests: reading links out of sent mail and computing TOTP codes the way
-an authenticator app does (RFC 6238), so the tests drive allauth's real views end to end."""
+"""Helpers for the portal's tests: reading links out of sent mail, computing TOTP codes the way an
+authenticator app does (RFC 6238), so the tests drive allauth's real views end to end, and reading a page's
+elements by id."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hmac
 import re
 import struct
 import time
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from django.core import mail
@@ -79,3 +81,21 @@ def wrong_code(code: str) -> str:
 def html_text(text: str) -> str:
     """`text` as Django's autoescaping writes it into a page."""
     return str(escape(text))
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[str, list[tuple[str, dict[str, str | None]]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.by_id.setdefault(attributes["id"], []).append((tag, attributes))
+
+
+def elements_by_id(html: str) -> dict[str, list[tuple[str, dict[str, str | None]]]]:
+    """Each id in the page with the elements (tag and attributes) that carry it: more than one is a bug."""
+    parser = _Elements()
+    parser.feed(html)
+    return parser.by_id
