@@ -176,3 +176,15 @@ def test_editing_a_statement_loaded_earlier_keeps_the_newer_figures(letter: Stat
 
     assert figures(letter) == (1, 1, 0)
     assert letter.title_en == "A new title"
+
+
+def test_endorsers_without_a_country_have_their_own_page(letter: Statement) -> None:
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="", name_en="Nowhere Network"))
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="FR", name_en="Paris Collective"))
+    Endorsement.objects.filter(statement=letter).update(named_publicly=True)
+
+    text = page_text(client_for().get(url(letter) + "?country=-"))
+
+    assert "Nowhere Network" in text
+    assert "Paris Collective" not in text
+    assert '<a href="?country=-#endorsers" aria-current="true">Country not given' in text
