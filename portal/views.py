@@ -16,13 +16,13 @@ from django.views.i18n import set_language as django_set_language
 
 from organizations.services import organizations_needing_owner
 from portal import audit, services
-from portal.figures import home_figures
+from portal.figures import home_figures, latest_edition
 from portal.forms import DeleteAccountForm, PreferencesForm
 from portal.health import health_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"figures": home_figures()})
+    return render(request, "portal/home.html", {"figures": home_figures(), "latest_edition": latest_edition()})
 
 
 @login_required
