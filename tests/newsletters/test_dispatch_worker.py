@@ -304,6 +304,8 @@ def test_a_killed_worker_loses_nothing_and_sends_at_most_the_message_in_flight_t
     kills = abandoned = 0
     for share in (0.3, 0.6):
         setup.wait_for(f"{share:.0%} sent", lambda share=share: sent(campaign) >= share * total)
+        # Sent marks land a batch at a time: kill while a batch is claimed, not between two batches.
+        setup.wait_for("a batch in flight", lambda: campaign.deliveries.filter(status=Delivery.Status.CLAIMED).exists())
         setup.kill(worker)
         kills += 1
         assert sent(campaign) < total, "the campaign ended before the worker could be killed mid-way"
