@@ -391,19 +391,6 @@ def send_batch(
     templates: dict[str, MessageTemplate],
     journal: SentJournal,
 ) -> None:
-    try:
-        _send_batch(campaign, deliveries, connection, templates, journal)
-    finally:
-        journal.flush()
-
-
-def _send_batch(
-    campaign: Campaign,
-    deliveries: list[Delivery],
-    connection: BaseEmailBackend,
-    templates: dict[str, MessageTemplate],
-    journal: SentJournal,
-) -> None:
     interval = 1 / campaign.rate_limit if campaign.rate_limit else 0
     # Another worker takes over claims older than CLAIM_SECONDS: a batch that is slow to send (a slow server,
     # a rate limit) hands back what it has not sent by half that time, instead of racing it.
@@ -480,7 +467,10 @@ def dispatch(campaign_id: int, *, seconds: float = TASK_SECONDS) -> str:
                 deliveries = _claim(campaign_id, BATCH_SIZE)
                 if not deliveries:
                     break
-                send_batch(campaign, deliveries, connection, templates, journal)
+                try:
+                    send_batch(campaign, deliveries, connection, templates, journal)
+                finally:
+                    journal.flush()  # what the server accepted reaches the ledger, even if the batch stopped
     finally:
         connection.close()
     return _finish_if_done(campaign_id)
