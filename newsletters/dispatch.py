@@ -325,16 +325,6 @@ def _still_sending(campaign_id: int) -> bool:
     return Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).exists()
 
 
-def _mark_sent(delivery_id: int) -> None:
-    # Committed on its own (autocommit) the moment the server has accepted the message. Written as SQL: building
-    # and compiling an ORM update for every message took longer than running it.
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(
-            "UPDATE newsletters_delivery SET status = %s, sent_at = %s, attempts = attempts + 1 WHERE id = %s",
-            [Delivery.Status.SENT.value, timezone.now(), delivery_id],
-        )
-
-
 @cache
 def _redis() -> redis.Redis | None:
     return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
@@ -358,7 +348,7 @@ class SentJournal:
 
     def note(self, delivery_id: int) -> None:
         if self.redis is None:
-            _mark_sent(delivery_id)
+            self._mark([delivery_id])
             return
         self.redis.pipeline(transaction=False).sadd(self.key, delivery_id).expire(self.key, JOURNAL_SECONDS).execute()
         self.noted.append(delivery_id)
@@ -381,7 +371,8 @@ class SentJournal:
         Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.CLAIMED).update(
             status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
         )
-        self.redis.srem(self.key, *delivery_ids)
+        if self.redis is not None:
+            self.redis.srem(self.key, *delivery_ids)
 
 
 def send_batch(
@@ -428,8 +419,8 @@ def send_batch(
 
 @contextmanager
 def _commits_without_waiting_for_disk() -> Iterator[None]:
-    """Each delivery is marked sent in its own transaction right after the mail server accepts it; if every
-    such commit waited for the disk, the disk would set the pace (an fsync per message, slower than SMTP).
+    """Deliveries are marked sent in short transactions of their own (a batch at a time, or each message
+    without Redis); if every such commit waited for the disk, the disk would set the pace.
     An asynchronous commit is still visible at once and survives the death of the worker, which is the failure
     the ledger is for; only a crash of PostgreSQL itself within a fraction of a second could undo the last few
     marks, and then those messages would go out twice rather than not at all."""

@@ -206,20 +206,6 @@ class Statement(models.Model):
         return versions
 
 
-class EndorsementQuerySet(models.QuerySet["Endorsement"]):
-    def named_to(self, user: User | Any, statement: Statement) -> EndorsementQuerySet:
-        """The endorsements of `statement` that `user` may see named (portal.permissions.can_see_endorser, in
-        SQL): those that agreed to be named, the person's own organisations', and all of them for its managers."""
-        from portal.permissions import MEMBER, can_manage_statement, viewer_of
-
-        endorsements = self.filter(statement=statement)
-        if can_manage_statement(user, statement):
-            return endorsements
-        viewer = viewer_of(user)
-        own = [pk for pk in viewer.roles if viewer.has_role(pk, MEMBER)]
-        return endorsements.filter(Q(named_publicly=True) | Q(organization_id__in=own))
-
-
 class Endorsement(models.Model):
     """An organisation's endorsement of a statement; named publicly only if it agreed."""
 
@@ -257,8 +243,6 @@ class Endorsement(models.Model):
         help_text=_("If unticked, the organisation is counted but never named to the public."),
     )
     source = models.CharField(_("received"), max_length=10, choices=Source.choices, default=Source.PORTAL)
-
-    objects = EndorsementQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization__name", "pk"]

@@ -106,7 +106,7 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     """The endorsers the person may see named, by country: an index of the countries with their counts, and
     one page of names (a letter can gather thousands), optionally of one country."""
-    named = Endorsement.objects.named_to(request.user, statement)
+    named = permissions.endorsers_named_to(request.user, statement)
     countries = services.endorser_countries(named)
     wanted = request.GET.get("country")
     chosen = next((country for country in countries if (country.code or "-") == wanted), None)
