@@ -9,7 +9,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers, viewsets
 
 from events.models import Event, Session
-from portal import permissions
+from portal.access import prefetch_access
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -23,7 +23,7 @@ class EventListSerializer(serializers.ListSerializer):
         events = list(data.all() if isinstance(data, Manager) else data)
         # Whether the caller sees each event's logistics depends on their registration for it: one query
         # for the whole page instead of one per event.
-        permissions.remember_registrations(self.context["request"].user, events)
+        prefetch_access(events, self.context["request"].user, Event.SEE_LOGISTICS)
         return super().to_representation(events)
 
 
@@ -63,7 +63,7 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
     def to_representation(self, event: Event) -> dict[str, Any]:
         data = super().to_representation(event)
         # Absent, not null, for those who may not see them: a null would still say that one exists.
-        if not permissions.can_see_logistics(self.context["request"].user, event):
+        if not event.allows(self.context["request"].user, Event.SEE_LOGISTICS):
             data.pop("street_address")
             data.pop("online_link")
             # A session's room may be a meeting link: it is logistics too.

@@ -11,7 +11,7 @@ from django.core import signing
 from django.utils import timezone
 
 from events.models import Event
-from portal import permissions
+from portal.access import prefetch_access
 
 FEED_SALT = "events.organization-feed"
 
@@ -29,7 +29,7 @@ def _component(event: Event, user: Any) -> icalendar.Event:
         item.add("description", event.description)
     place = ", ".join(part for part in [event.venue, event.city, event.country.name if event.country else ""] if part)
     # The street address and link only for those allowed to see them (confirmed participants, organisers).
-    if permissions.can_see_logistics(user, event):
+    if event.allows(user, Event.SEE_LOGISTICS):
         place = ", ".join(part for part in [place, event.street_address.replace("\n", ", ")] if part)
         if event.online_link:
             item.add("conference", event.online_link)
@@ -44,6 +44,8 @@ def build_calendar(events: Iterable[Event], user: Any, name: str) -> bytes:
     calendar.add("prodid", "-//Civil Society Coordination Portal//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
+    events = list(events)
+    prefetch_access(events, user, Event.SEE_LOGISTICS)
     for event in events:
         calendar.add_component(_component(event, user))
     calendar.add_missing_timezones()

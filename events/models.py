@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from organizations.models import Organization, private_storage
+from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer
 from portal.models import validate_time_zone
 
 if TYPE_CHECKING:
-    from portal.models import User
+    pass
 
 
 class EventSeries(models.Model):
@@ -47,33 +48,7 @@ class EventSeries(models.Model):
         return self.title
 
 
-class EventQuerySet(models.QuerySet["Event"]):
-    def visible_to(self, user: User) -> EventQuerySet:
-        """Events `user` may know exist (see portal.permissions.can_view_event)."""
-        from portal.permissions import EDITOR, viewer_of
-
-        viewer = viewer_of(user)
-        if viewer.is_operator:
-            return self.all()
-        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
-        visible = Q(visibility=Event.Visibility.PUBLIC)
-        if viewer.is_member_of_verified or viewer.is_coordinator:
-            visible |= Q(visibility=Event.Visibility.MEMBERS)
-        if viewer.roles:
-            visible |= Q(invitations__organization__in=list(viewer.roles))
-        if viewer.is_authenticated:
-            # An active registration, as can_view_event asks: a cancelled or declined one reveals nothing.
-            visible |= Q(registrations__user=user, registrations__status__in=Registration.ACTIVE)
-        scheduled = ~Q(status=Event.Status.DRAFT)
-        return self.filter((scheduled & visible) | Q(owner__in=managed)).distinct()
-
-    def visible_to_organization(self, organization: Organization) -> EventQuerySet:
-        """Events any member of `organization` may see: its calendar feed."""
-        visible = Q(visibility=Event.Visibility.PUBLIC) | Q(invitations__organization=organization)
-        if organization.is_verified:
-            visible |= Q(visibility=Event.Visibility.MEMBERS)
-        return self.exclude(status=Event.Status.DRAFT).filter(visible).distinct()
-
+class EventQuerySet(GuardedQuerySet["Event"]):
     def upcoming(self) -> EventQuerySet:
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
 
@@ -81,7 +56,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
 
-class Event(models.Model):
+class Event(Guarded):
     class Kind(models.TextChoices):
         PLATFORM_MEETING = "platform", _("Platform meeting")
         STRATEGY_CONSULTATION = "consultation", _("Strategy consultation")
@@ -133,7 +108,7 @@ class Event(models.Model):
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
-    # Shown only to confirmed participants and the organisers (portal.permissions.can_see_logistics).
+    # Shown only to confirmed participants and the organisers (Event.rule, SEE_LOGISTICS).
     street_address = models.TextField(_("street address"), blank=True)
     online_link = models.URLField(_("online link"), blank=True, max_length=500)
     working_languages = models.JSONField(_("working languages"), default=list, blank=True)
@@ -164,6 +139,41 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.slug])
+
+    # Besides VIEW and MANAGE (schedule, invite, confirm, mark attendance): the street address, the online link
+    # and the participant list, for confirmed participants and the organisers.
+    SEE_LOGISTICS = "see_logistics"
+    ACTIONS = (VIEW, MANAGE, SEE_LOGISTICS)
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Drafts: the organisers (the owner's editors and owners). Then public events to everyone, members'
+        events to signed-in members of verified organisations, closed ones to the invited organisations' members
+        and to people with an active registration. Logistics: the organisers and confirmed participants."""
+        managed = viewer.managed("owner")
+        if action == MANAGE or viewer.is_operator:
+            return managed
+        if action == cls.SEE_LOGISTICS:
+            return managed | cls._registered(viewer, Registration.SEATED)
+        visible = Q(visibility=cls.Visibility.PUBLIC) | cls._registered(viewer, Registration.ACTIVE)
+        if viewer.sees_members_only_content:
+            visible |= Q(visibility=cls.Visibility.MEMBERS)
+        if viewer.roles:
+            visible |= models.Exists(
+                Invitation.objects.filter(event=models.OuterRef("pk"), organization__in=viewer.organizations())
+            )
+        return (~Q(status=cls.Status.DRAFT) & visible) | managed
+
+    @staticmethod
+    def _registered(viewer: Viewer, statuses: tuple[str, ...]) -> Q:
+        """Events the viewer holds a registration for in one of `statuses` (a cancelled one reveals nothing)."""
+        if viewer.user_id is None:
+            return Q(pk__in=[])
+        return Q(
+            models.Exists(
+                Registration.objects.filter(event=models.OuterRef("pk"), user_id=viewer.user_id, status__in=statuses)
+            )
+        )
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -198,7 +208,7 @@ class Session(models.Model):
         return self.title
 
 
-class Invitation(models.Model):
+class Invitation(Guarded):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting an answer")
         ACCEPTED = "accepted", _("Accepted")
@@ -224,8 +234,17 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} → {self.event}"
 
+    # MANAGE is answering: accept or decline, name delegates.
+    ACTIONS = (MANAGE,)
+    objects = GuardedQuerySet["Invitation"].as_manager()
 
-class Registration(models.Model):
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """The invited organisation's owners answer (and operators)."""
+        return ALL if viewer.is_operator else Q(organization__in=viewer.organizations(Role.OWNER))
+
+
+class Registration(Guarded):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -280,8 +299,27 @@ class Registration(models.Model):
     def holds_seat(self) -> bool:
         return self.status in self.SEATED
 
+    # VIEW: see that this person takes part (the participant list); MANAGE: cancel; VISA_LETTER: read the letter.
+    VISA_LETTER = "visa_letter"
+    ACTIONS = (VIEW, MANAGE, VISA_LETTER)
+    objects = GuardedQuerySet["Registration"].as_manager()
 
-class Document(models.Model):
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """The organisers see every participant; confirmed participants see the seated participants whose
+        organisation agreed to be listed. A person cancels their own registration, and so may the owners of the
+        invitation it fills and the organisers; a visa letter is for the person it names and the organisers."""
+        organisers = viewer.managed("event__owner")
+        own = Q(user_id=viewer.user_id) if viewer.user_id is not None else Q(pk__in=[])
+        if action == MANAGE:
+            return own | organisers | Q(invitation__organization__in=viewer.organizations(Role.OWNER))
+        if action == cls.VISA_LETTER:
+            return own | organisers
+        listed = Q(status__in=cls.SEATED, invitation__listed_to_participants=True)
+        return organisers | (listed & Q(event__in=Event.objects.allowing(viewer, Event.SEE_LOGISTICS)))
+
+
+class Document(Guarded):
     """An outcome document, minutes or recommendations, with its own visibility."""
 
     class Kind(models.TextChoices):
@@ -303,6 +341,10 @@ class Document(models.Model):
     file = models.FileField(_("file (PDF)"), storage=private_storage, upload_to="event-documents/")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = GuardedQuerySet["Document"].as_manager()
+
+    ACTIONS = (VIEW,)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("document")
@@ -310,3 +352,15 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """The organisers read every document; of an event one may see, anyone reads the public ones and
+        confirmed participants the participants' ones."""
+        organisers = viewer.managed("event__owner")
+        if viewer.is_operator:
+            return organisers
+        readable = Q(visibility=cls.Visibility.PUBLIC) | Q(
+            visibility=cls.Visibility.PARTICIPANTS, event__in=Event.objects.allowing(viewer, Event.SEE_LOGISTICS)
+        )
+        return organisers | (Q(event__in=Event.objects.visible_to(viewer)) & readable)

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization
 from organizations.services import owners_of
-from portal import permissions, slugs
+from portal import slugs
+from portal.access import MANAGE
 from portal.mail import notify
 from portal.models import User
 
@@ -96,7 +97,7 @@ def scheduling_warnings(event: Event, viewer: Any, organizations: Iterable[Organ
         gettext("%(organization)s already takes part in “%(title)s” at that time.")
         % {"organization": invitation.organization.name, "title": invitation.event.title}
         for invitation in busy
-        if permissions.can_manage_event(viewer, invitation.event)
+        if invitation.event.allows(viewer, MANAGE)
     ]
     return warnings
 

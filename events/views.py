@@ -29,8 +29,9 @@ from events.forms import (
 )
 from events.models import Document, Event, Invitation, Registration, Session
 from events.tasks import render_visa_letter
-from organizations.models import Membership, Organization
-from portal import audit, pdf, permissions
+from organizations.models import Membership, Organization, coordinated_organizations
+from portal import audit, pdf
+from portal.access import MANAGE, Viewer, viewer_of
 from portal.models import User
 from portal.ratelimit import limited
 
@@ -38,9 +39,9 @@ from portal.ratelimit import limited
 def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
     """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403)."""
     event = get_object_or_404(Event.objects.select_related("owner", "series"), slug=slug)
-    if not permissions.can_view_event(request.user, event):
+    if not event.allows(request.user):
         raise Http404
-    if manage and not permissions.can_manage_event(request.user, event):
+    if manage and not event.allows(request.user, MANAGE):
         raise PermissionDenied
     return event
 
@@ -77,7 +78,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             # The latest past events, under the first page of what is coming up.
             "past": visible.past()[:PAST_EVENTS_SHOWN] if upcoming.number == 1 else [],
-            "can_create": permissions.can_create_events(request.user),
+            "can_create": viewer_of(request.user).may_coordinate,
             "feeds": feeds,
             "viewer_zone": _viewer_zone(request),
         },
@@ -107,23 +108,17 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug)
     user = request.user
-    registration = permissions.active_registration(user, event)
-    can_manage = permissions.can_manage_event(user, event)
-    own_invitations = (
-        [
-            invitation
-            for invitation in event.invitations.select_related("organization")
-            if permissions.can_answer_invitation(user, invitation)
-        ]
+    registration = (
+        event.registrations.filter(user_id=user.pk, status__in=Registration.ACTIVE).first()
         if user.is_authenticated
-        else []
+        else None
     )
+    can_manage = event.allows(user, MANAGE)
+    own_invitations = event.invitations.managed_by(user).select_related("organization") if user.is_authenticated else []
     participants = None
-    if permissions.can_see_participants(user, event):
-        seated = event.registrations.filter(status__in=Registration.SEATED).select_related("organization", "user")
-        if not can_manage:
-            seated = seated.filter(invitation__listed_to_participants=True)
-        participants = seated
+    if event.allows(user, Event.SEE_LOGISTICS):
+        participants = event.registrations.filter(status__in=Registration.SEATED).visible_to(user)
+        participants = participants.select_related("organization", "user")
     return render(
         request,
         "events/detail.html",
@@ -131,12 +126,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "event": event,
             "registration": registration,
             "can_manage": can_manage,
-            "can_see_logistics": permissions.can_see_logistics(user, event),
+            "can_see_logistics": event.allows(user, Event.SEE_LOGISTICS),
             "participants": participants,
             "sessions": event.sessions.all(),
-            "documents": [
-                document for document in event.documents.all() if permissions.can_read_document(user, document)
-            ],
+            "documents": event.documents.visible_to(user),
             "attendance": services.attendance_figures(event),
             "own_invitations": own_invitations,
             "registration_form": _registration_form(request, event) if registration is None else None,
@@ -172,7 +165,7 @@ def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpRespon
     organization = get_object_or_404(Organization, slug=slug)
     if not calendar.feed_token_is_valid(organization.pk, token):
         raise Http404
-    events = Event.objects.visible_to_organization(organization).filter(
+    events = Event.objects.visible_to(Viewer.member_of(organization.pk, verified=organization.is_verified)).filter(
         ends_at__gte=timezone.now() - datetime.timedelta(days=180)
     )
     body = calendar.build_calendar(events, AnonymousUser(), organization.name)
@@ -182,11 +175,9 @@ def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpRespon
 @login_required
 def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     event = _event_for(request, slug, manage=True) if slug else None
-    if event is None and not permissions.can_create_events(request.user):
+    if event is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
-    form = EventForm(
-        request.POST or None, instance=event, organisers=permissions.coordinated_organizations(request.user)
-    )
+    form = EventForm(request.POST or None, instance=event, organisers=coordinated_organizations(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             event = services.save_event(request.user, form.save(commit=False))
@@ -275,7 +266,7 @@ def document_add(request: HttpRequest, slug: str) -> HttpResponse:
 def document_download(request: HttpRequest, slug: str, document_id: int) -> FileResponse:
     event = _event_for(request, slug)
     document = get_object_or_404(Document, pk=document_id, event=event)
-    if not permissions.can_read_document(request.user, document):
+    if not document.allows(request.user):
         raise Http404
     audit.record(request, audit.Action.DOCUMENT_DOWNLOADED, target=document)
     return FileResponse(
@@ -291,7 +282,7 @@ def invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpRespo
     """The invited organisation's owners answer and name delegates."""
     event = _event_for(request, slug)
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=invitation_id, event=event)
-    if not permissions.can_answer_invitation(request.user, invitation):
+    if not invitation.allows(request.user, MANAGE):
         raise Http404
     members = User.objects.filter(memberships__organization=invitation.organization, is_active=True)
     answer_form = InvitationAnswerForm(
@@ -362,11 +353,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 def cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
     event = _event_for(request, slug)
     registration = get_object_or_404(Registration, pk=registration_id, event=event)
-    own = registration.user_id == request.user.pk
-    invitation_owner = registration.invitation and permissions.can_answer_invitation(
-        request.user, registration.invitation
-    )
-    if not (own or invitation_owner or permissions.can_manage_event(request.user, event)):
+    if not registration.allows(request.user, MANAGE):
         raise Http404
     try:
         services.cancel_registration(request.user, registration)
@@ -412,7 +399,7 @@ def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpRe
         event=event,
         visa_letter_issued_at__isnull=False,
     )
-    if registration.user_id != request.user.pk and not permissions.can_manage_event(request.user, event):
+    if not registration.allows(request.user, Registration.VISA_LETTER):
         raise Http404
     language = get_language()
     response = pdf.serve_or_queue(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import Campaign, Edition, Item, MailingList, Publication, Section
 from organizations.models import Membership
+from portal.access import ANONYMOUS
 from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
 from portal.uploads import reencode_image
 
@@ -139,8 +140,10 @@ class ItemForm(PhotoMixin, MultilingualFormMixin, forms.ModelForm):
         from organizations.models import Organization
 
         super().__init__(*args, **kwargs)
-        self.fields["organizations"].queryset = Organization.objects.verified().order_by("name")
-        self.fields["events"].queryset = Event.objects.exclude(status=Event.Status.DRAFT).order_by("-starts_at")
+        # A bulletin is public: it may mention what anyone may see, nothing the public may not (a closed event,
+        # an unlisted organisation), whatever its editor may see.
+        self.fields["organizations"].queryset = Organization.objects.visible_to(ANONYMOUS).order_by("name")
+        self.fields["events"].queryset = Event.objects.visible_to(ANONYMOUS).order_by("-starts_at")
         if self.instance.pk:
             self.initial["links"] = "\n".join(self.instance.links or [])
         self.setup_languages()

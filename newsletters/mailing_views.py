@@ -20,7 +20,9 @@ from newsletters import dispatch, services
 from newsletters.forms import CampaignForm, MailingListForm, MembersByRoleForm, SubscribeForm, SubscriberImportForm
 from newsletters.models import Campaign, MailingList, Subscription
 from newsletters.tasks import send_campaign_test
-from portal import audit, permissions
+from organizations.models import coordinated_organizations
+from portal import audit
+from portal.access import MANAGE, viewer_of
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
 
@@ -28,7 +30,7 @@ SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must n
 def _list_for(request: HttpRequest, slug: str) -> MailingList:
     """A list its coordinators manage; everyone else gets 404 (who subscribes where is nobody else's business)."""
     mailing_list = get_object_or_404(MailingList.objects.select_related("owner"), slug=slug)
-    if not permissions.can_manage_mailing_list(request.user, mailing_list):
+    if not mailing_list.allows(request.user, MANAGE):
         raise Http404
     return mailing_list
 
@@ -91,27 +93,24 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def list_index(request: HttpRequest) -> HttpResponse:
-    viewer = permissions.viewer_of(request.user)
-    lists = MailingList.objects.select_related("owner").annotate(
-        confirmed=Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.CONFIRMED))
+    lists = (
+        MailingList.objects.managed_by(request.user)
+        .select_related("owner")
+        .annotate(confirmed=Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.CONFIRMED)))
     )
-    if not viewer.is_operator:
-        lists = lists.filter(owner__in=[pk for pk in viewer.roles if viewer.has_role(pk, permissions.EDITOR)])
     return render(
         request,
         "newsletters/list_index.html",
-        {"lists": lists, "can_create": permissions.can_create_publications(request.user)},
+        {"lists": lists, "can_create": viewer_of(request.user).may_coordinate},
     )
 
 
 @login_required
 def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     mailing_list = _list_for(request, slug) if slug else None
-    if mailing_list is None and not permissions.can_create_publications(request.user):
+    if mailing_list is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
-    form = MailingListForm(
-        request.POST or None, instance=mailing_list, owners=permissions.coordinated_organizations(request.user)
-    )
+    form = MailingListForm(request.POST or None, instance=mailing_list, owners=coordinated_organizations(request.user))
     if request.method == "POST" and form.is_valid():
         mailing_list = form.save(commit=False)
         if not mailing_list.slug:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,10 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
+from portal.access import ALL, VIEW, Action, Guarded, GuardedQuerySet, Viewer
 from portal.sanitize import clean_html
-
-if TYPE_CHECKING:
-    from portal.models import User
 
 # The rich-text fields of each model, sanitised in every language on save.
 RICH_TEXT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -31,7 +27,7 @@ def sanitize_rich_text(instance: models.Model, *bases: str) -> None:
             setattr(instance, name, clean_html(getattr(instance, name) or ""))
 
 
-class Publication(models.Model):
+class Publication(Guarded):
     """A periodic bulletin or newsletter, e.g. "The Newsletter of the Victim Support Project"."""
 
     owner = models.ForeignKey(
@@ -42,6 +38,8 @@ class Publication(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = GuardedQuerySet["Publication"].as_manager()
+
     class Meta:
         ordering = ["title"]
         verbose_name = _("publication")
@@ -50,23 +48,18 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Publications are public; the publisher's editors and owners compose, publish and send editions."""
+        return ALL if action == VIEW else viewer.managed("owner")
+
     def get_absolute_url(self) -> str:
         return reverse("newsletters:publication", args=[self.slug])
 
 
-class EditionQuerySet(models.QuerySet["Edition"]):
+class EditionQuerySet(GuardedQuerySet["Edition"]):
     def published(self) -> EditionQuerySet:
         return self.filter(status=Edition.Status.PUBLISHED)
-
-    def visible_to(self, user: User) -> EditionQuerySet:
-        """Published editions for everyone; drafts and scheduled ones for the publisher's editors."""
-        from portal.permissions import EDITOR, viewer_of
-
-        viewer = viewer_of(user)
-        if viewer.is_operator:
-            return self.all()
-        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
-        return self.filter(Q(status=Edition.Status.PUBLISHED) | Q(publication__owner__in=managed))
 
     def search(self, query: str) -> EditionQuerySet:
         """Editions whose title, introduction or items mention `query`, in the current language."""
@@ -81,7 +74,7 @@ class EditionQuerySet(models.QuerySet["Edition"]):
         ).distinct()
 
 
-class Edition(models.Model):
+class Edition(Guarded):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -118,6 +111,13 @@ class Edition(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         sanitize_rich_text(self, "introduction")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Published editions are public; drafts and scheduled ones only for the publisher's editors and owners,
+        who alone change editions."""
+        managed = viewer.managed("publication__owner")
+        return Q(status=cls.Status.PUBLISHED) | managed if action == VIEW else managed
 
     def get_absolute_url(self) -> str:
         return reverse("newsletters:edition", args=[self.publication.slug, self.number])
@@ -205,7 +205,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class MailingList(models.Model):
+class MailingList(Guarded):
     owner = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="mailing_lists", verbose_name=_("owner")
     )
@@ -227,6 +227,8 @@ class MailingList(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = GuardedQuerySet["MailingList"].as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("mailing list")
@@ -234,6 +236,13 @@ class MailingList(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Anyone may know a public list (to subscribe); its subscribers, campaigns and a private list are only
+        for the owner's coordinators (its editors and owners)."""
+        managed = viewer.managed("owner")
+        return Q(is_public=True) | managed if action == VIEW else managed
 
     def get_absolute_url(self) -> str:
         return reverse("newsletters:mailing_list", args=[self.slug])

@@ -20,13 +20,14 @@ from events.models import Event
 from newsletters import services
 from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm, SubscribeForm
 from newsletters.models import Edition, EditionPDF, Item, Publication, Section
-from organizations.models import Organization
-from portal import pdf, permissions
+from organizations.models import Organization, coordinated_organizations
+from portal import pdf
+from portal.access import ANONYMOUS, MANAGE, viewer_of
 
 
 def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
     publication = get_object_or_404(Publication.objects.select_related("owner"), slug=slug)
-    if manage and not permissions.can_manage_publication(request.user, publication):
+    if manage and not publication.allows(request.user, MANAGE):
         raise PermissionDenied
     return publication
 
@@ -37,9 +38,9 @@ def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool =
     edition = get_object_or_404(
         Edition.objects.select_related("publication__owner"), publication__slug=slug, number=number
     )
-    if not permissions.can_view_edition(request.user, edition):
+    if not edition.allows(request.user):
         raise Http404
-    if manage and not permissions.can_manage_publication(request.user, edition.publication):
+    if manage and not edition.publication.allows(request.user, MANAGE):
         raise PermissionDenied
     return edition
 
@@ -53,7 +54,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
         "newsletters/publication_list.html",
         {
             "publications": publications,
-            "can_create": permissions.can_create_publications(request.user),
+            "can_create": viewer_of(request.user).may_coordinate,
         },
     )
 
@@ -78,7 +79,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "search": search,
             "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
-            "can_manage": permissions.can_manage_publication(request.user, publication),
+            "can_manage": publication.allows(request.user, MANAGE),
             # One form per list, each with its own field ids, so that every label names its own field.
             "subscriptions": [
                 (mailing_list, SubscribeForm(auto_id=f"list{mailing_list.pk}-%s", initial={"language": get_language()}))
@@ -100,7 +101,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             "sections": edition.sections.prefetch_related("items__organizations", "items__events"),
             "translated": edition.has_translation(language),
             "content_language": services.content_language(edition, language),
-            "can_manage": permissions.can_manage_publication(request.user, edition.publication),
+            "can_manage": edition.publication.allows(request.user, MANAGE),
             "pdfs": edition.pdfs.all(),
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
             # is not even named.
@@ -110,8 +111,8 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
                 .values_list("pk", flat=True)
             ),
             "public_events": set(
-                Event.objects.filter(visibility=Event.Visibility.PUBLIC, bulletin_items__section__edition=edition)
-                .exclude(status=Event.Status.DRAFT)
+                Event.objects.visible_to(ANONYMOUS)
+                .filter(bulletin_items__section__edition=edition)
                 .values_list("pk", flat=True)
             ),
         },
@@ -175,10 +176,10 @@ class PublicationFeed(Feed):
 @login_required
 def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     publication = _publication_for(request, slug, manage=True) if slug else None
-    if publication is None and not permissions.can_create_publications(request.user):
+    if publication is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     form = PublicationForm(
-        request.POST or None, instance=publication, publishers=permissions.coordinated_organizations(request.user)
+        request.POST or None, instance=publication, publishers=coordinated_organizations(request.user)
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from organizations.models import Agreement, AgreementParty
-from portal import permissions
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -54,7 +53,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, agreement: Agreement) -> list[dict[str, Any]]:
         user = self.context["request"].user
-        named = [party for party in self._parties(agreement) if permissions.can_see_party_name(user, agreement, party)]
+        named = [party for party in self._parties(agreement) if party.allows(user)]
         return PartySerializer(named, many=True).data
 
     def get_original_signatories(self, agreement: Agreement) -> int:

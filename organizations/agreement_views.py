@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from organizations import services
 from organizations.forms import AccessionForm, AgreementForm, PartyForm
-from organizations.models import AccessionRequest, Agreement, AgreementParty, Organization
+from organizations.models import AccessionRequest, Agreement, AgreementParty, Organization, coordinated_organizations
 from organizations.tasks import render_agreement_pdf
-from portal import audit, pdf, permissions
+from portal import audit, pdf
+from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
 
 PARTY_COUNTS = {
@@ -28,9 +29,9 @@ PARTY_COUNTS = {
 def _agreement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Agreement:
     """The agreement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
     agreement = get_object_or_404(Agreement.objects.select_related("owner"), slug=slug)
-    if not permissions.can_view_agreement(request.user, agreement):
+    if not agreement.allows(request.user):
         raise Http404
-    if manage and not permissions.can_manage_agreement(request.user, agreement):
+    if manage and not agreement.allows(request.user, MANAGE):
         raise PermissionDenied
     return agreement
 
@@ -42,7 +43,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "organizations/agreement_list.html",
         {
             "agreements": agreements,
-            "can_create": permissions.can_create_agreements(request.user),
+            "can_create": viewer_of(request.user).may_coordinate,
         },
     )
 
@@ -50,7 +51,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _agreement_for(request, slug)
     parties = agreement.parties.select_related("organization")
-    owned = permissions.accession_organizations(request.user, agreement)
+    owned = agreement.accession_organizations(request.user)
     accession_form = (
         AccessionForm(
             organizations=Organization.objects.filter(pk__in=owned).exclude(agreement_parties__agreement=agreement)
@@ -63,11 +64,9 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organizations/agreement_detail.html",
         {
             "agreement": agreement,
-            "named_parties": [
-                party for party in parties if permissions.can_see_party_name(request.user, agreement, party)
-            ],
+            "named_parties": [party for party in parties if party.allows(request.user)],
             "figures": agreement.party_figures(),
-            "can_manage": permissions.can_manage_agreement(request.user, agreement),
+            "can_manage": agreement.allows(request.user, MANAGE),
             "accession_form": accession_form
             if accession_form and accession_form.fields["organization"].queryset.exists()
             else None,
@@ -104,7 +103,7 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:
-        if not permissions.can_create_agreements(request.user):
+        if not viewer_of(request.user).may_coordinate:
             raise PermissionDenied
         agreement = None
     else:
@@ -113,7 +112,7 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
         request.POST or None,
         request.FILES or None,
         instance=agreement,
-        mechanisms=permissions.coordinated_organizations(request.user),
+        mechanisms=coordinated_organizations(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,7 +174,7 @@ def party_remove(request: HttpRequest, slug: str, party_id: int) -> HttpResponse
 @limited("request_accession")
 def accession_request(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _agreement_for(request, slug)
-    owned = permissions.accession_organizations(request.user, agreement)
+    owned = agreement.accession_organizations(request.user)
     form = AccessionForm(request.POST, organizations=Organization.objects.filter(pk__in=owned))
     if not form.is_valid():
         messages.error(request, _("Choose one of your verified organisations."))

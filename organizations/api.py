@@ -1,7 +1,7 @@
 """The organisations API: the directory and profiles as far as the caller may see them, and profile edits.
 
 Registration, verification and membership happen on the site; the API reads profiles and lets editors
-keep theirs current. Who may see or change what is asked of portal.permissions, never decided here.
+keep theirs current. Who may see or change what is asked of Organization.rule, never decided here.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from organizations.models import (
     OrganizationQuerySet,
     Topic,
 )
-from portal import permissions
+from portal.access import MANAGE
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -94,10 +94,10 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
     def to_representation(self, instance: Organization) -> dict[str, Any]:
         data = super().to_representation(instance)
         user = self.context["request"].user
-        for name, visibility_field in Organization.CONTACT_FIELDS.items():
-            if not permissions.can_see_contact(user, instance, getattr(instance, visibility_field)):
+        for name in Organization.CONTACT_FIELDS:
+            if not instance.may_see_contact(user, name):
                 del data[name]
-        if not permissions.can_edit_organization(user, instance):
+        if not instance.allows(user, MANAGE):
             for name in VISIBILITY_FIELDS:
                 del data[name]
         return data
@@ -125,13 +125,13 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
 
 class OrganizationAccess(BasePermission):
-    """Anyone reads what portal.permissions lets them see; editing asks can_edit_organization."""
+    """Anyone reads what Organization.rule lets them see; editing asks the same rule (MANAGE)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.method in SAFE_METHODS or bool(request.user and request.user.is_authenticated)
 
     def has_object_permission(self, request: Request, view: Any, obj: Organization) -> bool:
-        return request.method in SAFE_METHODS or permissions.can_edit_organization(request.user, obj)
+        return request.method in SAFE_METHODS or obj.allows(request.user, MANAGE)
 
 
 SCOPE_PARAMETER = OpenApiParameter(

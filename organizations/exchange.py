@@ -1,8 +1,9 @@
 """The directory as a spreadsheet: coordinators export what they may see and import lists they vouch for.
 And one organisation's data as JSON, for its owners (organization_data).
 
-Callers have checked portal.permissions.can_import_export_directory (can_export_organization for one
-organisation). The exports still show each person only what portal.permissions lets them see; the import
+Callers have checked that the person may coordinate (Viewer.may_coordinate), or may manage the members of the
+one organisation (Organization.rule). The exports still show each person only what Organization.rule lets them
+see; the import
 checks every row before it writes any.
 """
 
@@ -34,9 +35,8 @@ from organizations.models import (
     Topic,
     normalize_for_search,
 )
-from portal import audit, permissions
+from portal import audit
 from portal.models import User
-from portal.permissions import can_see_contact
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -102,8 +102,8 @@ def export_directory_csv(user: User) -> str:
 
 def _export_row(user: User, organization: Organization) -> list[str]:
     contacts = [
-        getattr(organization, name) if can_see_contact(user, organization, getattr(organization, audience)) else ""
-        for name, audience in Organization.CONTACT_FIELDS.items()
+        getattr(organization, name) if organization.may_see_contact(user, name) else ""
+        for name in Organization.CONTACT_FIELDS
     ]
     return [
         organization.slug,
@@ -427,7 +427,7 @@ def organization_data(user: User, organization: Organization) -> dict[str, Any]:
             }
             for membership in organization.memberships.select_related("user").order_by("user__email")
         ]
-        if permissions.can_view_members(user, organization)
+        if organization.allows(user, Organization.VIEW_MEMBERS)
         else [],
         "history": _history(user, organization),
         "agreements": _agreements(user, organization),
@@ -473,7 +473,7 @@ def _profile(user: User, organization: Organization) -> dict[str, Any]:
         for base in ("name", "description")
         for code in LANGUAGE_CODES
     }
-    contacts = permissions.visible_contacts(user, organization)
+    contacts = organization.visible_contacts(user)
     return {
         "address": organization.slug,
         **translated,
@@ -499,11 +499,11 @@ def _profile(user: User, organization: Organization) -> dict[str, Any]:
 
 
 def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
-    if not permissions.can_view_history(user, organization):
+    if not organization.allows(user, Organization.VIEW_HISTORY):
         return []
     entries = []
     for entry in organization.history.select_related("actor"):
-        hidden = permissions.hidden_history_fields(user, organization, entry.changes)
+        hidden = organization.hidden_history_fields(user, entry.changes)
         entries.append(
             {
                 "when": entry.created_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from portal.access import ALL, MANAGE, NOTHING, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, holds, viewer_of
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -85,7 +87,7 @@ def normalize_for_search(text: str) -> str:
     return " ".join(text.split())
 
 
-class OrganizationQuerySet(models.QuerySet["Organization"]):
+class OrganizationQuerySet(GuardedQuerySet["Organization"]):
     def listed(self) -> OrganizationQuerySet:
         """Organisations the public directory shows."""
         return self.filter(LISTED)
@@ -100,18 +102,6 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
     def verified(self) -> OrganizationQuerySet:
         return self.filter(status=Organization.Status.VERIFIED)
 
-    def visible_to(self, user: User) -> OrganizationQuerySet:
-        """Organisations whose profile `user` may open (see portal.permissions.can_view_organization)."""
-        from portal.permissions import viewer_of
-
-        viewer = viewer_of(user)
-        if viewer.is_operator or viewer.is_coordinator:
-            return self.all()
-        public = Q(status=Organization.Status.VERIFIED, listed_publicly=True)
-        if viewer.roles:
-            public |= Q(pk__in=list(viewer.roles))
-        return self.filter(public)
-
     def search(self, query: str) -> OrganizationQuerySet:
         """Organisations whose name in any language or acronym contains `query` (folded)."""
         folded = normalize_for_search(query)
@@ -125,7 +115,7 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
 LISTED = Q(status="verified", listed_publicly=True)
 
 
-class Organization(models.Model):
+class Organization(Guarded):
     class Kind(models.TextChoices):
         CSO = "cso", _("Civil-society organisation")
         VICTIMS_ASSOCIATION = "victims", _("Victims' or families' association")
@@ -246,15 +236,105 @@ class Organization(models.Model):
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
 
+    # The access rule ----------------------------------------------------------------------------------
+
+    # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history, verification, and one
+    # action per contact field ("contact:email"): whether the field's value may be shown.
+    MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
+    ACTIONS = (
+        VIEW,
+        MANAGE,
+        MANAGE_MEMBERS,
+        VIEW_MEMBERS,
+        VIEW_HISTORY,
+        REVIEW,
+        *(f"contact:{name}" for name in CONTACT_FIELDS),
+    )
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Profiles: verified and listed ones to everyone, the rest to their members, coordinators and operators.
+        Editors and owners edit (a suspended organisation is frozen for them); owners manage members; members see
+        the member list (who works where is sensitive); owners and coordinators read the history; coordinators
+        review other organisations, never their own. Operators may do everything."""
+        if viewer.is_operator:
+            return ALL
+        own = Q(pk__in=viewer.organizations())
+        if action == VIEW:
+            return ALL if viewer.is_coordinator else LISTED | own
+        if action == MANAGE:
+            return ~Q(status=cls.Status.SUSPENDED) & Q(pk__in=viewer.organizations(Role.EDITOR))
+        if action == cls.MANAGE_MEMBERS:
+            return Q(pk__in=viewer.organizations(Role.OWNER))
+        if action == cls.VIEW_MEMBERS:
+            return own
+        if action == cls.VIEW_HISTORY:
+            return ALL if viewer.is_coordinator else Q(pk__in=viewer.organizations(Role.OWNER))
+        if action == cls.REVIEW:
+            return ~own if viewer.is_coordinator else NOTHING
+        field = cls.CONTACT_FIELDS[action.removeprefix("contact:")]
+        return own | Q(**{f"{field}__in": contact_audiences(viewer)})
+
+    def may_see_contact(self, who: object, name: str, audience: str | None = None) -> bool:
+        """Whether `who` may see the contact field `name`, shown to its audience (or to `audience`, as a history
+        entry recorded it)."""
+        if audience is None:
+            return self.allows(who, f"contact:{name}")
+        shown_to = Organization(pk=self.pk, **{self.CONTACT_FIELDS[name]: audience})
+        return holds(shown_to, self.condition(viewer_of(who), f"contact:{name}"))
+
+    def visible_contacts(self, who: object) -> dict[str, str]:
+        """The contact fields `who` may see, with their values; the rest left out."""
+        return {
+            name: getattr(self, name)
+            for name in self.CONTACT_FIELDS
+            if getattr(self, name) and self.may_see_contact(who, name)
+        }
+
+    def hidden_history_fields(self, who: object, changes: dict[str, Any]) -> set[str]:
+        """The fields in a history entry's `changes` whose values `who` may not read there: contact details beyond
+        their audience (before and after a change of audience), and who joined or left, for those who may not see
+        the member list."""
+        hidden = set()
+        for name in changes:
+            if name in self.CONTACT_FIELDS:
+                audiences = {getattr(self, self.CONTACT_FIELDS[name]), *changes.get(self.CONTACT_FIELDS[name], ())}
+                if not all(self.may_see_contact(who, name, audience) for audience in audiences):
+                    hidden.add(name)
+            elif name == "member" and not self.allows(who, self.VIEW_MEMBERS):
+                hidden.add(name)
+        return hidden
+
+    def may_administer_network(self, who: object) -> bool:
+        """A network's owners add member organisations."""
+        return self.kind == self.Kind.NETWORK and self.allows(who, self.MANAGE_MEMBERS)
+
+    def may_request_to_join(self, who: object) -> bool:
+        """Signed-in people ask to join verified organisations they can see and do not belong to yet."""
+        viewer = viewer_of(who)
+        return viewer.is_authenticated and self.is_verified and self.pk not in viewer.roles and self.allows(viewer)
+
+
+def coordinated_organizations(who: object) -> OrganizationQuerySet:
+    """The verified host organisations on whose behalf `who` keeps agreements, holds events, publishes bulletins
+    and runs mailing lists: those they coordinate (every host for operators)."""
+    viewer = viewer_of(who)
+    hosts = Organization.objects.verified().filter(is_host=True)
+    return hosts if viewer.is_operator else hosts.filter(pk__in=viewer.host_ids)
+
+
+def contact_audiences(viewer: Viewer) -> list[str]:
+    """The audiences of contact fields shown to `viewer` beyond their own organisations' (see Audience)."""
+    audiences = [Audience.PUBLIC]
+    if viewer.sees_members_only_content:
+        audiences.append(Audience.MEMBERS)
+    if viewer.is_coordinator:
+        audiences.append(Audience.COORDINATORS)
+    return audiences
+
 
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")
-        EDITOR = "editor", _("Editor")
-        MEMBER = "member", _("Member")
-
-    # Higher rank, more rights: owner > editor > member.
-    RANK = {Role.MEMBER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+    Role = Role  # owner > editor > member, ranked in portal.access
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -269,6 +349,61 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organization} ({self.get_role_display()})"
+
+
+def viewer_for(user: User) -> Viewer:
+    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships and whether
+    they have an authenticator app (TOTP).
+
+    Without one, when two-factor authentication is required, they are no operator, coordinate no host
+    organisation and are a plain member of the verified host organisations they would otherwise edit or own;
+    their roles elsewhere stand, since the staff of an ordinary organisation need no second factor.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+
+    # From the person, not their memberships, so that an operator who belongs nowhere gets a row too.
+    rows = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            has_totp=models.Exists(
+                Authenticator.objects.filter(user=models.OuterRef("pk"), type=Authenticator.Type.TOTP)
+            )
+        )
+        .values_list(
+            "has_totp",
+            "memberships__organization_id",
+            "memberships__role",
+            "memberships__organization__status",
+            "memberships__organization__is_host",
+        )
+    )
+    has_mfa = not settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
+    roles: dict[int, Role] = {}
+    verified: set[int] = set()
+    hosts: set[int] = set()
+    for has_totp, organization_id, role, status, is_host in rows:
+        has_mfa = has_mfa or has_totp
+        if organization_id is None:
+            continue
+        roles[organization_id] = Role(role)
+        if status == Organization.Status.VERIFIED:
+            verified.add(organization_id)
+            if is_host and Role(role).rank >= Role.EDITOR.rank:
+                hosts.add(organization_id)
+    if not has_mfa:
+        roles.update(dict.fromkeys(hosts, Role.MEMBER))
+    return Viewer(
+        is_authenticated=True,
+        user_id=user.pk,
+        is_operator=user.is_superuser and has_mfa,
+        is_coordinator=bool(hosts) and has_mfa,
+        roles=roles,
+        verified=frozenset(verified),
+        host_ids=frozenset(hosts) if has_mfa else frozenset(),
+        needs_mfa=not has_mfa and (user.is_superuser or bool(hosts)),
+    )
 
 
 class MembershipInvitation(models.Model):
@@ -399,25 +534,7 @@ def private_storage() -> FileSystemStorage:
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
-class AgreementQuerySet(models.QuerySet["Agreement"]):
-    def visible_to(self, user: User) -> AgreementQuerySet:
-        """Agreements `user` may know exist (see portal.permissions.can_view_agreement)."""
-        from portal.permissions import EDITOR, OWNER, viewer_of
-
-        viewer = viewer_of(user)
-        if viewer.is_operator:
-            return self.all()
-        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
-        owned = [pk for pk in viewer.roles if viewer.has_role(pk, OWNER)]
-        in_force = ~Q(status=Agreement.Status.DRAFT)
-        visible = Q(visibility=Agreement.Visibility.PUBLIC)
-        if viewer.is_member_of_verified or viewer.is_coordinator:
-            visible |= Q(visibility=Agreement.Visibility.MEMBERS)
-        visible |= Q(parties__organization__in=owned)
-        return self.filter((in_force & visible) | Q(owner__in=managed)).distinct()
-
-
-class Agreement(models.Model):
+class Agreement(Guarded):
     """A protocol of cooperation or a bilateral MoU, owned by the mechanism that signed it."""
 
     class Kind(models.TextChoices):
@@ -454,7 +571,7 @@ class Agreement(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AgreementQuerySet.as_manager()
+    objects = GuardedQuerySet["Agreement"].as_manager()
 
     class Meta:
         ordering = ["-signed_on", "title"]
@@ -467,6 +584,30 @@ class Agreement(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreements:detail", args=[self.slug])
 
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """The mechanism's coordinators (its editors and owners) keep its agreements and see drafts. Once in force:
+        public ones to everyone, members' ones to signed-in members of verified organisations, confidential ones
+        to the owners of its parties."""
+        managed = viewer.managed("owner")
+        if action == MANAGE or viewer.is_operator:
+            return managed
+        visible = Q(visibility=cls.Visibility.PUBLIC) | models.Exists(
+            AgreementParty.objects.filter(
+                agreement=models.OuterRef("pk"), organization__in=viewer.organizations(Role.OWNER)
+            )
+        )
+        if viewer.sees_members_only_content:
+            visible |= Q(visibility=cls.Visibility.MEMBERS)
+        return (~Q(status=cls.Status.DRAFT) & visible) | managed
+
+    def accession_organizations(self, who: object) -> list[int]:
+        """Ids of the verified organisations `who` owns that may ask to accede to this agreement now."""
+        if not (self.kind == self.Kind.PROTOCOL and self.accepts_accessions and self.status == self.Status.IN_FORCE):
+            return []
+        viewer = viewer_of(who)
+        return [pk for pk in viewer.organizations(Role.OWNER) if pk in viewer.verified and pk != self.owner_id]
+
     def party_figures(self) -> dict[str, int]:
         """How many organisations signed at the start and how many acceded since, named or not."""
         return self.parties.aggregate(
@@ -475,7 +616,7 @@ class Agreement(models.Model):
         )
 
 
-class AgreementParty(models.Model):
+class AgreementParty(Guarded):
     class JoinedBy(models.TextChoices):
         ORIGINAL = "original", _("Original signatory")
         ACCESSION = "accession", _("Accession")
@@ -490,6 +631,11 @@ class AgreementParty(models.Model):
         help_text=_("If unticked, the organisation is counted but never named to those outside the agreement."),
     )
 
+    objects = GuardedQuerySet["AgreementParty"].as_manager()
+
+    # VIEW here is "may see which organisation this party is", on an agreement the viewer may see.
+    ACTIONS = (VIEW,)
+
     class Meta:
         ordering = ["joined_on", "organization__name"]
         verbose_name = _("party")
@@ -498,6 +644,11 @@ class AgreementParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} – {self.agreement}"
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """A party that asked not to be named is named only to the mechanism's coordinators and to itself."""
+        return Q(named_publicly=True) | viewer.managed("agreement__owner") | Q(organization__in=viewer.organizations())
 
 
 class AccessionRequest(models.Model):

@@ -2,7 +2,7 @@
 
 Each runs in a transaction, records the change in the organisation's history (and the changes of rights
 and verification decisions in the audit log, see portal.audit), and emails the people concerned once the
-transaction has committed. Callers have already checked permission with portal.permissions; the functions
+transaction has committed. Callers have already checked permission with the models' access rules; the functions
 here guard the domain's own rules (state transitions, last owner).
 """
 
@@ -35,9 +35,9 @@ from organizations.models import (
     Topic,
 )
 from portal import audit, slugs
+from portal.access import forget_viewer
 from portal.mail import notify, send_to_address
 from portal.models import User
-from portal.permissions import forget_viewer
 
 INVITATION_MAX_AGE = 14 * 24 * 3600
 INVITATION_SALT = "organizations.invitation"
@@ -571,9 +571,7 @@ def request_accession(
     user: User, agreement: Agreement, organization: Organization, message: str = "", *, named_publicly: bool = False
 ) -> AccessionRequest:
     """An owner of a verified organisation asks to accede to a protocol that accepts accessions."""
-    from portal.permissions import accession_organizations
-
-    if organization.pk not in accession_organizations(user, agreement):
+    if organization.pk not in agreement.accession_organizations(user):
         raise ValidationError(_("This organisation cannot ask to accede to this agreement."), code="not_allowed")
     if agreement.parties.filter(organization=organization).exists():
         raise ValidationError(

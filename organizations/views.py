@@ -26,22 +26,28 @@ from organizations.forms import (
     RoleForm,
 )
 from organizations.models import Agreement, AgreementParty, JoinRequest, Membership, NetworkMembership, Organization
-from portal import audit, permissions
+from portal import audit
+from portal.access import MANAGE, Action, viewer_of
 from portal.ratelimit import limited
 
 DIRECTORY_PAGE_SIZE = 24
 
-Check = Callable[[Any, Organization], bool]
+Check = Callable[[Organization, Any], bool]
 
 
-def _organization_for(request: HttpRequest, slug: str, check: Check | None = None) -> Organization:
+def _organization_for(request: HttpRequest, slug: str, action: Action | Check | None = None) -> Organization:
     """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed)
-    and, given `check`, may also do what it asks (403)."""
+    and, given `action` (a rule's action, or a check such as Organization.may_request_to_join), may also do
+    what it asks (403)."""
     organization = get_object_or_404(Organization, slug=slug)
-    if not permissions.can_view_organization(request.user, organization):
+    if not organization.allows(request.user):
         raise Http404
-    if check is not None and not check(request.user, organization):
-        raise PermissionDenied
+    if action is not None:
+        allowed = (
+            organization.allows(request.user, action) if isinstance(action, str) else action(organization, request.user)
+        )
+        if not allowed:
+            raise PermissionDenied
     return organization
 
 
@@ -72,12 +78,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     context = {
         "organization": organization,
-        "contacts": permissions.visible_contacts(user, organization),
-        "can_edit": permissions.can_edit_organization(user, organization),
-        "can_view_members": permissions.can_view_members(user, organization),
-        "can_view_history": permissions.can_view_history(user, organization),
-        "can_review": permissions.can_review_organization(user, organization),
-        "can_join": permissions.can_request_to_join(user, organization) and organization.is_verified,
+        "contacts": organization.visible_contacts(user),
+        "can_edit": organization.allows(user, MANAGE),
+        "can_view_members": organization.allows(user, Organization.VIEW_MEMBERS),
+        "can_view_history": organization.allows(user, Organization.VIEW_HISTORY),
+        "can_review": organization.allows(user, Organization.REVIEW),
+        "can_join": organization.may_request_to_join(user) and organization.is_verified,
         "networks": organization.networks_joined.filter(confirmed=True)
         .select_related("network")
         .filter(network__in=Organization.objects.visible_to(user)),
@@ -99,7 +105,7 @@ def _agreements_of(user: Any, organization: Organization) -> list[Agreement]:
     parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
         "agreement__owner"
     )
-    signed = [party.agreement for party in parties if permissions.can_see_party_name(user, party.agreement, party)]
+    signed = [party.agreement for party in parties if party.allows(user)]
     return owned + signed
 
 
@@ -136,7 +142,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_edit_organization)
+    organization = _organization_for(request, slug, MANAGE)
     before = services.snapshot(organization)
     form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
     if request.method == "POST" and form.is_valid():
@@ -155,7 +161,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_edit_organization)
+    organization = _organization_for(request, slug, MANAGE)
     try:
         services.submit_for_verification(request.user, organization)
         messages.success(request, _("Submitted. A coordinator will review your organisation."))
@@ -168,7 +174,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @limited("request_to_join")
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_request_to_join)
+    organization = _organization_for(request, slug, Organization.may_request_to_join)
     form = JoinRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -194,16 +200,16 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_view_history)
+    organization = _organization_for(request, slug, Organization.VIEW_HISTORY)
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
     for entry in entries:
-        entry.hidden_fields = permissions.hidden_history_fields(request.user, organization, entry.changes)
+        entry.hidden_fields = organization.hidden_history_fields(request.user, entry.changes)
     return render(request, "organizations/history.html", {"organization": organization, "page": entries})
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_review_organizations(request.user):
+    if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     waiting = Organization.objects.filter(status=Organization.Status.PENDING).order_by("updated_at")
     items = [(organization, ReviewForm(auto_id=f"review-{organization.pk}-%s")) for organization in waiting]
@@ -213,7 +219,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_review_organization)
+    organization = _organization_for(request, slug, Organization.REVIEW)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
@@ -234,8 +240,8 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def members(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_view_members)
-    can_manage = permissions.can_manage_members(request.user, organization)
+    organization = _organization_for(request, slug, Organization.VIEW_MEMBERS)
+    can_manage = organization.allows(request.user, Organization.MANAGE_MEMBERS)
     context = {
         "organization": organization,
         "memberships": organization.memberships.select_related("user").order_by("user__email"),
@@ -243,7 +249,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "role_choices": Membership.Role.choices,
         "invitation_form": InvitationForm(),
         "own_membership": organization.memberships.filter(user=request.user).first(),
-        "can_export": permissions.can_export_organization(request.user, organization),
+        "can_export": organization.allows(request.user, Organization.MANAGE_MEMBERS),
     }
     if can_manage:
         context |= {
@@ -264,7 +270,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @limited("invite_member")
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     form = InvitationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -282,7 +288,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
     form = RoleForm(request.POST)
     if form.is_valid():
@@ -297,10 +303,10 @@ def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 @login_required
 @require_POST
 def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_view_members)
+    organization = _organization_for(request, slug, Organization.VIEW_MEMBERS)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
     leaving = membership.user_id == request.user.pk
-    if not leaving and not permissions.can_manage_members(request.user, organization):
+    if not leaving and not organization.allows(request.user, Organization.MANAGE_MEMBERS):
         raise PermissionDenied
     try:
         services.remove_member(request.user, membership)
@@ -317,7 +323,7 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 @login_required
 @require_POST
 def decide_join(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     join_request = get_object_or_404(JoinRequest, pk=request_id, organization=organization)
     try:
         services.decide_join_request(request.user, join_request, approve=request.POST.get("approve") == "1")
@@ -330,7 +336,7 @@ def decide_join(request: HttpRequest, slug: str, request_id: int) -> HttpRespons
 @login_required
 @require_POST
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
     messages.success(request, _("The invitation was withdrawn."))
     return redirect("organizations:members", slug)
@@ -359,7 +365,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
-    network = _organization_for(request, slug, permissions.can_administer_network)
+    network = _organization_for(request, slug, Organization.may_administer_network)
     form = NetworkMemberForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -376,7 +382,7 @@ def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
     """The member's owners confirm or decline; either side's owners may end a confirmed link."""
-    organization = _organization_for(request, slug, permissions.can_manage_members)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     link = get_object_or_404(
         NetworkMembership.objects.filter(member=organization) | NetworkMembership.objects.filter(network=organization),
         pk=link_id,
@@ -392,7 +398,7 @@ def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpRespons
 
 @login_required
 def export_directory(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import_export_directory(request.user):
+    if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
     response = HttpResponse(
@@ -409,7 +415,7 @@ def export_directory(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_organization(request: HttpRequest, slug: str) -> JsonResponse:
     """Everything the portal holds about one organisation, as a JSON file for its owners."""
-    organization = _organization_for(request, slug, permissions.can_export_organization)
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     data = exchange.organization_data(request.user, organization)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     filename = f"{organization.slug}-{timezone.localdate():%Y-%m-%d}.json"
@@ -420,7 +426,7 @@ def export_organization(request: HttpRequest, slug: str) -> JsonResponse:
 
 @login_required
 def import_directory(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import_export_directory(request.user):
+    if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)
     report = None

@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal import audit, permissions
+from portal import audit
+from portal.access import viewer_of
 from portal.models import AuditEntry, User
 
 admin.site.site_header = _("Civil Society Coordination Portal")
@@ -16,7 +17,7 @@ admin.site.site_title = _("Portal administration")
 
 def _operators_only(request: HttpRequest) -> bool:
     """The admin is the platform operators' tool: everyone else works through the portal's own pages."""
-    return permissions.viewer_of(request.user).is_operator
+    return viewer_of(request.user).is_operator
 
 
 admin.site.has_permission = _operators_only
@@ -72,7 +73,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return results, may_have_duplicates
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return permissions.viewer_of(request.user).is_operator
+        return viewer_of(request.user).is_operator
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

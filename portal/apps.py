@@ -7,5 +7,5 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        # Registers the permission rules with django-rules, and the audit log's receivers of allauth's signals.
-        from portal import audit, permissions  # noqa: F401
+        # Connects the audit log's receivers of allauth's signals.
+        from portal import audit  # noqa: F401

@@ -5,12 +5,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from portal import permissions
+from portal.access import viewer_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """What the navigation shows depends on the person: evaluated only when a template asks."""
     return {
-        "nav_can_review": SimpleLazyObject(lambda: permissions.can_review_organizations(request.user)),
-        "needs_mfa": SimpleLazyObject(lambda: permissions.viewer_of(request.user).needs_mfa),
+        "nav_can_review": SimpleLazyObject(lambda: viewer_of(request.user).may_coordinate),
+        "needs_mfa": SimpleLazyObject(lambda: viewer_of(request.user).needs_mfa),
     }

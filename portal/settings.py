@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "django_countries",
     "django_htmx",
     "django_celery_beat",
-    "rules",
     "portal",
     "organizations",
     "events",
@@ -142,7 +141,6 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -188,9 +186,11 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Civil Society Portal"
 # Coordinators and operators hold other people's data and speak for the mechanisms: until they turn on an
-# authenticator app, portal.permissions.viewer_of treats them as plain members (and the admin refuses them).
+# authenticator app, portal.access.viewer_of treats them as plain members (and the admin refuses them).
 # Staff of ordinary organisations need no second factor. Switch off only for a local demo.
 PORTAL_REQUIRE_MFA_FOR_COORDINATORS = env.bool("PORTAL_REQUIRE_MFA_FOR_COORDINATORS", default=True)
+# Reads a person's Viewer (portal.access) from the app that owns memberships, as AUTH_USER_MODEL names the user.
+PORTAL_VIEWER = "organizations.models.viewer_for"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

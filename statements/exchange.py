@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import permissions
-
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 ORGANIZATION_COLUMNS = ("organization", "organisation", "slug", "name")
@@ -123,7 +121,7 @@ def export_endorsers_csv(user: Any, endorsements: list[Any]) -> str:
     writer = csv.writer(output)
     writer.writerow(["organization", "name", "country", "endorsed_on", "named_publicly"])
     for endorsement in endorsements:
-        if not permissions.can_see_endorser(user, endorsement):
+        if not endorsement.allows(user):
             continue
         organization = endorsement.organization
         row = [

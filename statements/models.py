@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -17,11 +17,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-
-if TYPE_CHECKING:
-    from portal.models import User
+from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+def statement_owners(who: object) -> models.QuerySet[Organization]:
+    """Organisations under which `who` may start a statement: the verified host organisations and networks where
+    they are an editor or owner (operators: all of them). Other organisations endorse."""
+    owners = Organization.objects.verified().filter(Q(is_host=True) | Q(kind=Organization.Kind.NETWORK))
+    return owners.filter(Organization.rule(viewer_of(who), MANAGE))
+
+
+def may_create_statements(who: object) -> bool:
+    viewer = viewer_of(who)
+    return viewer.is_operator or (viewer.is_member_of_verified and statement_owners(viewer).exists())
 
 
 def endorsement_counts(prefix: str = "") -> dict[str, Count]:
@@ -59,18 +69,7 @@ class Version:
         return translation.get_language_info(self.language)["name_translated"]
 
 
-class StatementQuerySet(models.QuerySet["Statement"]):
-    def visible_to(self, user: User | Any) -> StatementQuerySet:
-        """Statements `user` may know exist (see portal.permissions.can_view_statement): drafts only to
-        the owner's editors and owners, and to operators."""
-        from portal.permissions import EDITOR, viewer_of
-
-        viewer = viewer_of(user)
-        if viewer.is_operator:
-            return self.all()
-        managed = [pk for pk in viewer.roles if viewer.has_role(pk, EDITOR)]
-        return self.filter(~Q(status=Statement.Status.DRAFT) | Q(owner__in=managed))
-
+class StatementQuerySet(GuardedQuerySet["Statement"]):
     def published(self) -> StatementQuerySet:
         """Statements that have been published (and may since have closed to new endorsements)."""
         return self.filter(status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED], published_on__isnull=False)
@@ -79,7 +78,7 @@ class StatementQuerySet(models.QuerySet["Statement"]):
 COUNT_FIELDS = ("endorsers_count", "countries_count", "unnamed_count")
 
 
-class Statement(models.Model):
+class Statement(Guarded):
     """An open letter or a joint statement, owned by the organisation that publishes it."""
 
     class Kind(models.TextChoices):
@@ -145,6 +144,20 @@ class Statement(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("statements:detail", args=[self.slug])
 
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """Drafts: the owner's editors and owners, who keep the statement, its endorsements and its outreach.
+        Everything else: everyone."""
+        managed = viewer.managed("owner")
+        return ~Q(status=cls.Status.DRAFT) | managed if action == VIEW else managed
+
+    def endorsing_organizations(self, who: object) -> list[int]:
+        """Ids of the verified organisations in whose name `who` (an owner or editor) may endorse now."""
+        if not self.accepts_endorsements():
+            return []
+        viewer = viewer_of(who)
+        return [pk for pk in viewer.organizations(Role.EDITOR) if pk in viewer.verified]
+
     def accepts_endorsements(self, now: datetime.datetime | None = None) -> bool:
         """Open, or published after being open, and inside the endorsement window."""
         now = now or timezone.now()
@@ -206,7 +219,7 @@ class Statement(models.Model):
         return versions
 
 
-class Endorsement(models.Model):
+class Endorsement(Guarded):
     """An organisation's endorsement of a statement; named publicly only if it agreed."""
 
     class Source(models.TextChoices):
@@ -244,6 +257,13 @@ class Endorsement(models.Model):
     )
     source = models.CharField(_("received"), max_length=10, choices=Source.choices, default=Source.PORTAL)
 
+    objects = GuardedQuerySet["Endorsement"].as_manager()
+
+    # VIEW: see which organisation endorsed; MANAGE: withdraw it while the statement accepts endorsements;
+    # UNNAME: stop naming it, which lowers the risk and so is open at any time.
+    UNNAME = "unname"
+    ACTIONS = (VIEW, MANAGE, UNNAME)
+
     class Meta:
         ordering = ["organization__name", "pk"]
         verbose_name = _("endorsement")
@@ -254,6 +274,20 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} – {self.statement}"
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """An endorser that asked not to be named is named only to the statement's managers and to itself. The
+        endorsing organisation's editors and owners withdraw it; they and the statement's managers unname it."""
+        own = Q(organization__in=viewer.organizations(Role.EDITOR))
+        if action == MANAGE:
+            return own
+        if action == cls.UNNAME:
+            return Q(named_publicly=True) & (own | viewer.managed("statement__owner"))
+        return Q(named_publicly=True) | viewer.managed("statement__owner") | Q(organization__in=viewer.organizations())
+
+    def may_withdraw(self, who: object) -> bool:
+        return self.statement.accepts_endorsements() and self.allows(who, MANAGE)
 
 
 class StatementHistoryEntry(models.Model):

@@ -1,7 +1,7 @@
 """Every change to statements and their endorsements goes through these functions.
 
 Each runs in a transaction, records statement-level changes in the statement's history, and emails the people
-concerned once the transaction has committed (portal.mail.notify). Callers have checked portal.permissions for
+concerned once the transaction has committed (portal.mail.notify). Callers have checked the models' access rules for
 the management operations; endorsing and withdrawing check again here, because they act in an organisation's
 name.
 """
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
 from organizations.models import Membership, Organization, normalize_for_search
-from portal import audit, permissions, slugs
+from portal import audit, slugs
 from portal.mail import notify
 from portal.models import User
 from statements import exchange
@@ -163,7 +163,7 @@ def endorse(user: User, statement: Statement, organization: Organization, *, nam
     locked = _locked(statement)  # a statement cannot close half-way through an endorsement
     if not locked.accepts_endorsements():
         raise ValidationError(_("This statement does not accept endorsements now."), code="closed")
-    if organization.pk not in permissions.endorsing_organizations(user, locked):
+    if organization.pk not in locked.endorsing_organizations(user):
         raise ValidationError(
             _("Only the owners and editors of a verified organisation can endorse in its name."), code="not_allowed"
         )
@@ -182,7 +182,7 @@ def withdraw(user: User, endorsement: Endorsement) -> None:
     """The endorsing organisation takes its endorsement back while the statement accepts endorsements.
     The row is deleted, not flagged: a withdrawn endorsement leaves no trace of the organisation."""
     endorsement.statement = _locked(endorsement.statement)
-    if not permissions.can_withdraw_endorsement(user, endorsement):
+    if not endorsement.may_withdraw(user):
         raise ValidationError(
             _("An endorsement can be withdrawn only by its organisation, while the statement is open."),
             code="not_allowed",
@@ -199,7 +199,7 @@ def withdraw(user: User, endorsement: Endorsement) -> None:
 @transaction.atomic
 def stop_naming(user: User, endorsement: Endorsement) -> Endorsement:
     """Keep the endorsement but stop naming the organisation publicly (allowed at any time)."""
-    if not permissions.can_unname_endorser(user, endorsement):
+    if not endorsement.allows(user, Endorsement.UNNAME):
         raise ValidationError(_("You cannot change how this endorsement is shown."), code="not_allowed")
     endorsement.named_publicly = False
     endorsement.save(update_fields=["named_publicly"])

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
-from portal import audit, pdf, permissions
+from portal import audit, pdf
+from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
-from statements.models import Endorsement, Statement
+from statements.models import Endorsement, Statement, may_create_statements, statement_owners
 from statements.tasks import render_statement_pdf
 
 PAGE_SIZE = 20
@@ -38,9 +39,9 @@ def _statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> 
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
     statements = Statement.objects.select_related("owner")
     statement = get_object_or_404(statements, slug=slug)
-    if not permissions.can_view_statement(request.user, statement):
+    if not statement.allows(request.user):
         raise Http404
-    if manage and not permissions.can_manage_statement(request.user, statement):
+    if manage and not statement.allows(request.user, MANAGE):
         raise PermissionDenied
     return statement
 
@@ -71,18 +72,13 @@ def _back(statement: Statement) -> HttpResponse:
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = Statement.objects.visible_to(request.user).select_related("owner")
     page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "can_create": permissions.can_create_statements(request.user)}
+    context = {"page": page, "can_create": may_create_statements(request.user)}
     return render(request, "statements/list.html", context)
 
 
 def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
-    viewer = permissions.viewer_of(request.user)
-    own = list(
-        statement.endorsements.select_related("organization").filter(
-            organization_id__in=[pk for pk in viewer.roles if viewer.has_role(pk, permissions.EDITOR)]
-        )
-    )
+    own = list(statement.endorsements.managed_by(request.user).select_related("organization"))
     for item in own:
         item.statement = statement
     context = {
@@ -92,13 +88,13 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "own": [
             {
                 "endorsement": item,
-                "can_withdraw": permissions.can_withdraw_endorsement(request.user, item),
-                "can_unname": permissions.can_unname_endorser(request.user, item),
+                "can_withdraw": item.may_withdraw(request.user),
+                "can_unname": item.allows(request.user, Endorsement.UNNAME),
             }
             for item in own
         ],
         "endorse_form": _endorse_form(request, statement, own),
-        "can_manage": permissions.can_manage_statement(request.user, statement),
+        "can_manage": statement.allows(request.user, MANAGE),
     }
     return render(request, "statements/detail.html", context)
 
@@ -106,7 +102,7 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     """The endorsers the person may see named, by country: an index of the countries with their counts, and
     one page of names (a letter can gather thousands), optionally of one country."""
-    named = permissions.endorsers_named_to(request.user, statement)
+    named = statement.endorsements.visible_to(request.user)
     countries = services.endorser_countries(named)
     wanted = request.GET.get("country")
     chosen = next((country for country in countries if (country.code or "-") == wanted), None)
@@ -131,7 +127,7 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
 
 def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsement]) -> EndorseForm | None:
     """The form for the person's organisations that may endorse and have not yet, if any."""
-    endorsing = permissions.endorsing_organizations(request.user, statement)
+    endorsing = statement.endorsing_organizations(request.user)
     done = {item.organization_id for item in own}
     offered = list(Organization.objects.filter(pk__in=[pk for pk in endorsing if pk not in done]))
     if not offered:
@@ -144,7 +140,7 @@ def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsem
 def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
     # Any of the person's organisations is accepted here; the service says why one may not endorse.
-    mine = Organization.objects.filter(pk__in=list(permissions.viewer_of(request.user).roles))
+    mine = Organization.objects.filter(pk__in=viewer_of(request.user).organizations())
     form = EndorseForm(request.POST, organizations=mine, offered=[])
     if not form.is_valid():
         messages.error(request, _("Choose one of your organisations."))
@@ -220,12 +216,12 @@ def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def statement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:
-        if not permissions.can_create_statements(request.user):
+        if not may_create_statements(request.user):
             raise PermissionDenied
         statement = None
     else:
         statement = _statement_for(request, slug, manage=True)
-    owners = permissions.statement_owners(request.user)
+    owners = statement_owners(request.user)
     if statement is not None:
         owners = owners | Organization.objects.filter(pk=statement.owner_id)  # keep the current owner
     form = StatementForm(request.POST or None, instance=statement, owners=owners.distinct())

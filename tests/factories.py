@@ -17,8 +17,8 @@ from factory.django import DjangoModelFactory
 
 from events.models import Event, Invitation, Registration
 from organizations.models import Agreement, AgreementParty, Membership, Organization
+from portal.access import forget_viewer
 from portal.models import User
-from portal.permissions import forget_viewer
 from tests.conftest import PASSWORD
 
 KIND = Organization.Kind
@@ -57,7 +57,7 @@ TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
 
 def with_totp(user: User) -> User:
     """`user` with an authenticator app (TOTP) turned on, as allauth's activation page leaves it: coordinators
-    and operators need one before portal.permissions grants them their powers."""
+    and operators need one before portal.access.viewer_of grants them their powers."""
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, TOTP_SECRET)
     forget_viewer(user)

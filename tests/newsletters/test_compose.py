@@ -15,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 from PIL import ExifTags, Image
 
+from events.models import Event
 from newsletters.models import Edition, Item, Section
-from tests.factories import EditionFactory, ItemFactory, SectionFactory
+from tests.factories import EditionFactory, EventFactory, ItemFactory, OrganizationFactory, SectionFactory
 from tests.newsletters.conftest import World, client_for, edition_url, text_of
 
 HOSTILE_HTML = (
@@ -125,6 +126,26 @@ def test_editor_adds_sections_and_items_in_order(editor: Client, draft: Edition)
     assert "No item yet." in page  # the second section is empty
     arabic = text_of(editor.get(edition_url(draft, language="ar")))
     assert "أنشطة المناصرة" in arabic and "التدريبات" in arabic
+
+
+def test_an_item_may_mention_only_what_the_public_may_see(editor: Client, draft: Edition) -> None:
+    section = SectionFactory(edition=draft)
+    public = EventFactory(title_en="Lausanne Platform, public session")
+    closed = EventFactory(title_en="Closed working group on detainees", visibility=Event.Visibility.CLOSED)
+    members = EventFactory(title_en="Members' briefing", visibility=Event.Visibility.MEMBERS)
+    listed = OrganizationFactory(name_en="Families for Freedom")
+    unlisted = OrganizationFactory(name_en="Unlisted witnesses group", listed_publicly=False)
+
+    form = editor.get(edition_url(draft, f"sections/{section.pk}/items/new/")).content.decode()
+    assert public.title_en in form and listed.name_en in form
+    assert closed.title_en not in form and members.title_en not in form and unlisted.name_en not in form
+
+    response = editor.post(
+        edition_url(draft, f"sections/{section.pk}/items/new/"),
+        {"title_en": "Meeting", "date": "2024-04-17", "events": [closed.pk], "organizations": [unlisted.pk]},
+    )
+    assert response.status_code == 200  # refused with the form's error, nothing saved
+    assert not section.items.exists()
 
 
 def order(edition: Edition) -> list[str]:

@@ -1,5 +1,5 @@
 """Permission matrix over the whole URLconf: every route of the project, requested by every kind of person,
-answers with the status the one permission rule (portal/permissions.py, DESIGN.md "Visibility") gives, never
+answers with the status the one permission rule (each model's Guarded.rule, docs/architecture.md) gives, never
 with a 500, and never carries a canary that person may not see.
 
 ROUTES below is the table: one entry per route, keyed by its name ("namespace:name"; "name @ route" when
@@ -1233,7 +1233,7 @@ def seed() -> World:
         actor=operator, actor_email=operator.email, action="export", target_repr="directory"
     )
     for role_name in WITH_AUTHENTICATOR:
-        # Coordinating and operating need an authenticator app (portal.permissions.viewer_of).
+        # Coordinating and operating need an authenticator app (portal.access.viewer_of).
         if not Authenticator.objects.filter(user=users[role_name], type=Authenticator.Type.TOTP).exists():
             TOTP.activate(users[role_name], TOTP_SECRET)
 

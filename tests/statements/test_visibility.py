@@ -11,9 +11,10 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from organizations.models import Membership, Organization
+from portal.access import MANAGE
 from portal.models import User
 from statements import services
-from statements.models import Statement
+from statements.models import Statement, may_create_statements
 from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory, UserFactory
 from tests.statements.conftest import client_for, member_of, page_text, url
 
@@ -209,22 +210,20 @@ def test_draft_cannot_be_endorsed(draft: Statement) -> None:
     assert not draft.endorsements.exists()
 
 
-def test_visible_to_matches_can_view_statement(draft: Statement, letter: Statement) -> None:
-    from portal.permissions import can_view_statement
-
+def test_visible_to_matches_allows(draft: Statement, letter: Statement) -> None:
     editor = member_of(draft.owner, Membership.Role.EDITOR)
     people = [None, editor, member_of(draft.owner, "member"), UserFactory(is_superuser=True)]
     for user in people:
         visible = set(Statement.objects.visible_to(user))
-        assert visible == {statement for statement in Statement.objects.all() if can_view_statement(user, statement)}
+        assert visible == {statement for statement in Statement.objects.all() if statement.allows(user)}
 
 
-def test_rules_permissions_are_registered(draft: Statement) -> None:
+def test_the_rule_answers_for_editors_and_strangers(draft: Statement) -> None:
     editor = member_of(draft.owner, Membership.Role.EDITOR)
     stranger = member_of(OrganizationFactory(kind=Organization.Kind.CSO), Membership.Role.OWNER)
 
-    assert editor.has_perm("statements.view_statement", draft)
-    assert editor.has_perm("statements.change_statement", draft)
-    assert editor.has_perm("statements.change_statement")  # an editor of a verified network may start one
-    assert not stranger.has_perm("statements.view_statement", draft)
-    assert not stranger.has_perm("statements.change_statement")  # a CSO endorses; networks and hosts publish
+    assert draft.allows(editor)
+    assert draft.allows(editor, MANAGE)
+    assert may_create_statements(editor)  # an editor of a verified network may start one
+    assert not draft.allows(stranger)
+    assert not may_create_statements(stranger)  # a CSO endorses; networks and hosts publish

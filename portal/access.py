@@ -1,0 +1,269 @@
+"""The access primitives: who is asking (the Viewer) and how each model writes its one access rule.
+
+Every object people manage has an owner organisation. What a person may do to it follows from their role in
+that organisation (owner > editor > member), plus the object's visibility, plus platform operators. Each model
+writes that rule once, beside the model, as a `Q` over a `Viewer` (`Guarded.rule`). Both questions come from that
+one definition:
+
+- which rows may this viewer see: `Model.objects.visible_to(viewer)` filters by the `Q` in SQL;
+- may this viewer see this row: `obj.allows(viewer)` evaluates the same `Q` against the row in Python, and asks
+  the database only for the parts Python cannot answer (a subquery such as "is one of my organisations invited").
+
+`tests/portal/test_access_property.py` builds random worlds and proves, for every guarded model and every viewer,
+that the two answers agree row by row. This module is the ground floor: it imports no app. The Viewer of a person
+is read by the function named in `settings.PORTAL_VIEWER` (the organisations app, which owns memberships).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Self, TypeVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A person's role in an organisation. Higher rank, more rights: owner > editor > member."""
+
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    MEMBER = "member", _("Member")
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Role.MEMBER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What every access rule needs to know about a person, loaded once per request. The only input of a rule."""
+
+    is_authenticated: bool = False
+    user_id: int | None = None
+    is_operator: bool = False
+    is_coordinator: bool = False
+    # organisation id -> role, for every organisation the person belongs to
+    roles: dict[int, Role] = field(default_factory=dict)
+    # ids of the verified organisations among them, and of the verified host organisations they coordinate
+    verified: frozenset[int] = frozenset()
+    host_ids: frozenset[int] = frozenset()
+    # would be a coordinator or an operator, but has not turned on two-factor authentication yet
+    needs_mfa: bool = False
+
+    @classmethod
+    def member_of(cls, organization_id: int, *, verified: bool) -> Viewer:
+        """Any plain member of one organisation, and nobody in particular: what an organisation's feed shows."""
+        return cls(
+            is_authenticated=True,
+            roles={organization_id: Role.MEMBER},
+            verified=frozenset({organization_id}) if verified else frozenset(),
+        )
+
+    def role_in(self, organization_id: int | None) -> Role | None:
+        return self.roles.get(organization_id) if organization_id is not None else None
+
+    def has_role(self, organization_id: int | None, minimum: Role) -> bool:
+        role = self.role_in(organization_id)
+        return role is not None and Role(role).rank >= minimum.rank
+
+    def organizations(self, minimum: Role = Role.MEMBER) -> list[int]:
+        """Ids of the organisations where the person's role is at least `minimum`."""
+        return sorted(pk for pk in self.roles if self.has_role(pk, minimum))
+
+    def manages(self, owner_id: int | None) -> bool:
+        """Operators, and the editors and owners of the owner organisation, manage what it owns."""
+        return self.is_operator or self.has_role(owner_id, Role.EDITOR)
+
+    def managed(self, owner: str = "owner") -> Q:
+        """The rows whose `owner` path leads to an organisation this viewer manages (see `manages`)."""
+        return ALL if self.is_operator else Q(**{f"{owner}__in": self.organizations(Role.EDITOR)})
+
+    @property
+    def may_coordinate(self) -> bool:
+        """Operators and the coordinators of host organisations: they verify organisations, keep agreements,
+        schedule events, publish bulletins and run mailing lists."""
+        return self.is_operator or self.is_coordinator
+
+    @property
+    def is_member_of_verified(self) -> bool:
+        return bool(self.verified)
+
+    @property
+    def sees_members_only_content(self) -> bool:
+        """Signed-in members of verified organisations and coordinators see what is shown to "members"."""
+        return self.is_member_of_verified or self.is_coordinator
+
+
+ANONYMOUS = Viewer()
+# Every row, and no row. Not Q(): an empty Q vanishes when combined (Q(a) | Q() is Q(a)), this one does not.
+ALL = Q(pk__isnull=False)
+NOTHING = Q(pk__in=[])
+
+
+def viewer_of(who: Any) -> Viewer:
+    """The Viewer for a user (cached on the user object for the rest of the request); a Viewer stays itself."""
+    if isinstance(who, Viewer):
+        return who
+    if who is None or not getattr(who, "is_authenticated", False) or not who.is_active:
+        return ANONYMOUS
+    cached = getattr(who, "_portal_viewer", None)
+    if cached is None:
+        cached = who._portal_viewer = import_string(settings.PORTAL_VIEWER)(who)
+    return cached
+
+
+def forget_viewer(user: Any) -> None:
+    """Drop the cached Viewer after a change to the person's memberships."""
+    user.__dict__.pop("_portal_viewer", None)
+
+
+# The rule machinery ----------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=models.Model)
+Action = str
+VIEW: Action = "view"
+MANAGE: Action = "manage"
+
+
+class GuardedQuerySet(models.QuerySet[M], Generic[M]):
+    """The queryset of a guarded model: rows filtered by the model's one rule."""
+
+    def allowing(self, who: Any, action: Action) -> Self:
+        """Rows on which `who` may do `action`."""
+        return self.filter(self.model.condition(viewer_of(who), action))  # type: ignore[attr-defined]
+
+    def visible_to(self, who: Any) -> Self:
+        """Rows `who` may know exist."""
+        return self.allowing(who, VIEW)
+
+    def managed_by(self, who: Any) -> Self:
+        """Rows `who` may change."""
+        return self.allowing(who, MANAGE)
+
+
+class Guarded(models.Model):
+    """A model that writes its access rule once: `rule(viewer, action)` returns the `Q` of the rows allowed."""
+
+    # The actions the rule answers; the property test checks each of them.
+    ACTIONS: tuple[Action, ...] = (VIEW, MANAGE)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def rule(cls, viewer: Viewer, action: Action) -> Q:
+        """The rows on which `viewer` may do `action`: the model's one access rule. Override it."""
+        raise NotImplementedError
+
+    @classmethod
+    def condition(cls, viewer: Viewer, action: Action) -> Q:
+        if action not in cls.ACTIONS:
+            raise ValueError(f"{cls.__name__} has no rule for {action!r}")
+        return cls.rule(viewer, action)
+
+    def allows(self, who: Any, action: Action = VIEW) -> bool:
+        """Whether `who` may do `action` to this row: the model's rule, evaluated against it (or the verdict
+        prefetch_access found for it in SQL)."""
+        viewer = viewer_of(who)
+        for known_viewer, known_action, verdict in self.__dict__.get("_access_verdicts", ()):
+            if known_viewer is viewer and known_action == action:
+                return verdict
+        return holds(self, type(self).condition(viewer, action))
+
+
+def prefetch_access(objects: Iterable[Guarded], who: Any, action: Action) -> None:
+    """Answer `allows(who, action)` for all of `objects` (of one model) in one query, for lists whose rule needs
+    the database (a registration, an invitation) and would otherwise ask once per row."""
+    objects = list(objects)
+    if not objects:
+        return
+    viewer = viewer_of(who)
+    model = type(objects[0])
+    allowed = set(
+        model._default_manager.filter(pk__in=[obj.pk for obj in objects])
+        .filter(model.condition(viewer, action))
+        .values_list("pk", flat=True)
+    )
+    for obj in objects:
+        obj.__dict__.setdefault("_access_verdicts", []).append((viewer, action, obj.pk in allowed))
+
+
+def holds(obj: models.Model, condition: Q) -> bool:
+    """Whether `obj` satisfies `condition`, in Python where the row's own fields answer it, in SQL otherwise."""
+    verdict = _evaluate(obj, condition)
+    if verdict is None:
+        verdict = type(obj)._default_manager.filter(pk=obj.pk).filter(condition).exists()
+    return verdict
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "exact": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _evaluate(obj: models.Model, node: Any) -> bool | None:
+    """True or False when the row's fields decide `node`, None when only the database can (three-valued)."""
+    if isinstance(node, Q):
+        verdicts = [_evaluate(obj, child) for child in node.children]
+        if node.connector == Q.AND:
+            verdict = False if False in verdicts else None if None in verdicts else True
+        elif node.connector == Q.OR:
+            verdict = True if True in verdicts else None if None in verdicts else False
+        else:
+            return None
+        return verdict if verdict is None or not node.negated else not verdict
+    if isinstance(node, tuple):
+        return _lookup(obj, *node)
+    return None  # an expression such as Exists(...)
+
+
+def _lookup(obj: models.Model, path: str, expected: Any) -> bool | None:
+    *steps, last = path.split("__")
+    lookup = "exact"
+    if last in (*_COMPARE, "in", "isnull") and steps:
+        lookup, last = last, steps.pop()
+    current: Any = obj
+    for step in steps:  # forward foreign keys only; anything else is the database's to answer
+        if current is None:
+            return None
+        model_field = current._meta.get_field(step)
+        if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
+            return None
+        current = getattr(current, step)
+    if current is None:
+        return None
+    if last == "pk":
+        value = current.pk
+    else:
+        model_field = current._meta.get_field(last)
+        if not model_field.concrete or model_field.many_to_many:
+            return None
+        value = getattr(current, model_field.attname)
+    return _compare(value, lookup, expected)
+
+
+def _compare(value: Any, lookup: str, expected: Any) -> bool | None:
+    if isinstance(expected, models.Model):
+        expected = expected.pk
+    if lookup == "isnull":
+        return (value is None) == bool(expected)
+    if lookup == "in":
+        if not isinstance(expected, list | tuple | set | frozenset):
+            return None  # a subquery
+        return value is not None and value in {item.pk if isinstance(item, models.Model) else item for item in expected}
+    if isinstance(expected, models.expressions.Combinable) or value is None:
+        return None
+    return _COMPARE[lookup](value, expected)
