@@ -28,6 +28,7 @@ from organizations.forms import (
 from organizations.models import Agreement, AgreementParty, JoinRequest, Membership, NetworkMembership, Organization
 from portal import audit, permissions
 from portal.ratelimit import limited
+from portal.spreadsheets import csv_response
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -394,12 +395,8 @@ def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpRespons
 def export_directory(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_export_directory(request.user):
         raise PermissionDenied
-    # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
-    response = HttpResponse(
-        "\ufeff" + exchange.export_directory_csv(request.user), content_type="text/csv; charset=utf-8"
-    )
     filename = f"organizations-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = csv_response(filename, exchange.directory_rows(request.user))
     audit.record(request, audit.Action.EXPORT, kind="organizations")
     return response
 
