@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from organizations.models import Organization
 from portal import audit, pdf, slugs
 from portal.mail import send_to_address
 from portal.models import User
+from portal.spreadsheets import read_csv
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -298,30 +298,32 @@ def import_subscribers(actor: User, mailing_list: MailingList, upload: Any) -> I
     """Add confirmed subscribers from a CSV with the columns email and (optional) language. Valid rows are
     imported; each bad row is reported with its line number."""
     report = ImportReport()
-    if upload.size > MAX_IMPORT_BYTES:
-        report.errors.append((0, str(_("The file is larger than 5 MB."))))
-        return report
     try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append((0, str(_("The file must be UTF-8 encoded CSV."))))
+        table = read_csv(
+            upload,
+            max_bytes=MAX_IMPORT_BYTES,
+            error_messages={
+                "too_large": _("The file is larger than 5 MB."),
+                "not_utf8": _("The file must be UTF-8 encoded CSV."),
+            },
+        )
+    except ValidationError as rejected:
+        report.errors.append((0, rejected.messages[0]))
         return report
     languages = {code for code, _name in settings.LANGUAGES}
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "email" not in [name.strip().lower() for name in reader.fieldnames]:
+    if "email" not in table.columns:
         report.errors.append((1, str(_("The first line must name the columns, with at least “email”."))))
         return report
-    for line, row in enumerate(reader, start=2):
-        row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-        email, language = row.get("email", "").lower(), row.get("language") or settings.LANGUAGE_CODE
+    for row in table.rows:
+        email, language = row.cells.get("email", "").lower(), row.cells.get("language") or settings.LANGUAGE_CODE
         try:
             validate_email(email)
         except ValidationError:
-            report.errors.append((line, str(_("“%(email)s” is not an email address.") % {"email": email})))
+            report.errors.append((row.line, str(_("“%(email)s” is not an email address.") % {"email": email})))
             continue
         if language not in languages:
             report.errors.append(
-                (line, str(_("“%(language)s” is not one of the portal's languages.") % {"language": language}))
+                (row.line, str(_("“%(language)s” is not one of the portal's languages.") % {"language": language}))
             )
             continue
         _confirmed(mailing_list, _subscriber(email, language), Subscription.Source.IMPORT)
@@ -363,22 +365,18 @@ def add_members_by_role(actor: User, mailing_list: MailingList, roles: list[str]
     return count
 
 
-def export_subscribers(mailing_list: MailingList) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["email", "language", "status", "source", "subscribed"])
-    rows = mailing_list.subscriptions.select_related("subscriber").order_by("subscriber__email")
-    for subscription in rows.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                subscription.subscriber.email,
-                subscription.subscriber.language,
-                subscription.status,
-                subscription.source,
-                subscription.created_at.date().isoformat(),
-            ]
-        )
-    return out.getvalue()
+def subscriber_rows(mailing_list: MailingList) -> Iterator[list[str]]:
+    """The columns, then one row per subscription to `mailing_list`, by address."""
+    yield ["email", "language", "status", "source", "subscribed"]
+    subscriptions = mailing_list.subscriptions.select_related("subscriber").order_by("subscriber__email")
+    for subscription in subscriptions.iterator(chunk_size=2000):
+        yield [
+            subscription.subscriber.email,
+            subscription.subscriber.language,
+            subscription.status,
+            subscription.source,
+            subscription.created_at.date().isoformat(),
+        ]
 
 
 def unique_list_slug(name: str) -> str:

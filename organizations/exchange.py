@@ -9,16 +9,14 @@ checks every row before it writes any.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +35,7 @@ from organizations.models import (
 )
 from portal import audit
 from portal.models import User
+from portal.spreadsheets import Row, read_csv
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -77,27 +76,16 @@ IGNORED_COLUMNS = set(EXPORT_COLUMNS) - set(IMPORT_COLUMNS)
 TopicLink = Organization.topics.through
 GovernorateLink = Organization.governorates.through
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 # Export -----------------------------------------------------------------------------------------------
 
 
-def neutralise(value: str) -> str:
-    """`value`, made inert for spreadsheets: a cell that would start a formula starts with a quote."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
-
-
-def export_directory_csv(user: User) -> str:
-    """One row per organisation `user` may see; contact details only where they may see them."""
+def directory_rows(user: User) -> Iterator[list[str]]:
+    """The columns, then one row per organisation `user` may see; contact details only where they may see them."""
     organizations = Organization.objects.visible_to(user).with_directory_data().order_by("name", "pk")
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(EXPORT_COLUMNS)
+    yield EXPORT_COLUMNS
     for organization in organizations:
-        writer.writerow([neutralise(value) for value in _export_row(user, organization)])
-    return output.getvalue()
+        yield _export_row(user, organization)
 
 
 def _export_row(user: User, organization: Organization) -> list[str]:
@@ -242,18 +230,6 @@ class ImportReport:
         return not self.file_errors and not self.rows
 
 
-@dataclass
-class _Row:
-    line: int
-    cells: dict[str, str]
-
-
-class _FileRejected(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def import_organizations_csv(actor: User, file: IO[bytes]) -> ImportReport:
     """Check every row of the CSV `file`; if all are right, import them as verified organisations.
 
@@ -261,90 +237,57 @@ def import_organizations_csv(actor: User, file: IO[bytes]) -> ImportReport:
     """
     try:
         rows = _read_rows(file)
-    except _FileRejected as rejected:
-        return ImportReport(file_errors=[rejected.message])
+    except ValidationError as rejected:
+        return ImportReport(file_errors=rejected.messages)
     valid, report = _validate(rows)
     if report.ok:
         report.imported = import_organizations(actor, valid)
     return report
 
 
-def _read_rows(file: IO[bytes]) -> list[_Row]:
-    raw = file.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise _FileRejected(
-            _("The file is larger than %(limit)s. Split it into smaller files.")
-            % {"limit": filesizeformat(MAX_IMPORT_BYTES)}
-        )
-    try:
-        text = raw if isinstance(raw, str) else raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _FileRejected(
-            _("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and upload it again.")
-        ) from None
-    if "\x00" in text:
-        raise _FileRejected(_("The file is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”."))
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets set to French, Spanish or Russian save CSV files with semicolons between columns.
-    delimiter = max([",", ";", "\t"], key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [cell.strip().lower() for cell in next(reader, [])]
-        columns = _check_columns(header)
-        rows = []
-        line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) == MAX_IMPORT_ROWS:
-                raise _FileRejected(
-                    _("The file has more than %(limit)d organisations. Split it into smaller files.")
-                    % {"limit": MAX_IMPORT_ROWS}
-                )
-            values = {
-                name: _unneutralise(cells[index].strip()) for index, name in columns.items() if index < len(cells)
-            }
-            rows.append(_Row(start, values))
-    except csv.Error:
-        raise _FileRejected(_("The file is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”.")) from None
-    if not rows:
-        raise _FileRejected(_("The file has no organisations below its first line."))
-    return rows
+def _read_rows(file: IO[bytes]) -> list[Row]:
+    table = read_csv(
+        file,
+        max_bytes=MAX_IMPORT_BYTES,
+        max_rows=MAX_IMPORT_ROWS,
+        error_messages={
+            "too_many_rows": gettext_lazy(
+                "The file has more than %(limit)d organisations. Split it into smaller files."
+            )
+        },
+    )
+    _check_columns(table.columns)
+    if not table.rows:
+        raise ValidationError(_("The file has no organisations below its first line."))
+    return table.rows
 
 
-def _check_columns(header: list[str]) -> dict[int, str]:
-    """Column index -> import column; the file is rejected if its first line does not name the columns."""
+def _check_columns(header: list[str]) -> None:
+    """Reject the file if its first line does not name the import columns."""
     if not header or not any(name in header for name in ("name_en", "name_ar")):
-        raise _FileRejected(
+        raise ValidationError(
             _("The first line must name the columns, among them name_en or name_ar. The columns are: %(columns)s.")
             % {"columns": ", ".join(IMPORT_COLUMNS)}
         )
     duplicated = sorted({name for name in header if name and header.count(name) > 1})
     if duplicated:
-        raise _FileRejected(_("These columns appear twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
+        raise ValidationError(_("These columns appear twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
     unknown = [name for name in header if name and name not in IMPORT_COLUMNS and name not in IGNORED_COLUMNS]
     if unknown:
-        raise _FileRejected(
+        raise ValidationError(
             _("Unknown columns: %(unknown)s. The columns are: %(columns)s.")
             % {"unknown": ", ".join(unknown), "columns": ", ".join(IMPORT_COLUMNS)}
         )
-    return {index: name for index, name in enumerate(header) if name in IMPORT_COLUMNS}
-
-
-def _unneutralise(value: str) -> str:
-    """Undo `neutralise`, so that an exported file imports as it was."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
 
 
 def _form_data(cells: dict[str, str]) -> dict[str, str]:
-    return cells | {
+    return {name: value for name, value in cells.items() if name in IMPORT_COLUMNS} | {
         "kind": cells.get("kind", "").lower() or Organization.Kind.CSO,
         "listed_publicly": cells.get("listed_publicly", "").lower() or "no",
     }
 
 
-def _validate(rows: list[_Row]) -> tuple[list[OrganizationRowForm], ImportReport]:
+def _validate(rows: list[Row]) -> tuple[list[OrganizationRowForm], ImportReport]:
     country_codes = frozenset(countries.countries)
     codes = {
         "hq_country": country_codes,

@@ -29,6 +29,7 @@ from organizations.models import Agreement, AgreementParty, JoinRequest, Members
 from portal import audit
 from portal.access import MANAGE, Action, viewer_of
 from portal.ratelimit import limited
+from portal.spreadsheets import csv_response
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -400,12 +401,8 @@ def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpRespons
 def export_directory(request: HttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
-    # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
-    response = HttpResponse(
-        "\ufeff" + exchange.export_directory_csv(request.user), content_type="text/csv; charset=utf-8"
-    )
     filename = f"organizations-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = csv_response(filename, exchange.directory_rows(request.user))
     audit.record(request, audit.Action.EXPORT, kind="organizations")
     return response
 

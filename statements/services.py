@@ -258,8 +258,8 @@ def import_endorsements_csv(actor: User, statement: Statement, file: IO[bytes]) 
     record them as imported endorsements. Nothing is imported when any row is wrong."""
     try:
         rows = exchange.read_endorsement_rows(file)
-    except exchange.FileRejected as rejected:
-        return ImportReport(file_errors=[rejected.message])
+    except ValidationError as rejected:
+        return ImportReport(file_errors=rejected.messages)
     # Only organisations the importing person may see can be named in a file: an unknown name and a hidden
     # organisation get the same answer, so the import does not confirm that a hidden one exists.
     candidates = Organization.objects.visible_to(actor).verified()

