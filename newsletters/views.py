@@ -145,7 +145,7 @@ class PublicationFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request: HttpRequest, slug: str) -> Publication:
-        return get_object_or_404(Publication, slug=slug)
+        return get_object_or_404(Publication.objects.visible_to(ANONYMOUS), slug=slug)
 
     def title(self, publication: Publication) -> str:
         return publication.title
@@ -157,8 +157,9 @@ class PublicationFeed(Feed):
         return publication.description
 
     def items(self, publication: Publication) -> list[Edition]:
-        # A feed is public: only published editions, whoever asks.
-        return list(publication.editions.published().select_related("publication").order_by("-number")[:50])
+        # A feed is public: what anyone may see, whoever asks.
+        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication")
+        return list(editions.order_by("-number")[:50])
 
     def item_title(self, edition: Edition) -> str:
         return edition.title

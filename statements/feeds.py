@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
+from portal.access import ANONYMOUS
 from statements.models import Statement
 
 FEED_SIZE = 50
@@ -27,7 +28,7 @@ class StatementFeed(Feed):
     def items(self) -> QuerySet[Statement]:
         # A feed is read by anyone it is passed on to: what the public may see, whoever fetches it.
         return (
-            Statement.objects.visible_to(None)
+            Statement.objects.visible_to(ANONYMOUS)
             .published()
             .select_related("owner")
             .order_by("-published_on", "-pk")[:FEED_SIZE]
