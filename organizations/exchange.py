@@ -23,11 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from agreements.models import Agreement, AgreementParty
 from organizations import services
 from organizations.forms import OrganizationForm
 from organizations.models import (
-    Agreement,
-    AgreementParty,
     Governorate,
     HistoryEntry,
     Organization,

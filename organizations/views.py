@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from agreements.models import Agreement, AgreementParty
 from organizations import exchange, services
 from organizations.filters import OrganizationFilter
 from organizations.forms import (
@@ -25,7 +26,7 @@ from organizations.forms import (
     ReviewForm,
     RoleForm,
 )
-from organizations.models import Agreement, AgreementParty, JoinRequest, Membership, NetworkMembership, Organization
+from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
 from portal import audit, permissions
 from portal.ratelimit import limited
 

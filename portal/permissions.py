@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
+    from agreements.models import Agreement, AgreementParty
     from events.models import Document, Event, Invitation, Registration
     from newsletters.models import Edition, MailingList, Publication
-    from organizations.models import Agreement, AgreementParty, Organization
+    from organizations.models import Organization
     from statements.models import Endorsement, Statement
 
 OWNER, EDITOR, MEMBER = "owner", "editor", "member"

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rules",
     "portal",
     "organizations",
+    "agreements",
     "events",
     "newsletters",
     "statements",
