@@ -4,9 +4,6 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from organizations.models import (
-    AccessionRequest,
-    Agreement,
-    AgreementParty,
     Governorate,
     HistoryEntry,
     JoinRequest,
@@ -84,24 +81,3 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
-
-
-class AgreementPartyInline(admin.TabularInline):
-    model = AgreementParty
-    extra = 0
-    autocomplete_fields = ["organization"]
-
-
-@admin.register(Agreement)
-class AgreementAdmin(TranslationAdmin):
-    list_display = ["title", "owner", "kind", "status", "visibility", "signed_on"]
-    list_filter = ["kind", "status", "visibility"]
-    search_fields = ["title", "owner__search_text"]
-    autocomplete_fields = ["owner"]
-    inlines = [AgreementPartyInline]
-
-
-@admin.register(AccessionRequest)
-class AccessionRequestAdmin(admin.ModelAdmin):
-    list_display = ["organization", "agreement", "status", "created_at", "decided_at"]
-    list_filter = ["status"]

@@ -22,11 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from organizations import services
+from organizations import services, signals
 from organizations.forms import OrganizationForm
 from organizations.models import (
-    Agreement,
-    AgreementParty,
     Governorate,
     HistoryEntry,
     Organization,
@@ -373,7 +371,7 @@ def organization_data(user: User, organization: Organization) -> dict[str, Any]:
         if organization.allows(user, Organization.VIEW_MEMBERS)
         else [],
         "history": _history(user, organization),
-        "agreements": _agreements(user, organization),
+        **_sections(user, organization),
         "event_invitations": [
             {
                 "event": invitation.event.title,
@@ -408,6 +406,14 @@ def organization_data(user: User, organization: Organization) -> dict[str, Any]:
             for link in organization.network_memberships.select_related("member")
         ],
     }
+
+
+def _sections(user: User, organization: Organization) -> dict[str, Any]:
+    """The parts the apps built on organisations add to the export (see organizations.signals)."""
+    sections: dict[str, Any] = {}
+    for _receiver, part in signals.export_sections.send(Organization, user=user, organization=organization):
+        sections.update(part)
+    return sections
 
 
 def _profile(user: User, organization: Organization) -> dict[str, Any]:
@@ -457,27 +463,3 @@ def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
             }
         )
     return entries
-
-
-def _agreements(user: User, organization: Organization) -> list[dict[str, Any]]:
-    """The agreements the organisation keeps as the mechanism or is a party to, those `user` may see."""
-    visible = Agreement.objects.visible_to(user)
-    kept = [_agreement_row(agreement, "mechanism") for agreement in visible.filter(owner=organization)]
-    parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
-        "agreement"
-    )
-    return kept + [_agreement_row(party.agreement, "party", party) for party in parties]
-
-
-def _agreement_row(agreement: Agreement, role: str, party: AgreementParty | None = None) -> dict[str, Any]:
-    return {
-        "title": agreement.title,
-        "address": agreement.slug,
-        "kind": agreement.kind,
-        "status": agreement.status,
-        "signed": agreement.signed_on,
-        "as": role,
-        "joined": party.joined_on if party else None,
-        "joined_by": party.joined_by if party else None,
-        "named_publicly": party.named_publicly if party else None,
-    }

@@ -10,15 +10,13 @@ from django_countries import countries
 
 from organizations.models import (
     WORKING_LANGUAGES,
-    Agreement,
-    AgreementParty,
     Governorate,
     Membership,
     Organization,
     Topic,
 )
 from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
-from portal.uploads import check_pdf, reencode_image
+from portal.uploads import reencode_image
 
 LOGO_MAX_SIDE = 512
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -174,68 +172,3 @@ class NetworkMemberForm(forms.Form):
         self.fields["member"].queryset = (
             Organization.objects.visible_to(user).verified().exclude(kind=Organization.Kind.NETWORK)
         )
-
-
-class AgreementForm(MultilingualFormMixin, forms.ModelForm):
-    translated_fields = ("title", "summary")
-    translated_labels = {"title": _("Title"), "summary": _("Summary")}
-
-    class Meta:
-        model = Agreement
-        fields = [
-            "owner",
-            "kind",
-            *translated("title", "summary"),
-            "signed_on",
-            "signed_place",
-            "status",
-            "visibility",
-            "accepts_accessions",
-            "document",
-        ]
-        widgets = {
-            **{field: forms.Textarea(attrs={"rows": 4}) for field in translated("summary")},
-            "signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "document": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
-        }
-
-    def __init__(self, *args: Any, mechanisms: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = mechanisms
-        self.fields["owner"].empty_label = None
-        self.setup_languages()
-
-    def clean_document(self) -> Any:
-        document = self.cleaned_data.get("document")
-        if document and hasattr(document, "content_type"):  # a new upload, not the stored file
-            return check_pdf(document)
-        return document
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = self.clean_translations(super().clean())
-        if cleaned.get("kind") == Agreement.Kind.MOU and cleaned.get("accepts_accessions"):
-            self.add_error("accepts_accessions", _("A bilateral MoU does not accept accessions."))
-        return cleaned
-
-
-class PartyForm(forms.ModelForm):
-    class Meta:
-        model = AgreementParty
-        fields = ["organization", "joined_on", "joined_by", "named_publicly"]
-        widgets = {"joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.verified()
-
-
-class AccessionForm(forms.Form):
-    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("Organisation"), empty_label=None)
-    message = forms.CharField(
-        label=_("Message to the mechanism"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    named_publicly = forms.BooleanField(label=_("We agree to be named publicly as a party"), required=False)
-
-    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from organizations.models import Agreement, Governorate, Organization, Topic
+from organizations.models import Governorate, Organization, Topic
 
 
 @register(Organization)
@@ -16,8 +16,3 @@ class TopicTranslation(TranslationOptions):
 @register(Governorate)
 class GovernorateTranslation(TranslationOptions):
     fields = ("name",)
-
-
-@register(Agreement)
-class AgreementTranslation(TranslationOptions):
-    fields = ("title", "summary")

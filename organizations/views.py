@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from organizations import exchange, services
+from organizations import exchange, services, signals
 from organizations.filters import OrganizationFilter
 from organizations.forms import (
     DuplicateConfirmationForm,
@@ -25,7 +25,7 @@ from organizations.forms import (
     ReviewForm,
     RoleForm,
 )
-from organizations.models import Agreement, AgreementParty, JoinRequest, Membership, NetworkMembership, Organization
+from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
 from portal import audit
 from portal.access import MANAGE, Action, viewer_of
 from portal.ratelimit import limited
@@ -91,23 +91,17 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members": organization.network_memberships.filter(confirmed=True)
         .select_related("member")
         .filter(member__in=Organization.objects.visible_to(user)),
-        "agreements": _agreements_of(user, organization),
+        "sections": _sections(request, organization),
         "join_form": JoinRequestForm(),
         "review_form": ReviewForm(),
     }
     return render(request, "organizations/detail.html", context)
 
 
-def _agreements_of(user: Any, organization: Organization) -> list[Agreement]:
-    """Agreements the organisation owns or is a party to, as far as `user` may see them. A party that
-    asked not to be named is not revealed by its own profile either."""
-    visible = Agreement.objects.visible_to(user)
-    owned = list(visible.filter(owner=organization))
-    parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
-        "agreement__owner"
-    )
-    signed = [party.agreement for party in parties if party.allows(user)]
-    return owned + signed
+def _sections(request: HttpRequest, organization: Organization) -> list[str]:
+    """The parts the apps built on organisations add to the profile (see organizations.signals)."""
+    responses = signals.profile_sections.send(Organization, request=request, organization=organization)
+    return [html for _receiver, html in responses if html]
 
 
 @login_required

@@ -9,9 +9,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from agreements.api import AgreementViewSet
 from events.api import EventViewSet
 from newsletters.api import EditionViewSet, PublicationViewSet
-from organizations.agreement_api import AgreementViewSet
 from organizations.api import OrganizationViewSet
 from portal import views
 from portal.api import MeView
@@ -51,7 +51,7 @@ urlpatterns += i18n_patterns(
     path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
-    path("agreements/", include("organizations.agreement_urls")),
+    path("agreements/", include("agreements.urls")),
     path("events/", include("events.urls")),
     path("bulletins/", include("newsletters.urls")),
     path("statements/", include("statements.urls")),

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
+from agreements.models import Agreement, AgreementParty
 from events.models import Event, Invitation, Registration
-from organizations.models import Agreement, AgreementParty, Membership, Organization
+from organizations.models import Membership, Organization
 from portal.access import forget_viewer
 from portal.models import User
 from tests.conftest import PASSWORD
@@ -434,7 +435,7 @@ class AccessionRequestFactory(DjangoModelFactory):
     """A pending request to accede to the IIIM's protocol."""
 
     class Meta:
-        model = "organizations.AccessionRequest"
+        model = "agreements.AccessionRequest"
 
     agreement = factory.SubFactory(AgreementFactory)
     organization = factory.SubFactory(OrganizationFactory)

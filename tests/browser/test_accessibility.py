@@ -13,9 +13,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from agreements.models import Agreement
 from events.models import Event
 from newsletters.models import Edition
-from organizations.models import Agreement, Membership, Organization
+from organizations.models import Membership, Organization
 from portal.models import User
 from statements.models import Statement
 from tests.browser.conftest import log_in

@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from agreements.models import Agreement, AgreementParty
 from events.models import Document, Event, Invitation, Registration
 from newsletters.models import Edition, MailingList, Publication
-from organizations.models import Agreement, AgreementParty, Audience, Organization
+from organizations.models import Audience, Organization
 from portal.access import ANONYMOUS, Guarded, Role, Viewer, forget_viewer, viewer_of
 from portal.models import User
 from statements.models import Endorsement, Statement

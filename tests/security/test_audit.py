@@ -15,9 +15,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from agreements.models import Agreement
 from newsletters import dispatch
 from newsletters import services as newsletter_services
-from organizations.models import Agreement, Membership, Organization, private_storage
+from organizations.models import Membership, Organization, private_storage
 from portal.models import AuditEntry, User
 from portal.tasks import prune_audit_log
 from tests.conftest import PASSWORD

@@ -22,7 +22,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from psycopg import sql
 
-from organizations.models import Agreement, Organization, private_storage
+from agreements.models import Agreement
+from organizations.models import Organization, private_storage
 from tests.factories import AgreementFactory, AgreementPartyFactory, EditionFactory, ItemFactory, OrganizationFactory
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="backups are of PostgreSQL")
@@ -145,7 +146,7 @@ def test_backup_restores_every_row_and_file(uploads: tuple[Path, Path], restored
     original, restored = table_fingerprints(original_url), table_fingerprints(database_url(restored_database))
     assert restored == original
     assert original["organizations_organization"][0] == 5  # four and the IIIM
-    assert original["organizations_agreementparty"][0] == 4
+    assert original["agreements_agreementparty"][0] == 4
     with psycopg.connect(database_url(restored_database)) as database:
         names = [name for (name,) in database.execute("SELECT name_ar FROM organizations_organization ORDER BY id")]
     assert names == list(Organization.objects.order_by("id").values_list("name_ar", flat=True))

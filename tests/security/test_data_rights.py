@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from agreements.models import Agreement
 from events.models import Event, Registration
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import (
-    Agreement,
     HistoryEntry,
     JoinRequest,
     Membership,

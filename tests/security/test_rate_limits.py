@@ -11,8 +11,9 @@ from django.core import mail
 from django.http import HttpResponse
 from django.test import Client, TestCase
 
+from agreements.models import AccessionRequest
 from events.models import Invitation
-from organizations.models import AccessionRequest, JoinRequest, Membership, MembershipInvitation
+from organizations.models import JoinRequest, Membership, MembershipInvitation
 from portal.models import User
 from tests.factories import (
     AgreementFactory,

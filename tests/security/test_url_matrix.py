@@ -48,6 +48,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from rest_framework.authtoken.models import Token
 
+from agreements.models import AccessionRequest, Agreement, AgreementParty
 from events import calendar
 from events.models import Document, Event, EventSeries, Invitation, Registration, Session
 from newsletters import services as newsletter_services
@@ -63,9 +64,6 @@ from newsletters.models import (
     Subscription,
 )
 from organizations.models import (
-    AccessionRequest,
-    Agreement,
-    AgreementParty,
     Governorate,
     HistoryEntry,
     JoinRequest,
@@ -917,8 +915,8 @@ ADMIN_MODELS: dict[tuple[str, str], int] = {
     ("organizations", "joinrequest"): 200,
     ("organizations", "networkmembership"): 200,
     ("organizations", "historyentry"): 403,
-    ("organizations", "agreement"): 200,
-    ("organizations", "accessionrequest"): 200,
+    ("agreements", "agreement"): 200,
+    ("agreements", "accessionrequest"): 200,
     ("events", "eventseries"): 200,
     ("events", "event"): 200,
     ("events", "registration"): 200,

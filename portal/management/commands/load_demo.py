@@ -17,7 +17,7 @@ from django.db import transaction
 from portal.models import User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented in the README, refused in production
-DEMO_APPS = ["organizations", "events", "newsletters", "statements"]
+DEMO_APPS = ["organizations", "agreements", "events", "newsletters", "statements"]
 
 
 def demo_user(email: str, full_name: str, *, operator: bool = False, language: str = "en") -> User:

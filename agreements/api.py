@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from organizations.models import Agreement, AgreementParty
+from agreements.models import Agreement, AgreementParty
 
 
 class PartySerializer(serializers.ModelSerializer):

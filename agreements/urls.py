@@ -1,6 +1,6 @@
 from django.urls import path
 
-from organizations import agreement_views as views
+from agreements import views
 
 app_name = "agreements"
 

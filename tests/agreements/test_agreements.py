@@ -28,14 +28,8 @@ from django.utils.html import escape, strip_tags
 from PIL import Image
 from pypdf import PdfWriter
 
-from organizations.models import (
-    AccessionRequest,
-    Agreement,
-    AgreementParty,
-    Membership,
-    Organization,
-    private_storage,
-)
+from agreements.models import AccessionRequest, Agreement, AgreementParty
+from organizations.models import Membership, Organization, private_storage
 from portal import uploads
 from portal.models import User
 from tests.factories import (

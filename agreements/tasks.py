@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from organizations import services
-from organizations.models import Agreement
+from agreements import services
+from agreements.models import Agreement
 from portal import pdf
 
 

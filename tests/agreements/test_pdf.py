@@ -25,9 +25,9 @@ from django.db import connection
 from django.test import Client
 from pypdf import PdfReader
 
-from organizations import services
-from organizations.models import Agreement, AgreementParty
-from organizations.tasks import render_agreement_pdf
+from agreements import services
+from agreements.models import Agreement, AgreementParty
+from agreements.tasks import render_agreement_pdf
 from portal import pdf
 from portal.celery import app as celery_app
 from tests.factories import AgreementFactory, AgreementPartyFactory, OrganizationFactory
@@ -325,7 +325,7 @@ def test_real_worker_renders_the_pdf(
         assert "Preparing the PDF" in waiting.content.decode()
         # The task is on the broker, waiting for a worker.
         [message] = [json.loads(raw) for raw in broker.lrange(WORKER_QUEUE, 0, -1)]
-        assert message["headers"]["task"] == "organizations.tasks.render_agreement_pdf"
+        assert message["headers"]["task"] == "agreements.tasks.render_agreement_pdf"
         assert stored_pdfs(private_media) == []
 
         env = {

@@ -12,10 +12,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations import services
-from organizations.forms import AccessionForm, AgreementForm, PartyForm
-from organizations.models import AccessionRequest, Agreement, AgreementParty, Organization, coordinated_organizations
-from organizations.tasks import render_agreement_pdf
+from agreements import services
+from agreements.forms import AccessionForm, AgreementForm, PartyForm
+from agreements.models import AccessionRequest, Agreement, AgreementParty
+from agreements.tasks import render_agreement_pdf
+from organizations.models import Organization, coordinated_organizations
 from portal import audit, pdf
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
@@ -40,7 +41,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     agreements = Agreement.objects.visible_to(request.user).select_related("owner").annotate(**PARTY_COUNTS)
     return render(
         request,
-        "organizations/agreement_list.html",
+        "agreements/list.html",
         {
             "agreements": agreements,
             "can_create": viewer_of(request.user).may_coordinate,
@@ -61,7 +62,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     return render(
         request,
-        "organizations/agreement_detail.html",
+        "agreements/detail.html",
         {
             "agreement": agreement,
             "named_parties": [party for party in parties if party.allows(request.user)],
@@ -122,7 +123,7 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
         else:
             messages.success(request, _("The agreement is saved."))
             return redirect(agreement)
-    return render(request, "organizations/agreement_form.html", {"form": form, "agreement": agreement})
+    return render(request, "agreements/form.html", {"form": form, "agreement": agreement})
 
 
 @login_required
@@ -148,7 +149,7 @@ def agreement_manage(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("agreements:manage", slug)
     return render(
         request,
-        "organizations/agreement_manage.html",
+        "agreements/manage.html",
         {
             "agreement": agreement,
             "form": form,
