@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,7 +30,7 @@ from newsletters.models import (
     Subscription,
 )
 from organizations.models import Organization
-from portal import audit, pdf, slugs
+from portal import audit, pdf, printing, slugs
 from portal.mail import send_to_address
 from portal.models import User
 
@@ -133,6 +135,10 @@ def move(actor: User, obj: Section | Item, *, up: bool) -> None:
 # PDF ---------------------------------------------------------------------------------------------------
 
 
+# What an edition's printouts are called (portal.pdf.Printout.kind).
+EDITION_PRINTOUT = "edition"
+
+
 def content_language(edition: Edition, language: str) -> str:
     return language if edition.has_translation(language) else settings.LANGUAGE_CODE
 
@@ -155,25 +161,26 @@ def edition_html(edition: Edition, language: str) -> str:
         )
 
 
-def request_pdf(edition: Edition, language: str) -> EditionPDF:
-    """Note the current content version of a PDF and queue its rendering unless it is already stored."""
-    from newsletters.tasks import render_edition_pdf
+def edition_printout(edition: Edition, language: str) -> pdf.Printout:
+    return pdf.Printout(EDITION_PRINTOUT, edition.pk, language, edition_html(edition, language))
 
-    key = pdf.content_key(edition_html(edition, language))
-    ready = pdf.stored_pdf(key).exists()
+
+def request_pdf(edition: Edition, language: str) -> EditionPDF:
+    """Note the current content version of a PDF and queue its rendering, after the commit, unless it is stored."""
+    printout = edition_printout(edition, language)
+    ready = printout.stored.exists()
     record, _created = EditionPDF.objects.update_or_create(
         edition=edition,
         language=language,
         defaults={
-            "content_key": key,
+            "content_key": printout.key,
             "status": EditionPDF.Status.READY if ready else EditionPDF.Status.QUEUED,
             "error": "",
         },
     )
     if not ready:
-        # Robust: a rendering that fails (run in-process when tasks are eager) is recorded on the EditionPDF
-        # and logged; it must not turn the page that asked for it into an error.
-        transaction.on_commit(lambda: render_edition_pdf.delay(edition.pk, language), robust=True)
+        # Publishing or a coordinator asked: queue it even if a visitor's request has already.
+        transaction.on_commit(lambda: printing.queue(printout, again=True))
     return record
 
 
@@ -182,32 +189,29 @@ def request_pdfs(edition: Edition) -> list[EditionPDF]:
     return [request_pdf(edition, language) for language in languages]
 
 
-def render_pdf_now(edition_id: int, language: str) -> EditionPDF | None:
-    """Render the current version (the worker's side). Running it twice writes one file."""
-    edition = Edition.objects.select_related("publication").filter(pk=edition_id).first()
-    if edition is None:
-        return None
-    html = edition_html(edition, language)
-    key = pdf.content_key(html)
-    record, _created = EditionPDF.objects.get_or_create(
-        edition=edition, language=language, defaults={"content_key": key}
+@contextmanager
+def following_edition_pdf(printout: pdf.Printout) -> Iterator[None]:
+    """The worker's rendering of an edition's PDF, as its coordinators see it (EditionPDF): rendering, then
+    ready with its page count, or failed with the error. Registered with portal.pdf by NewslettersConfig."""
+    edition = Edition.objects.filter(pk=printout.object_id).first()
+    if edition is None:  # deleted since it was queued: no record to keep
+        yield
+        return
+    record, _created = EditionPDF.objects.update_or_create(
+        edition=edition,
+        language=printout.language,
+        defaults={"content_key": printout.key, "status": EditionPDF.Status.RENDERING, "error": ""},
     )
-    if record.content_key != key:
-        # The edition changed since this task was queued: render what it says now.
-        record.content_key = key
-    record.status, record.error = EditionPDF.Status.RENDERING, ""
-    record.save(update_fields=["content_key", "status", "error", "updated_at"])
     try:
-        path = pdf.ensure_pdf(html)
+        yield
     except Exception as exc:
         record.status, record.error = EditionPDF.Status.FAILED, f"{exc.__class__.__name__}: {exc}"[:2000]
         record.save(update_fields=["status", "error", "updated_at"])
         raise
     from pypdf import PdfReader
 
-    record.status, record.pages = EditionPDF.Status.READY, len(PdfReader(path).pages)
+    record.status, record.pages = EditionPDF.Status.READY, len(PdfReader(printout.stored).pages)
     record.save(update_fields=["status", "pages", "updated_at"])
-    return record
 
 
 # Subscriptions -----------------------------------------------------------------------------------------
