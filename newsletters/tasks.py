@@ -22,12 +22,12 @@ def dispatch_campaign(campaign_id: int) -> str:
 
 @shared_task
 def start_due_campaigns() -> int:
-    return dispatch.start_due_campaigns()
+    return services.start_due_campaigns(queue_sending=dispatch_campaign.delay)
 
 
 @shared_task
 def resume_interrupted_campaigns() -> int:
-    return dispatch.resume_interrupted_campaigns()
+    return services.resume_interrupted_campaigns(queue_sending=dispatch_campaign.delay)
 
 
 @shared_task
