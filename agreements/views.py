@@ -15,9 +15,8 @@ from django.views.decorators.http import require_POST
 from agreements import services
 from agreements.forms import AccessionForm, AgreementForm, PartyForm
 from agreements.models import AccessionRequest, Agreement, AgreementParty
-from agreements.tasks import render_agreement_pdf
 from organizations.models import Organization, coordinated_organizations
-from portal import audit, pdf
+from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
 
@@ -92,10 +91,9 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable public summary, rendered by a Celery worker and kept under its content hash."""
     agreement = _agreement_for(request, slug)
     language = get_language()
-    return pdf.serve_or_queue(
+    return printing.serve_or_queue(
         request,
-        services.agreement_summary_html(agreement, language),
-        lambda: render_agreement_pdf.delay(agreement.pk, language),
+        pdf.Printout("agreement", agreement.pk, language, services.agreement_summary_html(agreement, language)),
         filename=f"{agreement.slug}-{language}.pdf",
         back_url=agreement.get_absolute_url(),
     )

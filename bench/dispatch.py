@@ -145,11 +145,11 @@ def fill(recipients: int) -> Any:
 
 
 def time_campaign(campaign: Any, recipients: int, worker: subprocess.Popen, timeout: float) -> float:
-    from newsletters import dispatch
+    from newsletters import services, tasks
     from newsletters.models import Campaign, Delivery
 
     started = time.perf_counter()
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
     deadline = time.monotonic() + timeout
     while not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DONE).exists():
         if worker.poll() is not None:

@@ -28,9 +28,8 @@ from events.forms import (
     SessionForm,
 )
 from events.models import Document, Event, Invitation, Registration, Session
-from events.tasks import render_visa_letter
 from organizations.models import Membership, Organization, coordinated_organizations
-from portal import audit, pdf
+from portal import audit, pdf, printing
 from portal.access import MANAGE, Viewer, viewer_of
 from portal.models import User
 from portal.ratelimit import limited
@@ -402,10 +401,9 @@ def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpRe
     if not registration.allows(request.user, Registration.VISA_LETTER):
         raise Http404
     language = get_language()
-    response = pdf.serve_or_queue(
+    response = printing.serve_or_queue(
         request,
-        services.visa_letter_html(registration, language),
-        lambda: render_visa_letter.delay(registration.pk, language),
+        pdf.Printout("visa_letter", registration.pk, language, services.visa_letter_html(registration, language)),
         filename=f"visa-letter-{event.slug}.pdf",
         back_url=event.get_absolute_url(),
     )

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class NewslettersConfig(AppConfig):
     name = "newsletters"
     verbose_name = _("Bulletins and newsletters")
+
+    def ready(self) -> None:
+        from newsletters import services
+        from portal import pdf
+
+        # The coordinators see each edition PDF rendered by the one rendering task (portal.tasks.render_pdf).
+        pdf.follow(services.EDITION_PRINTOUT, services.following_edition_pdf)

@@ -1,10 +1,10 @@
 """Sending campaigns: exactly once in practice, safe to kill at any moment, shared by any number of workers.
 
-The ledger is the Delivery table. Starting a campaign writes one pending row per confirmed subscription.
-A worker claims a batch of pending rows in a short transaction (SELECT ... FOR UPDATE SKIP LOCKED, so two
-workers never claim the same row), sends them over one reused SMTP connection and notes each message sent as
-soon as the server accepts it (SentJournal: in Redis, then in the ledger a batch at a time). If the worker
-dies, what it noted is marked sent and its other claimed rows become pending again once their claim is older
+The ledger is the Delivery table. Starting a campaign (newsletters.services.start_campaign) writes one pending row
+per confirmed subscription. A worker claims a batch of pending rows in a short transaction (SELECT ... FOR UPDATE
+SKIP LOCKED, so two workers never claim the same row), sends them over one reused SMTP connection and notes each
+message sent as soon as the server accepts it (SentJournal: in Redis, then in the ledger a batch at a time). If the
+worker dies, what it noted is marked sent and its other claimed rows become pending again once their claim is older
 than DISPATCH_CLAIM_SECONDS; only the message in flight at the moment of the kill can go twice.
 """
 
@@ -36,10 +36,8 @@ from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import Campaign, Delivery, Subscriber, Subscription
-from portal import audit
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -58,57 +56,6 @@ BOUNCE_THRESHOLD = 3
 UNSUBSCRIBE_PLACEHOLDER = "__UNSUBSCRIBE_TOKEN__"
 # What new_token() makes: characters that no transfer encoding changes and that end no header.
 TOKEN = re.compile(r"[\w-]{1,64}", re.ASCII)
-
-
-class CampaignError(Exception):
-    pass
-
-
-def start_campaign(actor: User | None, campaign: Campaign) -> int:
-    """Write the ledger (one row per confirmed, active subscription) and queue the sending."""
-    from newsletters.tasks import dispatch_campaign
-
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
-            raise CampaignError(_("This campaign has already been started."))
-        recipients, params = (
-            Subscription.objects.filter(
-                mailing_list_id=campaign.mailing_list_id,
-                status=Subscription.Status.CONFIRMED,
-                subscriber__status=Subscriber.Status.ACTIVE,
-            )
-            .values_list("id")
-            .query.sql_with_params()
-        )
-        # INSERT ... SELECT: a Delivery object per recipient, built in Python and sent back, took 2 s for 20,000
-        # recipients while this transaction held the campaign. The SELECT is Django's, values are parameters, and
-        # SQLite needs a WHERE before ON CONFLICT.
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO newsletters_delivery (campaign_id, subscription_id, status, attempts, last_error) "  # noqa: S608
-                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients}) AS recipient "
-                "WHERE true ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
-                [campaign.pk, Delivery.Status.PENDING.value, *params],
-            )
-        campaign.status = Campaign.Status.SENDING
-        campaign.started_at = timezone.now()
-        campaign.save(update_fields=["status", "started_at"])
-        count = campaign.deliveries.count()
-        audit.record(None, audit.Action.CAMPAIGN_STARTED, actor=actor, target=campaign, recipients=count)
-        transaction.on_commit(lambda: dispatch_campaign.delay(campaign.pk))
-    return count
-
-
-def pause_campaign(actor: User, campaign: Campaign) -> None:
-    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(status=Campaign.Status.PAUSED)
-
-
-def resume_campaign(actor: User, campaign: Campaign) -> None:
-    from newsletters.tasks import dispatch_campaign
-
-    if Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(status=Campaign.Status.SENDING):
-        transaction.on_commit(lambda: dispatch_campaign.delay(campaign.pk))
 
 
 def progress(campaign: Campaign) -> dict[str, int]:
@@ -496,25 +443,3 @@ def next_attempt_delay(campaign_id: int) -> float:
         value for value in [soonest, claimed and claimed + datetime.timedelta(seconds=CLAIM_SECONDS)] if value
     ]
     return max(1.0, (min(candidates) - now).total_seconds()) if candidates else 0
-
-
-def start_due_campaigns(now: datetime.datetime | None = None) -> int:
-    due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now or timezone.now())
-    started = 0
-    for campaign in due:
-        try:
-            start_campaign(None, campaign)
-            started += 1
-        except CampaignError:
-            continue
-    return started
-
-
-def resume_interrupted_campaigns() -> int:
-    """Queue sending for every campaign still marked as sending (after a restart, or from beat)."""
-    from newsletters.tasks import dispatch_campaign
-
-    ids = list(Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True))
-    for campaign_id in ids:
-        dispatch_campaign.delay(campaign_id)
-    return len(ids)

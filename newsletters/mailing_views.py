@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from newsletters import dispatch, services
+from newsletters import dispatch, services, tasks
 from newsletters.forms import CampaignForm, MailingListForm, MembersByRoleForm, SubscribeForm, SubscriberImportForm
 from newsletters.models import Campaign, MailingList, Subscription
-from newsletters.tasks import send_campaign_test
 from organizations.models import coordinated_organizations
 from portal import audit
 from portal.access import MANAGE, viewer_of
@@ -173,9 +172,7 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, mailing_list=mailing_list, initial={"edition": request.GET.get("edition")}
     )
     if request.method == "POST" and form.is_valid():
-        campaign = form.save(commit=False)
-        campaign.mailing_list, campaign.created_by = mailing_list, request.user
-        campaign.save()
+        campaign = services.create_campaign(request.user, mailing_list, form.save(commit=False))
         return redirect(campaign)
     return render(request, "newsletters/form.html", {"form": form, "heading": _("New campaign")})
 
@@ -213,24 +210,22 @@ def campaign_action(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
     campaign = _campaign_for(request, slug, campaign_id)
     action = request.POST.get("action")
     if action == "test":
-        send_campaign_test.delay(campaign.pk, request.user.pk)
+        services.send_test(request.user, campaign, queue_test=tasks.send_campaign_test.delay)
         messages.success(request, _("A test was sent to %(email)s.") % {"email": request.user.email})
     elif action == "send":
-        if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
-            Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-                status=Campaign.Status.SCHEDULED
-            )
-            messages.success(request, _("The campaign will be sent at the scheduled time."))
+        try:
+            count = services.send_campaign(request.user, campaign, queue_sending=tasks.dispatch_campaign.delay)
+        except services.CampaignError as error:
+            messages.error(request, str(error))
         else:
-            try:
-                count = dispatch.start_campaign(request.user, campaign)
+            if count is None:
+                messages.success(request, _("The campaign will be sent at the scheduled time."))
+            else:
                 messages.success(request, _("Sending to %(count)s subscribers.") % {"count": count})
-            except dispatch.CampaignError as error:
-                messages.error(request, str(error))
     elif action == "pause":
-        dispatch.pause_campaign(request.user, campaign)
+        services.pause_campaign(request.user, campaign)
     elif action == "resume":
-        dispatch.resume_campaign(request.user, campaign)
+        services.resume_campaign(request.user, campaign, queue_sending=tasks.dispatch_campaign.delay)
     else:
         raise Http404
     return redirect(campaign)

@@ -6,13 +6,6 @@ from celery.signals import worker_ready
 from newsletters import dispatch, services
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=10, max_retries=3)
-def render_edition_pdf(edition_id: int, language: str) -> int | None:
-    """Render one edition in one language; idempotent, keyed by the content hash."""
-    record = services.render_pdf_now(edition_id, language)
-    return record.pages if record else None
-
-
 @shared_task
 def publish_due_editions() -> int:
     return services.publish_due_editions()
@@ -29,12 +22,12 @@ def dispatch_campaign(campaign_id: int) -> str:
 
 @shared_task
 def start_due_campaigns() -> int:
-    return dispatch.start_due_campaigns()
+    return services.start_due_campaigns(queue_sending=dispatch_campaign.delay)
 
 
 @shared_task
 def resume_interrupted_campaigns() -> int:
-    return dispatch.resume_interrupted_campaigns()
+    return services.resume_interrupted_campaigns(queue_sending=dispatch_campaign.delay)
 
 
 @shared_task

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,9 +16,9 @@ from django.views.decorators.http import require_POST
 from events.models import Event
 from newsletters import services
 from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm, SubscribeForm
-from newsletters.models import Edition, EditionPDF, Item, Publication, Section
+from newsletters.models import Edition, Item, Publication, Section
 from organizations.models import Organization, coordinated_organizations
-from portal import pdf
+from portal import printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
 
 
@@ -119,26 +116,16 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
 
 
-PDF_QUEUE_PATIENCE = datetime.timedelta(minutes=10)
-
-
 def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Serve the current PDF; if this content version has not been rendered yet, queue it and wait."""
     edition = _edition_for(request, slug, number)
     language = get_language()
-    stored = pdf.stored_pdf(pdf.content_key(services.edition_html(edition, language)))
-    if not stored.exists():
-        record = EditionPDF.objects.filter(edition=edition, language=language).first()
-        # Ask again when nothing is under way for this version: never asked, failed, or a queued task that
-        # never reached a worker (the broker was down) and has waited too long.
-        stale = record is not None and record.updated_at < timezone.now() - PDF_QUEUE_PATIENCE
-        if record is None or record.content_key != stored.stem or record.status == EditionPDF.Status.FAILED or stale:
-            # With eager tasks (the embedded default) this renders the PDF before it returns.
-            services.request_pdf(edition, language)
-    if stored.exists():
-        filename = f"{edition.publication.slug}-{edition.number}-{language}.pdf"
-        return FileResponse(stored.open("rb"), filename=filename, content_type="application/pdf")
-    return render(request, "pdf_pending.html", {"back_url": edition.get_absolute_url()}, status=202)
+    return printing.serve_or_queue(
+        request,
+        services.edition_printout(edition, language),
+        filename=f"{edition.publication.slug}-{edition.number}-{language}.pdf",
+        back_url=edition.get_absolute_url(),
+    )
 
 
 class PublicationFeed(Feed):

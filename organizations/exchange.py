@@ -352,10 +352,6 @@ def import_organizations(actor: User, rows: list[OrganizationRowForm]) -> list[O
 def organization_data(user: User, organization: Organization) -> dict[str, Any]:
     """Everything the portal holds about `organization`, as far as `user` (one of its owners) may see it:
     the profile, the members, the history, the agreements, the event invitations and the endorsements."""
-    from events.models import Event
-    from statements.models import Statement
-
-    visible_events = Event.objects.visible_to(user)
     return {
         "generated_at": timezone.now(),
         "profile": _profile(user, organization),
@@ -372,31 +368,6 @@ def organization_data(user: User, organization: Organization) -> dict[str, Any]:
         else [],
         "history": _history(user, organization),
         **_sections(user, organization),
-        "event_invitations": [
-            {
-                "event": invitation.event.title,
-                "event_address": invitation.event.slug,
-                "starts": invitation.event.starts_at,
-                "status": invitation.status,
-                "seats": invitation.seats,
-                "listed_to_participants": invitation.listed_to_participants,
-                "invited": invitation.created_at,
-                "answered": invitation.responded_at,
-            }
-            for invitation in organization.event_invitations.filter(event__in=visible_events).select_related("event")
-        ],
-        "endorsements": [
-            {
-                "statement": endorsement.statement.title,
-                "statement_address": endorsement.statement.slug,
-                "named_publicly": endorsement.named_publicly,
-                "source": endorsement.source,
-                "endorsed": endorsement.created_at,
-            }
-            for endorsement in organization.endorsements.filter(
-                statement__in=Statement.objects.visible_to(user)
-            ).select_related("statement")
-        ],
         "networks": [
             {"network": link.network.name, "confirmed": link.confirmed}
             for link in organization.networks_joined.select_related("network")

@@ -3,7 +3,7 @@
 Where entries are written, one rule for each kind of event so that every path is covered once:
 
 - A change of state is recorded by the service that makes it (organizations.services, the imports,
-  newsletters.dispatch.start_campaign, portal.services.delete_account), inside its transaction, so that a
+  newsletters.services.start_campaign, home.services.delete_account), inside its transaction, so that a
   page, the API, the admin and a task all leave the same entry. Services take an actor, not a request:
   where the change came from (IP address, browser) reaches them through the request context that
   portal.middleware.AuditOriginMiddleware opens for the length of each request. Outside a request (a

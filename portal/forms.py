@@ -73,21 +73,3 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
         self.fields["time_zone"].help_text = self._meta.model._meta.get_field("time_zone").help_text
-
-
-class DeleteAccountForm(forms.Form):
-    """Deleting an account cannot be undone: the person types their password again to confirm it is them."""
-
-    password = forms.CharField(
-        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("This is not your password."), code="wrong_password")
-        return password

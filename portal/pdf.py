@@ -1,7 +1,8 @@
 """PDF rendering with WeasyPrint: fonts installed on the machine, assets from this site only.
 
 A PDF is stored under its content hash, so rendering the same document twice (a retried task, two
-visitors at once) writes the same file once, and a changed document gets a new file.
+visitors at once) writes the same file once, and a changed document gets a new file. This is the worker's
+side (portal.tasks.render_pdf); asking for a PDF from a page or a service is portal.printing.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
 
 
 def content_key(html: str) -> str:
@@ -82,15 +83,41 @@ def ensure_pdf(html: str) -> Path:
     return target
 
 
-def serve_or_queue(
-    request: HttpRequest, html: str, queue: Callable[[], object], *, filename: str, back_url: str
-) -> HttpResponse:
-    """Serve the stored PDF of `html`; otherwise call `queue` (which sends the rendering task) once per
-    content version, however often the waiting page reloads, and show that page until the file exists."""
-    stored = stored_pdf(content_key(html))
-    if not stored.exists() and cache.add(f"pdf-queued:{stored.stem}", True, timeout=300):
-        queue()
-    # With eager tasks (the embedded default) the file exists now.
-    if stored.exists():
-        return FileResponse(stored.open("rb"), filename=filename, content_type="application/pdf")
-    return render(request, "pdf_pending.html", {"back_url": back_url}, status=202)
+@dataclass(frozen=True)
+class Printout:
+    """One document in one language as its print HTML: an edition, an agreement, a statement, a visa letter.
+
+    The HTML is built once, by the request or service that asks for the PDF; its hash names the file, and the
+    rendering task receives the HTML itself, so the worker prints exactly the version that was asked for.
+    """
+
+    kind: str  # "edition", "agreement", "statement", "visa_letter": which app's document, for its follower
+    object_id: int
+    language: str
+    html: str
+
+    @cached_property
+    def key(self) -> str:
+        return content_key(self.html)
+
+    @property
+    def stored(self) -> Path:
+        return stored_pdf(self.key)
+
+
+Follower = Callable[[Printout], AbstractContextManager[object]]
+# The apps that keep their own record of each rendering (the state of an edition's PDF that its coordinators
+# see) register a follower for their kind in AppConfig.ready(): portal, the floor below them, imports no app.
+_followers: dict[str, Follower] = {}
+
+
+def follow(kind: str, follower: Follower) -> None:
+    """Wrap every rendering of `kind` in `follower(printout)`, a context manager that sees it start, fail
+    (the exception goes through it) or end with the file stored."""
+    _followers[kind] = follower
+
+
+def render(printout: Printout) -> Path:
+    """Store the PDF of `printout` (the worker's side), within its kind's follower if it has one."""
+    with _followers.get(printout.kind, nullcontext)(printout):
+        return ensure_pdf(printout.html)

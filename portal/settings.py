@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "events",
     "newsletters",
     "statements",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -79,7 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = "home.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

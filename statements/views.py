@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
-from portal import audit, pdf
+from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement, may_create_statements, statement_owners
-from statements.tasks import render_statement_pdf
 
 PAGE_SIZE = 20
 # Named endorsers per page of a statement: a long letter's page stays light on a slow connection.
@@ -200,10 +199,9 @@ def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     content hash; it names only the endorsers that agreed to be named."""
     statement = _statement_for(request, slug)
     language = get_language()
-    return pdf.serve_or_queue(
+    return printing.serve_or_queue(
         request,
-        services.statement_pdf_html(statement, language),
-        lambda: render_statement_pdf.delay(statement.pk, language),
+        pdf.Printout("statement", statement.pk, language, services.statement_pdf_html(statement, language)),
         filename=f"{statement.slug}-{language}.pdf",
         back_url=statement.get_absolute_url(),
     )

@@ -27,9 +27,9 @@ from pypdf import PdfReader
 
 from agreements import services
 from agreements.models import Agreement, AgreementParty
-from agreements.tasks import render_agreement_pdf
 from portal import pdf
 from portal.celery import app as celery_app
+from portal.tasks import render_pdf
 from tests.factories import AgreementFactory, AgreementPartyFactory, OrganizationFactory
 
 PROTOCOL_TITLE = "Protocol of Cooperation between the IIIM and Syrian civil society organisations"
@@ -144,8 +144,8 @@ def test_rendering_twice_stores_one_file(private_media: Path) -> None:
     written_at = stored.stat().st_mtime_ns
     second = pdf_body(client.get(f"/en/agreements/{protocol.slug}/pdf/"))
     # A retried task finds the file of the same content and writes nothing.
-    assert render_agreement_pdf(protocol.pk, "en") == stored.name
-    assert render_agreement_pdf.delay(protocol.pk, "en").get() == stored.name
+    assert render_pdf("agreement", protocol.pk, "en", protocol_html(protocol)) == stored.name
+    assert render_pdf.delay("agreement", protocol.pk, "en", protocol_html(protocol)).get() == stored.name
 
     assert first == second
     assert stored_pdfs(private_media) == [stored]
@@ -325,7 +325,7 @@ def test_real_worker_renders_the_pdf(
         assert "Preparing the PDF" in waiting.content.decode()
         # The task is on the broker, waiting for a worker.
         [message] = [json.loads(raw) for raw in broker.lrange(WORKER_QUEUE, 0, -1)]
-        assert message["headers"]["task"] == "agreements.tasks.render_agreement_pdf"
+        assert message["headers"]["task"] == "portal.tasks.render_pdf"
         assert stored_pdfs(private_media) == []
 
         env = {
@@ -354,7 +354,7 @@ def test_real_worker_renders_the_pdf(
 
         assert PROTOCOL_TITLE in pypdf_text(pdf_body(response))
         assert len(stored_pdfs(private_media)) == 1
-        assert "render_agreement_pdf" in _worker_log(log)
+        assert "portal.tasks.render_pdf" in _worker_log(log)
         assert broker.llen(WORKER_QUEUE) == 0
     finally:
         if worker is not None:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from newsletters import dispatch
+from newsletters import dispatch, services, tasks
 from newsletters.dispatch import UNSUBSCRIBE_PLACEHOLDER, MessageTemplate, RenderedMessage
 from newsletters.models import Campaign, Delivery, Subscriber, Subscription
 from tests.factories import CampaignFactory, SubscriberFactory, SubscriptionFactory, UserFactory
@@ -141,7 +141,7 @@ def test_the_test_email_is_the_campaign_email_with_test_in_the_subject(db: None)
         subscriber=SubscriberFactory(email="nour@families.example.org", language="ar"),
     )
     dispatch.send_test(author, campaign)
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
     assert dispatch.dispatch(campaign.pk) == "done"
 
     test, sent = (read(message.message().as_bytes()) for message in mail.outbox)
@@ -194,7 +194,7 @@ def test_over_smtp_each_reader_receives_one_message_in_their_language(db: None, 
         SubscriptionFactory(mailing_list=campaign.mailing_list, subscriber=SubscriberFactory(language=language))
         for language in ("ar", "en", "ar")
     ]
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
 
     assert dispatch.dispatch(campaign.pk) == "done"
 
@@ -220,7 +220,7 @@ def test_an_address_no_message_can_carry_fails_alone_and_the_campaign_goes_on(db
     # Stored before validation existed, or written around it: a header line break in an address.
     broken = SubscriptionFactory(mailing_list=campaign.mailing_list, subscriber=SubscriberFactory())
     Subscriber.objects.filter(pk=broken.subscriber_id).update(email="ré\ncipient@example.org")
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
 
     assert dispatch.dispatch(campaign.pk) == "done"
 
@@ -234,7 +234,7 @@ def test_an_address_no_message_can_carry_fails_alone_and_the_campaign_goes_on(db
 def test_what_a_dead_worker_noted_as_sent_is_marked_sent_and_never_sent_again(db: None, sink: Sink) -> None:
     campaign: Campaign = CampaignFactory()
     readers = [SubscriptionFactory(mailing_list=campaign.mailing_list) for _number in range(4)]
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
     campaign.refresh_from_db()
     # A worker claimed all four, had two accepted by the server and noted them, then died before its flush.
     claimed = dispatch._claim(campaign.pk, 10)

@@ -34,7 +34,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
-from newsletters import dispatch
+from newsletters import services
 from newsletters.models import Campaign, Delivery, MailingList, Subscriber, Subscription
 from newsletters.tasks import dispatch_campaign
 from portal.celery import app as celery_app
@@ -282,7 +282,7 @@ def test_every_subscriber_receives_the_campaign_exactly_once(setup: Setup) -> No
     campaign = CampaignFactory(mailing_list=mailing_list)
     setup.start_worker()
 
-    assert dispatch.start_campaign(None, campaign) == 2000
+    assert services.start_campaign(None, campaign, queue_sending=dispatch_campaign.delay) == 2000
     setup.wait_for("every delivery sent", lambda: sent(campaign) == 2000 and finished(campaign))
     setup.wait_for("every message at the sink", lambda: setup.mailbox.total() >= 2000, timeout=10)
 
@@ -299,7 +299,7 @@ def test_a_killed_worker_loses_nothing_and_sends_at_most_the_message_in_flight_t
     mailing_list, emails = list_with_subscribers(total)
     campaign = CampaignFactory(mailing_list=mailing_list)
     worker = setup.start_worker()
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=dispatch_campaign.delay)
 
     kills = abandoned = 0
     for share in (0.3, 0.6):
@@ -331,7 +331,7 @@ def test_two_workers_share_a_campaign_without_sending_twice(setup: Setup) -> Non
     setup.start_worker()
     setup.start_worker()
 
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=dispatch_campaign.delay)
     # A second chain of slices, as after a restart or from beat's resume_interrupted_campaigns.
     dispatch_campaign.delay(campaign.pk)
     setup.wait_for("every delivery sent", lambda: sent(campaign) == 2000 and finished(campaign))
@@ -350,7 +350,7 @@ def test_temporary_refusals_are_retried_permanent_ones_recorded_and_bouncers_lef
     setup.start_worker()
 
     first = CampaignFactory(mailing_list=mailing_list)
-    dispatch.start_campaign(None, first)
+    services.start_campaign(None, first, queue_sending=dispatch_campaign.delay)
     setup.wait_for("the first campaign finished", lambda: finished(first))
 
     assert deliveries(first) == Counter({Delivery.Status.SENT: 10, Delivery.Status.FAILED: 2})
@@ -369,7 +369,7 @@ def test_temporary_refusals_are_retried_permanent_ones_recorded_and_bouncers_lef
     assert Subscriber.objects.get(email=unknown).status == Subscriber.Status.ACTIVE
 
     second = CampaignFactory(mailing_list=mailing_list, subject_en="A second message")
-    assert dispatch.start_campaign(None, second) == 11
+    assert services.start_campaign(None, second, queue_sending=dispatch_campaign.delay) == 11
     setup.wait_for("the second campaign finished", lambda: finished(second))
 
     assert not second.deliveries.filter(subscription__subscriber__email=bouncer).exists()

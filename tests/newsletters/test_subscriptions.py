@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from newsletters import dispatch
+from newsletters import dispatch, services, tasks
 from newsletters.mailing_views import SUBSCRIBE_LIMIT
 from newsletters.models import Campaign, Delivery, Edition, MailingList, Subscriber, Subscription
 from organizations.models import Membership
@@ -69,7 +69,7 @@ def csrf_token_in(response: Any) -> str:
 
 def send(campaign: Campaign) -> list[mail.EmailMessage]:
     """Start the campaign and send it in this process, as the worker would."""
-    dispatch.start_campaign(campaign.created_by, campaign)
+    services.start_campaign(campaign.created_by, campaign, queue_sending=tasks.dispatch_campaign.delay)
     assert dispatch.dispatch(campaign.pk) == "done"
     return mail.outbox
 
@@ -211,7 +211,7 @@ def test_unsubscribed_bouncing_and_unconfirmed_people_get_no_campaign(mailing_li
     SubscriptionFactory(mailing_list=mailing_list, subscriber=SubscriberFactory(status=Subscriber.Status.BOUNCING))
     leaving = SubscriptionFactory(mailing_list=mailing_list)
     campaign = CampaignFactory(mailing_list=mailing_list)
-    assert dispatch.start_campaign(None, campaign) == 2
+    assert services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay) == 2
 
     # Unsubscribed after the campaign started, before its turn came: still not sent.
     post(Client(), token_url(leaving.token, "unsubscribe"))
@@ -229,7 +229,7 @@ def test_a_batch_slower_than_half_its_claim_hands_the_rest_back_and_everyone_get
 ) -> None:
     readers = SubscriptionFactory.create_batch(3, mailing_list=mailing_list)
     campaign = CampaignFactory(mailing_list=mailing_list)
-    dispatch.start_campaign(None, campaign)
+    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
     # With no time to spare, each batch sends one message and gives the others back before another worker
     # could take them over as abandoned.
     monkeypatch.setattr(dispatch, "CLAIM_SECONDS", 0)
@@ -450,7 +450,7 @@ def test_the_owners_coordinators_see_the_list(world: World, campaign: Campaign, 
 
 def test_the_progress_of_a_campaign_is_json_for_its_coordinators(world: World, campaign: Campaign) -> None:
     SubscriptionFactory.create_batch(3, mailing_list=campaign.mailing_list)
-    dispatch.start_campaign(world.editor, campaign)
+    services.start_campaign(world.editor, campaign, queue_sending=tasks.dispatch_campaign.delay)
 
     response = client_for(world.editor).get(list_url(campaign.mailing_list, f"campaigns/{campaign.pk}/progress/"))
 

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from agreements.models import Agreement
-from newsletters import dispatch
 from newsletters import services as newsletter_services
+from newsletters import tasks as newsletter_tasks
 from organizations.models import Membership, Organization, private_storage
 from portal.models import AuditEntry, User
 from portal.tasks import prune_audit_log
@@ -255,7 +255,7 @@ def test_campaign_start_writes_an_entry(db: None) -> None:
     coordinator = make_coordinator()
     campaign = CampaignFactory()
 
-    dispatch.start_campaign(coordinator, campaign)
+    newsletter_services.start_campaign(coordinator, campaign, queue_sending=newsletter_tasks.dispatch_campaign.delay)
 
     [entry] = entries(Action.CAMPAIGN_STARTED)
     assert entry.actor == coordinator

@@ -1,4 +1,4 @@
-"""The printable statement: rendered by a Celery task under its content hash, a waiting page meanwhile."""
+"""The printable statement: rendered by the one rendering task under its content hash, a waiting page meanwhile."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from portal import pdf
-from statements import tasks, views
+from portal import pdf, tasks
+from statements import services
 from statements.models import Statement
 from tests.factories import EndorsementFactory, OrganizationFactory
 from tests.statements.conftest import client_for, url
@@ -20,8 +20,12 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     # Stands for a worker that has not picked the task up yet: the view must answer at once with the
     # waiting page, and queue the task once however often that page reloads.
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(views.render_statement_pdf, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(tasks.render_pdf, "delay", lambda *args: calls.append(args))
     return calls
+
+
+def html_of(statement: Statement, language: str = "en") -> str:
+    return services.statement_pdf_html(Statement.objects.get(pk=statement.pk), language)
 
 
 def test_waiting_page_while_the_pdf_is_rendered(letter: Statement, queued: list[tuple[Any, ...]]) -> None:
@@ -30,12 +34,12 @@ def test_waiting_page_while_the_pdf_is_rendered(letter: Statement, queued: list[
 
     assert first.status_code == second.status_code == 202
     assert '<meta http-equiv="refresh" content="2">' in first.content.decode()
-    assert queued == [(letter.pk, "ar")]
+    assert queued == [("statement", letter.pk, "ar", html_of(letter, "ar"))]
 
 
 def test_pdf_is_served_once_the_task_has_run(letter: Statement, queued: list[tuple[Any, ...]]) -> None:
     client_for().get(url(letter, "pdf/"))
-    tasks.render_statement_pdf(*queued[0])
+    tasks.render_pdf(*queued[0])
 
     response = client_for().get(url(letter, "pdf/"))
 
@@ -45,18 +49,25 @@ def test_pdf_is_served_once_the_task_has_run(letter: Statement, queued: list[tup
 
 
 def test_task_is_idempotent_and_a_change_makes_a_new_file(letter: Statement) -> None:
-    first = tasks.render_statement_pdf(letter.pk, "en")
-    again = tasks.render_statement_pdf(letter.pk, "en")
+    first = tasks.render_pdf("statement", letter.pk, "en", html_of(letter))
+    again = tasks.render_pdf("statement", letter.pk, "en", html_of(letter))
     EndorsementFactory(statement=letter, organization=OrganizationFactory(name_en="Massar Families Association"))
-    changed = tasks.render_statement_pdf(letter.pk, "en")
+    changed = tasks.render_pdf("statement", letter.pk, "en", html_of(letter))
 
     assert first == again
     assert changed != first
     assert pdf.stored_pdf(changed.removesuffix(".pdf")).exists()
 
 
-def test_a_deleted_statement_renders_nothing(letter: Statement) -> None:
-    pk = letter.pk
-    letter.delete()
+def test_the_task_prints_the_version_the_page_asked_for(letter: Statement, queued: list[tuple[Any, ...]]) -> None:
+    client_for().get(url(letter, "pdf/"))
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(name_en="Massar Families Association"))
 
-    assert tasks.render_statement_pdf(pk, "en") is None
+    stored = tasks.render_pdf(*queued[0])
+    response = client_for().get(url(letter, "pdf/"))
+
+    # The file is the version the first request hashed; the changed statement is a new version, queued anew.
+    assert stored == f"{pdf.content_key(queued[0][3])}.pdf"
+    assert response.status_code == 202
+    assert len(queued) == 2
+    assert queued[1][3] == html_of(letter)

@@ -11,9 +11,10 @@ from rest_framework import routers
 
 from agreements.api import AgreementViewSet
 from events.api import EventViewSet
+from home import views
 from newsletters.api import EditionViewSet, PublicationViewSet
 from organizations.api import OrganizationViewSet
-from portal import views
+from portal import views as portal_views
 from portal.api import MeView
 from statements.api import StatementViewSet
 
@@ -31,8 +32,8 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -46,7 +47,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("accounts/preferences/", views.preferences, name="account_preferences"),
+    path("accounts/preferences/", portal_views.preferences, name="account_preferences"),
     path("accounts/data/", views.personal_data, name="account_data"),
     path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),

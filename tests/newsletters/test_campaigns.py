@@ -1,0 +1,124 @@
+"""A campaign's life through its coordinator's page (newsletters.services): saved as a draft by its author, a
+test to the author first, sent now or at its scheduled time, paused and resumed. The sending itself is held
+back (dispatch_campaign.delay only notes the campaign), so that each step shows what it queued."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+from django.utils import timezone
+
+from newsletters import services, tasks
+from newsletters.models import Campaign, MailingList
+from tests.factories import CampaignFactory, MailingListFactory, SubscriptionFactory
+from tests.newsletters.conftest import World, client_for, post
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    monkeypatch.setattr(tasks.dispatch_campaign, "delay", calls.append)
+    return calls
+
+
+@pytest.fixture
+def mailing_list(world: World) -> MailingList:
+    mailing_list = MailingListFactory(owner=world.publisher, publication=world.publication, slug="victim-support-news")
+    SubscriptionFactory.create_batch(2, mailing_list=mailing_list)
+    return mailing_list
+
+
+@pytest.fixture
+def campaign(mailing_list: MailingList, world: World) -> Campaign:
+    return CampaignFactory(mailing_list=mailing_list, created_by=world.editor)
+
+
+def act(world: World, campaign: Campaign, action: str, **extra: Any) -> Any:
+    path = f"/en/bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/action/"
+    return post(client_for(world.editor), path, {"action": action}, **extra)
+
+
+def status_of(campaign: Campaign) -> str:
+    return Campaign.objects.get(pk=campaign.pk).status
+
+
+def test_a_new_campaign_is_a_draft_of_its_author(world: World, mailing_list: MailingList) -> None:
+    response = post(
+        client_for(world.editor),
+        f"/en/bulletins/lists/{mailing_list.slug}/campaigns/new/",
+        {"subject_en": "Consultation in Gaziantep", "body_en": "The IIIM will meet the families' associations."},
+    )
+
+    campaign = Campaign.objects.get(mailing_list=mailing_list)
+    assert response.status_code == 302
+    assert (campaign.created_by, campaign.status) == (world.editor, Campaign.Status.DRAFT)
+
+
+def test_a_test_goes_to_its_author_alone_and_starts_nothing(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    act(world, campaign, "test")
+
+    [test] = mail.outbox
+    assert test.to == [world.editor.email]
+    assert test.subject.startswith("[TEST] ")
+    assert status_of(campaign) == Campaign.Status.DRAFT
+    assert queued == []
+
+
+def test_sending_now_writes_the_ledger_and_queues_the_sending(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    act(world, campaign, "send")
+
+    assert status_of(campaign) == Campaign.Status.SENDING
+    assert campaign.deliveries.count() == 2
+    assert queued == [campaign.pk]
+
+
+def test_a_campaign_scheduled_later_starts_at_its_time(world: World, campaign: Campaign, queued: list[int]) -> None:
+    campaign.scheduled_at = timezone.now() + datetime.timedelta(days=1)
+    campaign.save(update_fields=["scheduled_at"])
+
+    act(world, campaign, "send")
+    assert (status_of(campaign), campaign.deliveries.count(), queued) == (Campaign.Status.SCHEDULED, 0, [])
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = services.start_due_campaigns(
+            queue_sending=tasks.dispatch_campaign.delay, now=timezone.now() + datetime.timedelta(days=2)
+        )
+    assert started == 1
+    assert (status_of(campaign), campaign.deliveries.count(), queued) == (Campaign.Status.SENDING, 2, [campaign.pk])
+
+
+def test_a_paused_campaign_is_queued_again_when_resumed(world: World, campaign: Campaign, queued: list[int]) -> None:
+    act(world, campaign, "send")
+
+    act(world, campaign, "pause")
+    assert status_of(campaign) == Campaign.Status.PAUSED
+    act(world, campaign, "resume")
+
+    assert status_of(campaign) == Campaign.Status.SENDING
+    assert queued == [campaign.pk, campaign.pk]
+
+
+def test_a_campaign_is_started_once(world: World, campaign: Campaign, queued: list[int]) -> None:
+    act(world, campaign, "send")
+    response = act(world, campaign, "send", follow=True)
+
+    assert "This campaign has already been started." in response.content.decode()
+    assert campaign.deliveries.count() == 2
+    assert queued == [campaign.pk]
+
+
+def test_campaigns_still_sending_after_a_restart_are_queued_again(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    act(world, campaign, "send")
+
+    assert tasks.resume_interrupted_campaigns() == 1
+    assert queued == [campaign.pk, campaign.pk]
