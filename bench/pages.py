@@ -13,10 +13,13 @@ bench/pages.py --scale 1`.
 - It starts gunicorn with the production settings (DEBUG=0, a random 50-character SECRET_KEY, ALLOWED_HOSTS
   127.0.0.1, SECURE_SSL_REDIRECT=0 as loopback has no TLS, API rate limits raised out of the way) with
   2 × cores + 1 workers on a free loopback port.
-- For each page type it runs `wrk -t2 -c16 -d10s` (`--duration`, `--connections`) on the page, anonymously,
-  then the same load on its static twin, and prints
-  `<page> rps <n> p95_ms <n> static_rps <n> ratio <page rps / static rps> queries <n>`, and last
-  `worst_ratio <the smallest ratio>`. Without wrk it uses a bounded Python load generator (threads, same duration).
+- For each page type it runs `wrk -t2 -c16 -d10s` (`--duration`, `--connections`) on the page, anonymously
+  (from the public cache, warm: the page was read once before), then the same load on its static twin, and prints
+  `<page> rps <n> p95_ms <n> static_rps <n> ratio <page rps / static rps> queries <n>`; then the same signed in as
+  the bench member (bench/seed.py: editor of one verified organisation, member of two more), which the cache never
+  serves, as `<page>@member ...` beside a static twin of the member's page. Last:
+  `worst_ratio <the smallest anonymous ratio> member_worst_ratio <the smallest signed-in ratio>`.
+  Without wrk it uses a bounded Python load generator (threads, same duration).
 - It stops gunicorn and removes the temporary folder at the end; it flushes the Redis database REDIS_URL
   names before and after (use a database number of your own).
 """
@@ -62,22 +65,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def measure_pages(pages: list[str]) -> tuple[dict[str, str], dict[str, int], dict[str, bytes]]:
-    """Addresses, anonymous query counts and bodies of the page types (in this process, through the test
-    client, against the database DATABASE_URL names)."""
+def measure_pages(pages: list[str]) -> tuple[dict[str, str], dict[str, int], dict[str, bytes], dict[str, bytes], str]:
+    """Addresses, anonymous query counts and bodies of the page types, the bench member's bodies, and the bench
+    member's session cookie (in this process, through the test client, against the database DATABASE_URL names).
+    Reading each page once anonymously also warms the public cache."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from seed import MEMBER_EMAIL
     from targets import page_urls
+
+    from portal.models import User
 
     setup_test_environment()
     urls = page_urls()
     client = Client()
-    queries, bodies = {}, {}
+    member = Client()
+    member.force_login(User.objects.get(email=MEMBER_EMAIL))
+    queries, bodies, member_bodies = {}, {}, {}
     for page in pages:
         client.get(urls[page])
         with CaptureQueriesContext(connection) as captured:
@@ -86,14 +96,35 @@ def measure_pages(pages: list[str]) -> tuple[dict[str, str], dict[str, int], dic
             sys.exit(f"{page}: {urls[page]} answered {response.status_code}")
         queries[page] = len(captured)
         bodies[page] = response.content
+        member_bodies[page] = member.get(urls[page]).content
     connection.close()
-    return urls, queries, bodies
+    return (
+        urls,
+        queries,
+        bodies,
+        member_bodies,
+        f"{settings.SESSION_COOKIE_NAME}={member.cookies[settings.SESSION_COOKIE_NAME].value}",
+    )
 
 
-def wrk(url: str, duration: int, connections: int, threads: int, script: Path) -> tuple[float, float, int]:
+def wrk(
+    url: str, duration: int, connections: int, threads: int, script: Path, cookie: str = ""
+) -> tuple[float, float, int]:
     """Requests per second, p95 latency in milliseconds and errors (non-2xx answers, socket errors)."""
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(  # noqa: S603
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url],  # noqa: S607
+        [  # noqa: S607
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            *header,
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=duration + 60,
@@ -106,7 +137,7 @@ def wrk(url: str, duration: int, connections: int, threads: int, script: Path) -
     return rps, p95, errors
 
 
-def python_load(url: str, duration: int, connections: int) -> tuple[float, float, int]:
+def python_load(url: str, duration: int, connections: int, cookie: str = "") -> tuple[float, float, int]:
     """A bounded load without wrk: `connections` threads with one keep-alive connection each, for `duration` s."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
@@ -121,7 +152,7 @@ def python_load(url: str, duration: int, connections: int) -> tuple[float, float
         while time.monotonic() < deadline:
             started = time.monotonic()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -161,7 +192,8 @@ def main() -> None:
     seed_database(url, float(args.scale), sys.executable)
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = redis_url
-    urls, queries, bodies = measure_pages(args.pages)
+    subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=False, capture_output=True)  # noqa: S603, S607
+    urls, queries, bodies, member_bodies, member_cookie = measure_pages(args.pages)
 
     work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     static_root = work / "static"
@@ -191,7 +223,7 @@ def main() -> None:
             twin = static_root / "bench" / f"{page}.html"
             twin.parent.mkdir(parents=True, exist_ok=True)
             twin.write_bytes(bodies[page])
-        subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=False, capture_output=True)  # noqa: S603, S607
+            (static_root / "bench" / f"{page}@member.html").write_bytes(member_bodies[page])
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
             [
@@ -227,28 +259,30 @@ def main() -> None:
         script.write_text(WRK_SCRIPT)
         use_wrk = shutil.which("wrk") is not None
 
-        def load(target: str) -> tuple[float, float, int]:
+        def load(target: str, cookie: str = "") -> tuple[float, float, int]:
             if use_wrk:
-                return wrk(target, args.duration, args.connections, args.threads, script)
-            return python_load(target, args.duration, args.connections)
+                return wrk(target, args.duration, args.connections, args.threads, script, cookie)
+            return python_load(target, args.duration, args.connections, cookie)
 
-        worst = float("inf")
+        worst = {"": float("inf"), "@member": float("inf")}
         for page in args.pages:
-            wait_until_up()
-            rps, p95, errors = load(origin + urls[page])
-            wait_until_up()
-            static_rps, _static_p95, static_errors = load(f"{origin}/static/bench/{page}.html")
-            # The page's rate as a share of the static file's (issue 11's target: at least 1/3).
-            ratio = rps / static_rps if static_rps else 0.0
-            worst = min(worst, ratio)
-            # Errors: answers other than 2xx/3xx, timeouts (wrk's --timeout 10s, gunicorn's 30 s), page/static.
-            note = f" errors {errors}/{static_errors}" if errors or static_errors else ""
-            print(
-                f"{page} rps {rps:.1f} p95_ms {p95:.1f} static_rps {static_rps:.1f} ratio {ratio:.3f} "
-                f"queries {queries[page]}{note}",
-                flush=True,
-            )
-        print(f"worst_ratio {worst:.3f}")
+            for who, cookie in (("", ""), ("@member", member_cookie)):
+                wait_until_up()
+                rps, p95, errors = load(origin + urls[page], cookie)
+                wait_until_up()
+                static_rps, _static_p95, static_errors = load(f"{origin}/static/bench/{page}{who}.html")
+                # The page's rate as a share of the static file's (issue 16's targets: 0.33 anonymous, 0.1 signed in).
+                ratio = rps / static_rps if static_rps else 0.0
+                worst[who] = min(worst[who], ratio)
+                # Errors: answers other than 2xx/3xx, timeouts (wrk's --timeout 10s, gunicorn's 30 s), page/static.
+                note = f" errors {errors}/{static_errors}" if errors or static_errors else ""
+                count = f" queries {queries[page]}" if not who else ""
+                print(
+                    f"{page}{who} rps {rps:.1f} p95_ms {p95:.1f} static_rps {static_rps:.1f} ratio {ratio:.3f}"
+                    f"{count}{note}",
+                    flush=True,
+                )
+        print(f"worst_ratio {worst['']:.3f} member_worst_ratio {worst['@member']:.3f}")
         timeouts = (work / "gunicorn.log").read_text(errors="replace").count("WORKER TIMEOUT")
         if timeouts:
             print(f"gunicorn worker timeouts: {timeouts}", file=sys.stderr)

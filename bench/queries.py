@@ -34,6 +34,8 @@ LARGE_SCALE = 1.0  # 20,000 organisations
 def measure() -> dict[str, dict[str, int]]:
     """Query counts of every page type in the database DATABASE_URL names (run in a child process)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # The queries of rendering, not of a hit in the public cache (bench/pages.py measures that).
+    os.environ["PUBLIC_PAGE_CACHE"] = "0"
     import django
 
     django.setup()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from events import calendar, services
@@ -158,6 +159,7 @@ def event_ical(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@never_cache
 def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The calendar of the events an organisation may see, for calendar apps (which cannot log in).
     The address is secret; it never carries street addresses or online links."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,22 +9,22 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event
 from newsletters.models import Edition
 from organizations.models import Organization
-
-# Counting the whole directory and calendar costs tens of milliseconds at 20,000 organisations and 2,000 events,
-# on every visit to the home page; figures a few minutes old are still true enough (bench/pages.py).
-FIGURES_SECONDS = 300
+from portal.access import ANONYMOUS
+from portal.publiccache import cached_public
 
 
 def _count_public() -> dict[str, int]:
     # What anyone may see, whoever asks: the home page is the same for every visitor.
     return {
         **Organization.objects.listed().figures(),
-        "upcoming_events": Event.objects.visible_to(None).upcoming().count(),
+        "upcoming_events": Event.objects.visible_to(ANONYMOUS).upcoming().count(),
     }
 
 
 def home_figures() -> list[dict[str, object]]:
-    counts = cache.get_or_set("portal:home-figures", _count_public, FIGURES_SECONDS)
+    # Counting the whole directory and calendar costs tens of milliseconds at 20,000 organisations: counted once
+    # per change of the public data (and per minute, for what time alone moves, such as "upcoming").
+    counts = cached_public("home-figures", _count_public)
     return [
         {"value": counts["organizations"], "label": _("organisations in the directory")},
         {"value": counts["countries"], "label": _("countries where they are based")},

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,9 @@ def _list_for(request: HttpRequest, slug: str) -> MailingList:
 # Public side -------------------------------------------------------------------------------------------
 
 
+# No CSRF check: the form sits on cached public pages, and a forged request could only ask an address to confirm
+# a subscription (double opt-in), as anyone can by typing it in; the rate limit below holds either way.
+@csrf_exempt
 @require_POST
 def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     mailing_list = get_object_or_404(MailingList, slug=slug, is_public=True)
@@ -53,6 +57,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "newsletters/subscribe.html", {"mailing_list": mailing_list, "sent": True})
 
 
+@never_cache
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # Confirm on POST only: mail scanners that open links must not subscribe anyone.
     try:
@@ -64,6 +69,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "newsletters/subscription.html", {"subscription": subscription, "confirming": True})
 
 
+@never_cache
 @csrf_exempt
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; POST unsubscribes without login (RFC 8058 one-click from the mail client).
@@ -79,6 +85,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "newsletters/subscription.html", {"subscription": subscription, "unsubscribing": True})
 
 
+@never_cache
 @require_POST
 def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:

@@ -251,6 +251,9 @@ class MailingList(Guarded):
 class Subscriber(models.Model):
     """An email address, across lists. Bounces counted here stop sends to every list."""
 
+    # Never shown to the public; written all the time while campaigns send (portal.publiccache).
+    feeds_public_pages = False
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         BOUNCING = "bouncing", _("Bouncing")
@@ -271,6 +274,9 @@ class Subscriber(models.Model):
 
 
 class Subscription(models.Model):
+    # Never shown to the public; written all the time while campaigns send (portal.publiccache).
+    feeds_public_pages = False
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -305,6 +311,9 @@ class Subscription(models.Model):
 
 class Campaign(models.Model):
     """An edition, or a message, sent to a list at a time."""
+
+    # Never shown to the public; written all the time while campaigns send (portal.publiccache).
+    feeds_public_pages = False
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -350,6 +359,9 @@ class Campaign(models.Model):
 class Delivery(models.Model):
     """One row per campaign and recipient, created before sending: the ledger that makes sending exactly
     once in practice. A row is claimed in a short transaction, sent, and marked sent at once."""
+
+    # Never shown to the public; written all the time while campaigns send (portal.publiccache).
+    feeds_public_pages = False
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Queued")

@@ -340,6 +340,7 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Ht
     return redirect("organizations:members", slug)
 
 
+@never_cache
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_from_token(token)

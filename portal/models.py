@@ -71,6 +71,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Signing in changes nothing the public sees (portal.publiccache).
+    public_cache_ignores = ("last_login",)
+
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -96,6 +99,9 @@ class AuditEntry(models.Model):
     Written only by portal.audit.record; read only by the operators, in the admin; deleted after
     settings.AUDIT_RETENTION_DAYS by portal.audit.prune.
     """
+
+    # Never shown to the public, written at every sign-in (portal.publiccache).
+    feeds_public_pages = False
 
     class Action(models.TextChoices):
         LOGIN = "login", _("Logged in")
@@ -150,3 +156,18 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_email}".rstrip()
+
+
+class PublicStamp(models.Model):
+    """One row whose value the database replaces whenever public data changes (portal.publiccache)."""
+
+    value = models.CharField(max_length=64)
+
+    feeds_public_pages = False
+
+    class Meta:
+        db_table = "portal_publicstamp"
+        verbose_name = _("public stamp")
+
+    def __str__(self) -> str:
+        return self.value

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that could personalise a response, so that it sees the cookies they set.
+    "portal.publiccache.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -191,6 +193,8 @@ MFA_TOTP_ISSUER = "Civil Society Portal"
 # authenticator app, portal.access.viewer_of treats them as plain members (and the admin refuses them).
 # Staff of ordinary organisations need no second factor. Switch off only for a local demo.
 PORTAL_REQUIRE_MFA_FOR_COORDINATORS = env.bool("PORTAL_REQUIRE_MFA_FOR_COORDINATORS", default=True)
+# Anonymous visitors' pages from the shared cache, never older than the data (portal/publiccache.py).
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 # Reads a person's Viewer (portal.access) from the app that owns memberships, as AUTH_USER_MODEL names the user.
 PORTAL_VIEWER = "organizations.models.viewer_for"
 

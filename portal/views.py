@@ -6,9 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.i18n import set_language as django_set_language
 
 from portal.forms import PreferencesForm
@@ -25,9 +26,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(request, "account/preferences.html", {"form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language and remember it as the signed-in person's preference."""
+    """Switch the interface language and remember it as the signed-in person's preference (POST). Anonymous
+    visitors' switcher uses GET, which changes nothing but their language cookie."""
+    if request.method == "GET":
+        return _switch_language(request)
     response = django_set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
@@ -41,3 +45,26 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, report = health_report()
     return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+
+
+def _switch_language(request: HttpRequest) -> HttpResponse:
+    language = request.GET.get("language", "")
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    if language not in dict(settings.LANGUAGES):
+        return redirect(target)
+    response = redirect(translate_url(target, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

@@ -4,10 +4,12 @@ them), otherwise against the embedded default."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.db import connection
 
 from portal.celery import app as celery_app
 from portal.models import User
@@ -21,6 +23,29 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _public_stamp_at_once(request: pytest.FixtureRequest) -> None:
+    """A test that runs inside a transaction never commits, so the public stamp's trigger (deferred to the commit,
+    portal.publiccache) would never fire: make it fire at each statement, as a commit would after it."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        return
+    if "db" not in names and marker is None:
+        return
+    request.getfixturevalue("db")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS public_stamp IMMEDIATE")
+
+
+@pytest.fixture
+def no_public_cache(settings: Any) -> None:
+    """For tests that count the queries of rendering a page: an anonymous visitor's second request would
+    otherwise come from the public cache (portal/publiccache.py) and count one."""
+    settings.PUBLIC_PAGE_CACHE = False
 
 
 @pytest.fixture(autouse=True)

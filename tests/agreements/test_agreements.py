@@ -870,7 +870,7 @@ def api_caller(role: str) -> Client:
 
 
 @pytest.mark.parametrize("role", ["anonymous", Membership.Role.EDITOR, "operator"])
-def test_api_list_query_count_does_not_grow_with_agreements(role: str) -> None:
+def test_api_list_query_count_does_not_grow_with_agreements(role: str, no_public_cache: None) -> None:
     client = api_caller(role)
     add_agreements(3)
     client.get(API)  # the session and the like settle on the first request
@@ -890,7 +890,7 @@ def test_api_list_query_count_does_not_grow_with_agreements(role: str) -> None:
 
 
 @pytest.mark.parametrize("role", ["anonymous", Membership.Role.EDITOR])
-def test_agreement_list_page_query_count_does_not_grow_with_agreements(role: str) -> None:
+def test_agreement_list_page_query_count_does_not_grow_with_agreements(role: str, no_public_cache: None) -> None:
     client = api_caller(role)
     add_agreements(3)
     client.get("/en/agreements/")

@@ -97,7 +97,8 @@ def test_language_switcher_is_on_every_page(client: Client, path: str) -> None:
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert '<form class="language-switcher" action="/i18n/setlang/" method="post">' in content
+    # A GET form for anonymous visitors: the page carries no per-visitor token and may come from the public cache.
+    assert '<form class="language-switcher" action="/i18n/setlang/" method="get">' in content
     assert f'<input name="next" type="hidden" value="{path}">' in content
     for code in LANGUAGE_CODES:
         assert f'<option value="{code}" lang="{code}"' in content

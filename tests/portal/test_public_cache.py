@@ -1,0 +1,322 @@
+"""Anonymous pages come from the shared cache, and a committed change that hides something shows on the very next
+request, whatever made it (portal/publiccache.py).
+
+The last tests run the real thing: two gunicorn processes sharing Redis and PostgreSQL, a cache filled through one,
+a change committed by each route (a page, the API, the admin, a bulk update, raw SQL), and the next anonymous
+response of every page type that showed the canary, through both processes."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from events.models import Event
+from newsletters.models import Delivery, Edition
+from organizations.models import Audience, Organization
+from portal.models import AuditEntry, User
+from portal.publiccache import installed_tables, public_tables
+from statements.models import Endorsement, Statement
+from tests.conftest import make_user
+from tests.factories import (
+    EditionFactory,
+    EndorsementFactory,
+    EventFactory,
+    OrganizationFactory,
+    StatementFactory,
+    with_totp,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "Canary Families Association"
+
+
+def hit(response: Any) -> bool:
+    return response.get("X-Public-Cache") == "hit"
+
+
+# In one process, inside the test's transaction -------------------------------------------------------------
+
+
+def test_every_table_that_feeds_public_pages_carries_the_trigger(db: None) -> None:
+    tables = public_tables()
+
+    assert set(tables) <= installed_tables()
+    assert Organization._meta.db_table in tables and Event._meta.db_table in tables
+    # Written all the time and never shown to the public: no trigger, so sending a campaign empties no cache.
+    assert Delivery._meta.db_table not in tables and AuditEntry._meta.db_table not in tables
+    assert tables[User._meta.db_table] == ["last_login"]
+
+
+def test_a_second_anonymous_request_comes_from_the_cache(client: Client, db: None) -> None:
+    OrganizationFactory(name_en=CANARY)
+
+    first, second = client.get("/en/organizations/"), client.get("/en/organizations/")
+
+    assert not hit(first) and hit(second)
+    assert CANARY in second.content.decode()
+
+
+def test_signed_in_people_are_never_served_from_the_cache(client: Client, user: User) -> None:
+    client.get("/en/statements/")
+    client.force_login(user)
+
+    assert not hit(client.get("/en/statements/"))
+
+
+def test_a_page_whose_form_carries_a_token_is_not_stored(client: Client, db: None) -> None:
+    client.get("/en/accounts/login/")
+
+    assert not hit(client.get("/en/accounts/login/"))
+
+
+def test_a_visitor_with_a_personal_cookie_is_not_served_from_the_cache(client: Client, db: None) -> None:
+    client.get("/en/statements/")
+    client.cookies["messages"] = "something for this visitor only"
+
+    assert not hit(client.get("/en/statements/"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda org: Organization.objects.filter(pk=org.pk).update(listed_publicly=False), id="update"),
+        pytest.param(lambda org: setattr(org, "status", Organization.Status.SUSPENDED) or org.save(), id="save"),
+        pytest.param(
+            lambda org: connection.cursor().execute(
+                "UPDATE organizations_organization SET listed_publicly = %s WHERE id = %s", [False, org.pk]
+            ),
+            id="raw-sql",
+        ),
+        pytest.param(lambda org: org.delete(), id="delete"),
+    ],
+)
+def test_a_change_by_any_route_shows_on_the_next_request(client: Client, db: None, change: Callable[..., Any]) -> None:
+    organization = OrganizationFactory(name_en=CANARY)
+    client.get("/en/organizations/")
+    assert hit(client.get("/en/organizations/"))
+
+    change(organization)
+
+    response = client.get("/en/organizations/")
+    assert not hit(response) and CANARY not in response.content.decode()
+
+
+def test_a_new_row_in_bulk_shows_on_the_next_request(client: Client, db: None) -> None:
+    statement = StatementFactory()
+    url = f"/en/statements/{statement.slug}/"
+    client.get(url)
+    canary = OrganizationFactory(name_en=CANARY)
+
+    Endorsement.objects.bulk_create([Endorsement(statement=statement, organization=canary, named_publicly=True)])
+
+    assert CANARY in client.get(url).content.decode()
+
+
+def test_home_figures_follow_the_data_at_once(client: Client, db: None) -> None:
+    client.get("/en/")
+    OrganizationFactory.create_batch(3, hq_country="SY")
+
+    figures = client.get("/en/").context["figures"]
+
+    assert figures[0]["value"] == Organization.objects.listed().count()
+
+
+# Two gunicorn processes, committed changes ---------------------------------------------------------------------
+
+pytestmark_real = pytest.mark.skipif(
+    not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
+    reason="needs PostgreSQL and Redis shared by two processes (CI sets DATABASE_URL and REDIS_URL)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def servers(transactional_db: None) -> Iterator[list[str]]:
+    """Two gunicorn processes on the test database, sharing the tests' Redis."""
+    database = settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "PUBLIC_PAGE_CACHE": "1"}
+    ports = [_free_port(), _free_port()]
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own server, on loopback
+            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}", "-w", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base in bases:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=5)  # noqa: S310 - loopback
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+        yield bases
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def fetch(url: str) -> tuple[str, bool]:
+    """The body of the page at `url` (of its error page too), and whether it came from the cache."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback
+            return response.read().decode(), response.headers.get("X-Public-Cache") == "hit"
+    except urllib.error.HTTPError as error:
+        return error.read().decode(), False
+
+
+def _fill(bases: list[str], paths: list[str]) -> None:
+    """Every page read once through each process and found in the shared cache on the second reading."""
+    for path in paths:
+        body, _ = fetch(bases[0] + path)
+        assert CANARY in body, path
+        assert fetch(bases[1] + path) == (body, True), path
+
+
+def _assert_gone(bases: list[str], paths: list[str]) -> None:
+    for base in bases:
+        for path in paths:
+            assert CANARY not in fetch(base + path)[0], (base, path)
+
+
+# Each world shows the canary on some page types; each change hides it there, by one of several routes.
+def world_organization() -> tuple[Organization, list[str]]:
+    organization = OrganizationFactory(name_en=CANARY, phone="+41 22 917 1234", phone_visibility=Audience.PUBLIC)
+    paths = ["/en/organizations/", f"/en/organizations/{organization.slug}/", "/api/v1/organizations/?format=json"]
+    return organization, paths
+
+
+def world_endorsement() -> tuple[Endorsement, list[str]]:
+    endorsement = EndorsementFactory(organization=OrganizationFactory(name_en=CANARY))
+    slug = endorsement.statement.slug
+    return endorsement, [f"/en/statements/{slug}/", f"/api/v1/statements/{slug}/endorsers/?format=json"]
+
+
+def world_event() -> tuple[Event, list[str]]:
+    event = EventFactory(title_en=CANARY)
+    return event, ["/en/events/", f"/en/events/{event.slug}/", f"/en/events/{event.slug}/calendar.ics"]
+
+
+def world_edition() -> tuple[Edition, list[str]]:
+    edition = EditionFactory(title_en=CANARY)
+    slug = edition.publication.slug
+    return edition, [f"/en/bulletins/{slug}/", f"/en/bulletins/{slug}/{edition.number}/", f"/en/bulletins/{slug}/feed/"]
+
+
+def world_statement() -> tuple[Statement, list[str]]:
+    statement = StatementFactory(title_en=CANARY, status="published", published_on=datetime.date(2026, 11, 1))
+    return statement, ["/en/statements/", f"/en/statements/{statement.slug}/", "/en/statements/feed/"]
+
+
+def _raw(sql: str, *params: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+CHANGES: dict[str, tuple[Callable[[], tuple[Any, list[str]]], Callable[[Any], Any]]] = {
+    "unlist an organisation (save)": (world_organization, lambda o: setattr(o, "listed_publicly", False) or o.save()),
+    "suspend an organisation (bulk update)": (
+        world_organization,
+        lambda o: Organization.objects.filter(pk=o.pk).update(status=Organization.Status.SUSPENDED),
+    ),
+    "unlist an organisation (raw SQL)": (
+        world_organization,
+        lambda o: _raw("UPDATE organizations_organization SET listed_publicly = false WHERE id = %s", o.pk),
+    ),
+    "endorse anonymously (bulk update)": (
+        world_endorsement,
+        lambda e: Endorsement.objects.filter(pk=e.pk).update(named_publicly=False),
+    ),
+    "withdraw an endorsement (delete)": (world_endorsement, lambda e: e.delete()),
+    "close an event (save)": (world_event, lambda e: setattr(e, "visibility", Event.Visibility.CLOSED) or e.save()),
+    "cancel and hide an event (raw SQL)": (
+        world_event,
+        lambda e: _raw("UPDATE events_event SET status = 'draft' WHERE id = %s", e.pk),
+    ),
+    "unpublish an edition (bulk update)": (
+        world_edition,
+        lambda e: Edition.objects.filter(pk=e.pk).update(status=Edition.Status.DRAFT),
+    ),
+    "withdraw a statement (save)": (world_statement, lambda s: setattr(s, "status", "draft") or s.save()),
+}
+
+
+@pytestmark_real
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_committed_change_shows_through_every_process_at_once(servers: list[str], change: str) -> None:
+    build, hide = CHANGES[change]
+    target, paths = build()
+    _fill(servers, paths)
+
+    hide(target)
+
+    _assert_gone(servers, paths)
+
+
+@pytestmark_real
+def test_a_contact_hidden_through_the_api_is_gone_at_once(servers: list[str]) -> None:
+    organization, _paths = world_organization()
+    owner = make_user("owner@example.org")
+    organization.memberships.create(user=owner, role="owner")
+    path = f"/en/organizations/{organization.slug}/"
+    _fill(servers, [path])
+    assert "+41 22 917 1234" in fetch(servers[1] + path)[0]
+    client = Client()
+    client.force_login(owner)
+
+    response = client.patch(
+        f"/api/v1/organizations/{organization.slug}/",
+        {"phone_visibility": Audience.PRIVATE},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    for base in servers:
+        assert "+41 22 917 1234" not in fetch(base + path)[0]
+
+
+@pytestmark_real
+def test_an_organisation_suspended_through_the_admin_is_gone_at_once(servers: list[str]) -> None:
+    organization, paths = world_organization()
+    _fill(servers, paths)
+    operator = with_totp(make_user("operator@example.org", is_staff=True, is_superuser=True))
+    client = Client()
+    client.force_login(operator)
+
+    client.post(
+        "/admin/organizations/organization/",
+        {"action": "delete_selected", "_selected_action": [organization.pk], "post": "yes"},
+    )
+
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+    _assert_gone(servers, paths)
