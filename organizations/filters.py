@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from organizations.models import Governorate, Organization, OrganizationQuerySet, Topic
+from portal.publiccache import cached_public
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -37,9 +38,27 @@ class OrganizationFilter(django_filters.FilterSet):
         model = Organization
         fields = ["q", "kind", "country", "governorate", "topic"]
 
+    def offer_countries_in_use(self) -> None:
+        """Offer in the page's country list only the countries where listed organisations are based or work, in
+        the reader's language order: a list of 249 countries, most of them empty, costs every visit to render.
+        Any country still validates, so an address with another one finds nothing rather than failing."""
+        used = cached_public("directory-countries", _countries_in_use)
+        offered = [(code, name) for code, name in countries if code in used]
+        self.form.fields["country"].widget.choices = [("", _("Any country")), *offered]
+
     def filter_search(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
         return queryset.search(value)
 
     def filter_country(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
         # Countries of operation are stored as comma-separated two-letter codes, so a code matches exactly.
         return queryset.filter(Q(hq_country=value) | Q(countries__contains=value))
+
+
+def _countries_in_use() -> set[str]:
+    used: set[str] = set()
+    for based, working in Organization.objects.listed().values_list("hq_country", "countries").distinct():
+        used.add(str(based))
+        # values_list() reads countries of operation as the stored comma-separated codes
+        used.update(working.split(",") if isinstance(working, str) else (str(code) for code in working or []))
+    used.discard("")
+    return used

@@ -410,3 +410,14 @@ def test_photo_logo_loses_its_exif(client: Client, registrant: User, media: Path
     with Image.open(stored) as image:
         assert image.format == "JPEG"
         assert not image.getexif()
+
+
+def test_the_country_list_offers_only_countries_in_use_yet_any_country_still_filters(client: Client) -> None:
+    OrganizationFactory(name_en="Based in Türkiye", hq_country="TR", countries=["SY"])
+    OrganizationFactory(name_en="Unlisted in Lebanon", hq_country="LB", listed_publicly=False)
+
+    page = client.get("/en/organizations/").content.decode()
+
+    assert '<option value="TR">' in page and '<option value="SY">' in page
+    assert '<option value="LB">' not in page and '<option value="NZ">' not in page
+    assert client.get("/en/organizations/?country=NZ").status_code == 200
