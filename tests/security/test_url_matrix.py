@@ -1083,7 +1083,8 @@ def _person(organization: Organization, role: str, email: str) -> tuple[User, Me
 
 def seed() -> World:
     """Organisations A (with the contact canaries), B, the IIIM (H), a second host (H2), a draft and an
-    unlisted organisation, and what each of them keeps, as docs/architecture.md (access) and shared/DESIGN.md (visibility) describe them."""
+    unlisted organisation, and what each of them keeps, as docs/architecture.md (access) and shared/DESIGN.md
+    (visibility) describe them."""
     a = OrganizationFactory(
         slug="families-for-freedom",
         name_en="Families for Freedom",
