@@ -147,9 +147,7 @@ def test_owner_confirms_and_the_organization_is_named(
     assert endorsement.recorded_by == publisher
 
 
-def test_editor_of_a_listed_organization_confirms_too(
-    letter: Statement, publisher: User, cso: Organization
-) -> None:
+def test_editor_of_a_listed_organization_confirms_too(letter: Statement, publisher: User, cso: Organization) -> None:
     editor = member_of(cso, Membership.Role.EDITOR)
     record(publisher, letter, cso)
 
@@ -227,7 +225,7 @@ def test_publisher_sees_which_endorsements_wait_for_the_organizations_confirmati
 
     text = page_text(client_for(publisher).get(url(letter, "manage/")))
 
-    assert "Waiting for the organisation&#x27;s confirmation" in text
+    assert "Waiting for the organisation's confirmation" in text
     assert "its owners are asked by email" in text
 
 
@@ -289,9 +287,7 @@ def test_migration_keeps_the_consent_of_endorsements_made_by_the_organizations_e
         "owner": EndorsementFactory(statement=letter, organization=cso, endorsed_by=cso_owner),
         "editor": EndorsementFactory(statement=letter, organization=quiet, endorsed_by=editor),
         "former": EndorsementFactory(statement=letter, organization=other, endorsed_by=former),
-        "recorded": EndorsementFactory(
-            organization=cso, source="email", recorded_by=UserFactory(), endorsed_by=None
-        ),
+        "recorded": EndorsementFactory(organization=cso, source="email", recorded_by=UserFactory(), endorsed_by=None),
         "unnamed": EndorsementFactory(organization=quiet, endorsed_by=quiet_owner, named_publicly=False),
     }
     Endorsement.objects.update(naming_consent="", naming_consent_by=None, naming_consent_at=None)
