@@ -552,6 +552,12 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "agreements:remove_party": (
         case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/remove/"), POST_ONLY),
     ),
+    "agreements:name_party": (
+        case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/name/"), POST_ONLY),
+    ),
+    "agreements:unname_party": (
+        case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/unname/"), POST_ONLY),
+    ),
     "agreements:accede": (case(lambda w: en(f"agreements/{w.protocol.slug}/accession/"), POST_ONLY),),
     "agreements:decide_accession": (
         case(lambda w: en(f"agreements/{w.protocol.slug}/accession/{w.accession.pk}/"), POST_ONLY),
@@ -816,6 +822,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "statements:endorse": (case(lambda w: en(f"statements/{w.statement.slug}/endorse/"), POST_ONLY),),
     "statements:withdraw": (case(lambda w: en(f"statements/{w.statement.slug}/withdraw/"), POST_ONLY),),
     "statements:stop_naming": (case(lambda w: en(f"statements/{w.statement.slug}/stop-naming/"), POST_ONLY),),
+    "statements:name_publicly": (case(lambda w: en(f"statements/{w.statement.slug}/name/"), POST_ONLY),),
     "statements:endorsers_csv": (
         case(lambda w: en(f"statements/{w.draft_statement.slug}/endorsers.csv"), only(H_KEEPERS, others=404), "draft"),
         case(lambda w: en(f"statements/{w.statement.slug}/endorsers.csv"), PUBLIC, "published"),
