@@ -10,6 +10,8 @@ class AgreementPartyInline(admin.TabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["organization"]
+    # Only the organisation consents to be named (Organization.named_publicly_q): nobody records it for it here.
+    readonly_fields = ["naming_consent", "naming_consent_by", "naming_consent_at"]
 
 
 @admin.register(Agreement)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime
 
 from agreements.models import Agreement, AgreementParty
-from organizations.models import Organization
+from organizations.models import NamingConsent, Organization
+from portal.models import User
 
 Kind, Status = Organization.Kind, Organization.Status
 
 
 def load() -> None:
     """The IIIM's Protocol of Cooperation (Lausanne, 3 April 2018, 28 CSOs), whose signatories are not
-    named here, and a confidential MoU with a fictional organisation."""
+    named here (unlisted demo organisations, none of which chose to be named), and a confidential MoU with a
+    fictional organisation."""
     iiim = Organization.objects.get(slug="iiim")
     protocol, _created = Agreement.objects.update_or_create(
         slug="iiim-protocol-of-cooperation",
@@ -50,12 +52,15 @@ def load() -> None:
             defaults={"joined_on": protocol.signed_on, "named_publicly": False},
         )
     collective = Organization.objects.get(slug="documentation-collective-demo")
+    # It acceded at its owner's request, named as she asked (organizations/demo.py makes her account).
     AgreementParty.objects.get_or_create(
         agreement=protocol,
         organization=collective,
         defaults={
             "joined_on": datetime.date(2021, 6, 1),
             "named_publicly": True,
+            "naming_consent": NamingConsent.OWNER,
+            "naming_consent_by": User.objects.get(email="collective@example.org"),
             "joined_by": AgreementParty.JoinedBy.ACCESSION,
         },
     )

@@ -58,6 +58,12 @@ class PartyForm(forms.ModelForm):
         model = AgreementParty
         fields = ["organization", "joined_on", "joined_by", "named_publicly"]
         widgets = {"joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "named_publicly": _(
+                "An organisation listed in the directory is named at once. One that is not listed is named only "
+                "once one of its owners confirms it on the agreement's page: its owners are asked by email."
+            )
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

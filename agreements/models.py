@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization, private_storage
+from organizations.models import NamedAct, Organization, private_storage
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
 
 
@@ -95,7 +95,7 @@ class Agreement(Guarded):
         )
 
 
-class AgreementParty(Guarded):
+class AgreementParty(NamedAct, Guarded):
     class JoinedBy(models.TextChoices):
         ORIGINAL = "original", _("Original signatory")
         ACCESSION = "accession", _("Accession")
@@ -112,8 +112,10 @@ class AgreementParty(Guarded):
 
     objects = GuardedQuerySet["AgreementParty"].as_manager()
 
-    # VIEW here is "may see which organisation this party is", on an agreement the viewer may see.
-    ACTIONS = (VIEW,)
+    # VIEW here is "may see which organisation this party is", on an agreement the viewer may see; NAME: consent
+    # to be named, which only the party's owners give; UNNAME: stop naming it. Both at any time.
+    UNNAME, NAME = "unname", "name"
+    ACTIONS = (VIEW, NAME, UNNAME)
 
     class Meta:
         ordering = ["joined_on", "organization__name"]
@@ -125,9 +127,22 @@ class AgreementParty(Guarded):
         return f"{self.organization} – {self.agreement}"
 
     @classmethod
+    def named_q(cls, prefix: str = "") -> Q:
+        """Parties named to the public (Organization.named_publicly_q). The mechanism holds the signed document, so
+        that a listed organisation signed and agreed to be named is enough; an unlisted one is named only once
+        one of its owners chose it (asking to accede, or confirming on the agreement's page)."""
+        return Organization.named_publicly_q(prefix, listing_suffices=True)
+
+    @classmethod
     def rule(cls, viewer: Viewer, action: Action) -> Q:
-        """A party that asked not to be named is named only to the mechanism's coordinators and to itself."""
-        return Q(named_publicly=True) | viewer.managed("agreement__owner") | Q(organization__in=viewer.organizations())
+        """A party is named to the public only with its own consent (named_q); to the mechanism's coordinators and
+        to its own members always. The party's owners choose to be named, or to stop being named."""
+        owners = Q(organization__in=viewer.organizations(Role.OWNER))
+        if action == cls.NAME:
+            return ~cls.named_q() & owners
+        if action == cls.UNNAME:
+            return Q(named_publicly=True) & owners
+        return cls.named_q() | viewer.managed("agreement__owner") | Q(organization__in=viewer.organizations())
 
 
 class AccessionRequest(models.Model):

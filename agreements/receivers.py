@@ -39,6 +39,8 @@ def _agreements_of(user: Any, organization: Organization) -> list[Agreement]:
     parties = AgreementParty.objects.filter(organization=organization, agreement__in=visible).select_related(
         "agreement__owner"
     )
+    for party in parties:
+        party.organization = organization  # the naming rule reads whether it is listed
     signed = [party.agreement for party in parties if party.allows(user)]
     return owned + signed
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AccessionRequest, Agreement, AgreementParty
-from organizations.models import Membership, Organization
+from organizations.models import Membership, NamedAct, Organization
 from organizations.services import owners_of
 from portal import slugs
+from portal.access import ANONYMOUS, Role
 from portal.mail import notify
 from portal.models import User
 
@@ -54,24 +55,52 @@ def add_party(
     joined_on: Any = None,
     joined_by: str = AgreementParty.JoinedBy.ORIGINAL,
     named_publicly: bool = False,
+    accession: AccessionRequest | None = None,
 ) -> AgreementParty:
+    """Add `organization` as a party. A wish to name it is its consent only when one of its owners made it (the
+    `accession` they asked for); a coordinator's names it only if it is listed, and otherwise its owners are
+    asked to confirm it on the agreement's page."""
     if not organization.is_verified:
         raise ValidationError(_("Only verified organisations can sign agreements."), code="unverified")
     if agreement.kind == Agreement.Kind.MOU and agreement.parties.exclude(organization=organization).exists():
         raise ValidationError(_("A bilateral MoU has one party besides the mechanism."), code="bilateral")
+    party = AgreementParty(
+        agreement=agreement, organization=organization, joined_on=joined_on or timezone.localdate(), joined_by=joined_by
+    )
+    if accession is not None:  # asked by one of its owners
+        party.choose_naming(named_publicly, accession.requested_by, role=Role.OWNER, at=accession.created_at)
+    else:
+        party.choose_naming(named_publicly, actor)
     try:
         with transaction.atomic():
-            return AgreementParty.objects.create(
-                agreement=agreement,
-                organization=organization,
-                joined_on=joined_on or timezone.localdate(),
-                joined_by=joined_by,
-                named_publicly=named_publicly,
-            )
+            party.save(force_insert=True)
     except IntegrityError as exc:
         raise ValidationError(
             _("%(name)s is already a party to this agreement."), params={"name": organization.name}, code="duplicate"
         ) from exc
+    if party.awaits_consent:
+        notify(owners_of(organization), "agreements/email/party_naming", {"party": party})
+    return party
+
+
+@transaction.atomic
+def name_party(user: User, party: AgreementParty) -> AgreementParty:
+    """The party consents to be named: only one of its owners, at any time (AgreementParty.rule, NAME)."""
+    if not party.allows(user, AgreementParty.NAME):
+        raise ValidationError(_("Only the owners of a party choose to name it."), code="not_allowed")
+    party.choose_naming(True, user)
+    party.save(update_fields=NamedAct.NAMING_FIELDS)
+    return party
+
+
+@transaction.atomic
+def unname_party(user: User, party: AgreementParty) -> AgreementParty:
+    """The party stops being named, or stays unnamed: one of its owners, at any time (AgreementParty.rule)."""
+    if not party.allows(user, AgreementParty.UNNAME):
+        raise ValidationError(_("Only the owners of a party choose to name it."), code="not_allowed")
+    party.choose_naming(False, user)
+    party.save(update_fields=NamedAct.NAMING_FIELDS)
+    return party
 
 
 @transaction.atomic
@@ -122,6 +151,7 @@ def decide_accession(actor: User, accession: AccessionRequest, *, accept: bool) 
             locked.organization,
             joined_by=AgreementParty.JoinedBy.ACCESSION,
             named_publicly=locked.named_publicly,
+            accession=locked,
         )
     locked.status = AccessionRequest.Status.ACCEPTED if accept else AccessionRequest.Status.DECLINED
     locked.decided_by, locked.decided_at = actor, timezone.now()
@@ -132,7 +162,7 @@ def decide_accession(actor: User, accession: AccessionRequest, *, accept: bool) 
 
 
 def agreement_summary_html(agreement: Agreement, language: str) -> str:
-    """The printable public summary of an agreement: its terms and the parties that agreed to be named."""
+    """The printable public summary of an agreement: its terms and the parties named to the public."""
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -142,7 +172,7 @@ def agreement_summary_html(agreement: Agreement, language: str) -> str:
             {
                 "agreement": agreement,
                 "figures": agreement.party_figures(),
-                "named_parties": agreement.parties.filter(named_publicly=True).select_related("organization"),
+                "named_parties": agreement.parties.visible_to(ANONYMOUS).select_related("organization"),
                 "language": language,
                 "bidi": translation.get_language_bidi(),
             },

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,7 +53,16 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _agreement_for(request, slug)
-    parties = agreement.parties.select_related("organization")
+    parties = list(agreement.parties.select_related("organization"))
+    # The parties whose owners the person is: they choose whether and how their organisation is named.
+    choices = [
+        {
+            "party": party,
+            "can_name": party.allows(request.user, AgreementParty.NAME),
+            "can_unname": party.allows(request.user, AgreementParty.UNNAME),
+        }
+        for party in parties
+    ]
     owned = agreement.accession_organizations(request.user)
     accession_form = (
         AccessionForm(
@@ -65,6 +77,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "agreement": agreement,
             "named_parties": [party for party in parties if party.allows(request.user)],
+            "own_parties": [choice for choice in choices if choice["can_name"] or choice["can_unname"]],
             "figures": agreement.party_figures(),
             "can_manage": agreement.allows(request.user, MANAGE),
             "accession_form": accession_form
@@ -166,6 +179,35 @@ def party_remove(request: HttpRequest, slug: str, party_id: int) -> HttpResponse
     services.remove_party(request.user, get_object_or_404(AgreementParty, pk=party_id, agreement=agreement))
     messages.success(request, _("The party was removed."))
     return redirect("agreements:manage", slug)
+
+
+@login_required
+@require_POST
+def party_name(request: HttpRequest, slug: str, party_id: int) -> HttpResponse:
+    return _naming_choice(request, slug, party_id, services.name_party, _("Your organisation is named publicly."))
+
+
+@login_required
+@require_POST
+def party_unname(request: HttpRequest, slug: str, party_id: int) -> HttpResponse:
+    done = _("Your organisation is not named publicly; it is still counted.")
+    return _naming_choice(request, slug, party_id, services.unname_party, done)
+
+
+def _naming_choice(
+    request: HttpRequest, slug: str, party_id: int, change: Callable[[Any, AgreementParty], Any], done: str
+) -> HttpResponse:
+    """A party's owner chooses on the agreement's page whether their organisation is named."""
+    agreement = _agreement_for(request, slug)
+    party = get_object_or_404(AgreementParty.objects.select_related("organization"), pk=party_id, agreement=agreement)
+    try:
+        change(request.user, party)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(agreement)
 
 
 @login_required

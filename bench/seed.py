@@ -707,11 +707,14 @@ class _Seeder:
         endorsements = []
         for pk, share in zip(statement_ids, shares, strict=False):
             for organization in rng.sample(self.verified_ids, k=min(share, len(self.verified_ids))):
+                named = rng.random() < 0.8
                 endorsements.append(
                     Endorsement(
                         statement_id=pk,
                         organization_id=organization,
-                        named_publicly=rng.random() < 0.8,
+                        named_publicly=named,
+                        # named as its owner chose: the naming rule names nothing less (Endorsement.named_q)
+                        naming_consent="owner" if named else "",
                         created_at=ANCHOR - datetime.timedelta(days=rng.randrange(1, 400)),
                     )
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -111,8 +112,13 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
         return self.prefetch_related("topics", "governorates")
 
 
-# An organisation the public directory shows (OrganizationQuerySet.listed).
-LISTED = Q(status="verified", listed_publicly=True)
+def listed_q(prefix: str = "") -> Q:
+    """The organisations the public directory shows (OrganizationQuerySet.listed), at the path `prefix`
+    ("organization__" from an endorsement)."""
+    return Q(**{f"{prefix}status": "verified", f"{prefix}listed_publicly": True})
+
+
+LISTED = listed_q()
 
 
 class Organization(Guarded):
@@ -314,6 +320,22 @@ class Organization(Guarded):
         viewer = viewer_of(who)
         return viewer.is_authenticated and self.is_verified and self.pk not in viewer.roles and self.allows(viewer)
 
+    # The naming rule ----------------------------------------------------------------------------------
+
+    @classmethod
+    def named_publicly_q(cls, prefix: str = "", *, listing_suffices: bool = False) -> Q:
+        """The naming rule, written once (DESIGN.md, "Visibility"): the acts of organisations (a NamedAct: an
+        endorsement, being a party to an agreement; reached from the rows queried by `prefix`) for which the
+        organisation is named to the public. An organisation is named only with its own consent: the act is to
+        name it, and one of its owners chose so; or the organisation is listed (consent to be named in general)
+        and one of its editors chose so, or, with `listing_suffices`, anyone did. A wish to be named recorded by
+        anyone else never names an unlisted organisation. Every rule that names an organisation asks this."""
+        consent = f"{prefix}naming_consent"
+        listed = listed_q(f"{prefix}organization__")
+        if not listing_suffices:
+            listed &= Q(**{consent: NamingConsent.EDITOR})
+        return Q(**{f"{prefix}named_publicly": True}) & (Q(**{consent: NamingConsent.OWNER}) | listed)
+
 
 def coordinated_organizations(who: object) -> OrganizationQuerySet:
     """The verified host organisations on whose behalf `who` keeps agreements, holds events, publishes bulletins
@@ -331,6 +353,77 @@ def contact_audiences(viewer: Viewer) -> list[str]:
     if viewer.is_coordinator:
         audiences.append(Audience.COORDINATORS)
     return audiences
+
+
+class NamingConsent(models.TextChoices):
+    """Who in an organisation chose that it be named to the public for one act: the role they held when they
+    chose. Nobody: the act was recorded by someone outside it (a statement's publisher, a coordinator), or it is
+    not to be named."""
+
+    NOBODY = "", _("Nobody in the organisation")
+    EDITOR = "editor", _("One of its editors")
+    OWNER = "owner", _("One of its owners")
+
+
+class NamedAct(models.Model):
+    """An act of an organisation that the public may learn of (an endorsement, being a party to an agreement).
+    The act says whether the organisation is to be named (`named_publicly`, declared by each act) and who in it
+    chose so; Organization.named_publicly_q decides from both whether it is named to the public."""
+
+    organization_id: int
+    named_publicly: bool
+
+    # What choose_naming sets, for save(update_fields=...).
+    NAMING_FIELDS = ("named_publicly", "naming_consent", "naming_consent_by", "naming_consent_at")
+
+    naming_consent = models.CharField(
+        _("naming chosen by"),
+        max_length=10,
+        choices=NamingConsent.choices,
+        blank=True,
+        default=NamingConsent.NOBODY,
+        help_text=_("The role in the organisation of the person who chose that it be named for this."),
+    )
+    naming_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("naming chosen by (person)"),
+    )
+    naming_consent_at = models.DateTimeField(_("naming chosen on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def named_q(cls, prefix: str = "") -> Q:
+        """The acts of this kind that name their organisation to the public (Organization.named_publicly_q)."""
+        raise NotImplementedError
+
+    @property
+    def is_named_publicly(self) -> bool:
+        return holds(self, self.named_q())
+
+    @property
+    def awaits_consent(self) -> bool:
+        """To be named, but not named until the organisation itself confirms it."""
+        return self.named_publicly and not self.is_named_publicly
+
+    def choose_naming(
+        self, named: bool, by: User | None, *, role: str | None = None, at: datetime.datetime | None = None
+    ) -> None:
+        """Name the organisation for this act or not, as `by` chose. Their choice is the organisation's consent
+        when they made it in its name, as one of its owners or editors (`role`; by default the one they hold now);
+        made by anyone else (a publisher, a coordinator, an operator) it is no consent."""
+        if role is None and by is not None:
+            role = viewer_of(by).role_in(self.organization_id)
+        consents = named and role in (Role.OWNER, Role.EDITOR)
+        self.named_publicly = named
+        self.naming_consent = str(role) if consents else NamingConsent.NOBODY
+        self.naming_consent_by = by if consents else None
+        self.naming_consent_at = (at or timezone.now()) if consents else None
 
 
 class Membership(models.Model):

@@ -10,7 +10,19 @@ class EndorsementInline(admin.TabularInline):
     model = Endorsement
     extra = 0
     autocomplete_fields = ["organization", "endorsed_by", "recorded_by"]
-    fields = ["organization", "named_publicly", "source", "created_at", "endorsed_by", "recorded_by"]
+    fields = [
+        "organization",
+        "named_publicly",
+        "naming_consent",
+        "naming_consent_by",
+        "naming_consent_at",
+        "source",
+        "created_at",
+        "endorsed_by",
+        "recorded_by",
+    ]
+    # Only the organisation consents to be named (Organization.named_publicly_q): nobody records it for it here.
+    readonly_fields = ["naming_consent", "naming_consent_by", "naming_consent_at"]
 
 
 @admin.register(Statement)

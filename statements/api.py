@@ -1,7 +1,8 @@
 """Read-only REST API for statements, honouring the same visibility as the pages.
 
-Endorsers that asked not to be named are counted and never named here, whoever asks: the API is for
-republishing, and the managers' full list stays on the management page. A statement can gather thousands of
+Endorsers not named to the public (they asked not to be, or have not confirmed being named: Endorsement.named_q)
+are counted and never named here, whoever asks: the API is for republishing, and the managers' full list stays on
+the management page. A statement can gather thousands of
 endorsers, so they come a page at a time from their own endpoint (`endorsers_url`), never inside the statement.
 """
 
@@ -17,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.access import ANONYMOUS
 from statements.models import Endorsement, Statement
 
 
@@ -33,8 +35,12 @@ class EndorserSerializer(serializers.ModelSerializer):
 
 class EndorsementFiguresSerializer(serializers.Serializer):
     organizations = serializers.IntegerField(help_text="Every endorsing organisation, named or not.")
-    countries = serializers.IntegerField(help_text="Countries where the endorsing organisations are based.")
-    not_named = serializers.IntegerField(help_text="Endorsers that asked not to be named.")
+    countries = serializers.IntegerField(
+        help_text="Countries where the endorsers named publicly are based (an endorser not named adds none)."
+    )
+    not_named = serializers.IntegerField(
+        help_text="Endorsers not named publicly: they asked not to be, or have not confirmed being named yet."
+    )
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -47,7 +53,7 @@ class StatementSerializer(serializers.ModelSerializer):
     accepts_endorsements = serializers.SerializerMethodField()
     endorsements = serializers.SerializerMethodField()
     endorsers_url = serializers.SerializerMethodField(
-        help_text="The endorsers that agreed to be named, a page at a time, in alphabetical order."
+        help_text="The endorsers named publicly, a page at a time, in alphabetical order."
     )
     url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
@@ -111,7 +117,7 @@ class StatementSerializer(serializers.ModelSerializer):
 
 class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     """Open letters and joint statements the caller may see, in the caller's language where that version is
-    published; endorsers that asked not to be named are counted, never named."""
+    published; endorsers not named publicly are counted, never named."""
 
     serializer_class = StatementSerializer
     lookup_field = "slug"
@@ -119,10 +125,11 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Statement]:
         return Statement.objects.visible_to(self.request.user).select_related("owner")
 
-    @extend_schema(summary="A statement's endorsers that agreed to be named", responses=EndorserSerializer(many=True))
+    @extend_schema(summary="A statement's endorsers named publicly", responses=EndorserSerializer(many=True))
     @action(detail=True, serializer_class=EndorserSerializer)
     def endorsers(self, request: Request, slug: str | None = None, **kwargs: Any) -> Response:
         statement = self.get_object()
-        named = statement.endorsements.filter(named_publicly=True).select_related("organization")
+        # What the public may see, whoever asks.
+        named = statement.endorsements.visible_to(ANONYMOUS).select_related("organization")
         page = self.paginate_queryset(named.order_by("organization__name", "pk"))
         return self.get_paginated_response(EndorserSerializer(page, many=True).data)

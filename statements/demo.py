@@ -3,7 +3,9 @@
 - The 2021 Women, Peace and Security civil society open letter, published on 1 September 2021 by the NGO Working
   Group on Women, Peace and Security in Arabic, English, French, Russian and Spanish, endorsed by 380
   organisations from 88 countries. The seed names none of them, so its endorsers here are fictional demo
-  organisations in the same numbers ("Demo endorser 017 (demo)"), a few of which asked not to be named.
+  organisations in the same numbers ("Demo endorser 017 (demo)"), a few of which asked not to be named. They
+  are not listed in the directory, so each is named only because its owner (one demo account owns them all)
+  chose to be named on the letter, as the naming rule asks (Organization.named_publicly_q).
 - The joint statement of the Truth and Justice Charter's victims' groups on 26 June 2024, International Day in
   Support of Victims of Torture, endorsed by the Charter's member associations (organizations/demo.py).
 - A fictional open letter, open for endorsement, so that the demo accounts can endorse.
@@ -15,8 +17,9 @@ import datetime
 from pathlib import Path
 
 from organizations.demo import CHARTER_MEMBERS
-from organizations.models import Membership, Organization
+from organizations.models import Membership, NamingConsent, Organization
 from portal.management.commands.load_demo import demo_user
+from portal.models import User
 from statements.models import Endorsement, Statement, refresh_endorsement_counts
 
 UTC = datetime.UTC
@@ -105,7 +108,8 @@ def _ngowg() -> Organization:
 
 
 def _demo_endorsers(count: int) -> list[Organization]:
-    """Fictional organisations "Demo endorser 001 (demo)"... spread over COUNTRIES, off the public directory."""
+    """Fictional organisations "Demo endorser 001 (demo)"... spread over COUNTRIES, off the public directory, all
+    owned by one demo account (_endorsers_owner)."""
     slugs = [f"demo-endorser-{number:03d}" for number in range(1, count + 1)]
     existing = set(Organization.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     missing = []
@@ -125,25 +129,46 @@ def _demo_endorsers(count: int) -> list[Organization]:
         missing.append(organization)
     Organization.objects.bulk_create(missing)
     by_slug = {organization.slug: organization for organization in Organization.objects.filter(slug__in=slugs)}
-    return [by_slug[slug] for slug in slugs]
+    endorsers = [by_slug[slug] for slug in slugs]
+    owner = _endorsers_owner()
+    owned = set(Membership.objects.filter(user=owner).values_list("organization_id", flat=True))
+    Membership.objects.bulk_create(
+        Membership(user=owner, organization=organization, role=Membership.Role.OWNER)
+        for organization in endorsers
+        if organization.pk not in owned
+    )
+    return endorsers
 
 
-def _endorse(statement: Statement, endorsements: list[tuple[Organization, bool]], when: datetime.datetime) -> None:
+def _endorsers_owner() -> User:
+    return demo_user("endorsers@example.org", "Demo Endorsers' Owner")
+
+
+def _endorse(
+    statement: Statement,
+    endorsements: list[tuple[Organization, bool]],
+    when: datetime.datetime,
+    *,
+    consent: tuple[str, User | None],
+) -> None:
+    """Endorsements imported by the publisher, as the letters gathered them; those named were confirmed by the
+    endorser itself (`consent`: the role in it of the person who confirmed, and that person), as the naming rule
+    asks of an endorsement recorded for an organisation."""
     done = set(statement.endorsements.values_list("organization_id", flat=True))
     Endorsement.objects.bulk_create(
-        Endorsement(
-            statement=statement,
-            organization=organization,
-            named_publicly=named,
-            source=Endorsement.Source.IMPORTED,
-            created_at=when,
-        )
-        for organization, named in endorsements
+        Endorsement(statement=statement, organization=organization, source=Endorsement.Source.IMPORTED, created_at=when)
+        for organization, _named in endorsements
         if organization.pk not in done
     )
+    role, person = consent
     for named in (True, False):
         chosen = [organization.pk for organization, is_named in endorsements if is_named == named]
-        statement.endorsements.filter(organization__in=chosen).update(named_publicly=named)
+        statement.endorsements.filter(organization__in=chosen).update(
+            named_publicly=named,
+            naming_consent=role if named else NamingConsent.NOBODY,
+            naming_consent_by=person if named else None,
+            naming_consent_at=when if named else None,
+        )
     refresh_endorsement_counts([statement.pk])  # bulk writes send no signal
 
 
@@ -163,10 +188,13 @@ def load() -> None:
         },
     )
     endorsers = _demo_endorsers(WPS_ENDORSERS)
+    # Their owner chose to be named: none of them is listed, so nothing less would name them.
+    by_owner = (NamingConsent.OWNER, _endorsers_owner())
     _endorse(
         wps,
         [(organization, number not in WPS_UNNAMED) for number, organization in enumerate(endorsers, start=1)],
         datetime.datetime(2021, 8, 20, tzinfo=UTC),
+        consent=by_owner,
     )
 
     charter = Organization.objects.get(slug="truth-and-justice-charter")
@@ -183,8 +211,14 @@ def load() -> None:
             "status": Statement.Status.PUBLISHED,
         },
     )
+    # The Charter's member associations are listed: one of each one's editors confirming is enough to name it.
     members = Organization.objects.filter(slug__in=CHARTER_MEMBERS)
-    _endorse(torture_day, [(member, True) for member in members], datetime.datetime(2024, 6, 25, tzinfo=UTC))
+    _endorse(
+        torture_day,
+        [(member, True) for member in members],
+        datetime.datetime(2024, 6, 25, tzinfo=UTC),
+        consent=(NamingConsent.EDITOR, None),
+    )
 
     collective = Organization.objects.get(slug="documentation-collective-demo")
     open_letter, _created = Statement.objects.update_or_create(
@@ -204,4 +238,5 @@ def load() -> None:
         open_letter,
         [(endorsers[0], True), (endorsers[1], True), (endorsers[2], False)],
         datetime.datetime(2025, 1, 2, tzinfo=UTC),
+        consent=by_owner,
     )

@@ -76,6 +76,6 @@ def endorser_rows(user: Any, endorsements: list[Any]) -> Iterator[list[str]]:
             str(organization.name),
             organization.hq_country.code or "",
             timezone.localtime(endorsement.created_at).date().isoformat(),
-            "yes" if endorsement.named_publicly else "no",
+            "yes" if endorsement.is_named_publicly else "no",
         ]
         yield row

@@ -108,7 +108,11 @@ class RecordEndorsementForm(forms.Form):
         label=_("Organisation"),
         help_text=_("A verified organisation whose endorsement reached you by email."),
     )
-    named_publicly = forms.BooleanField(label=_("It agrees to be named publicly"), required=False)
+    named_publicly = forms.BooleanField(
+        label=_("It agrees to be named publicly"),
+        required=False,
+        help_text=_("It is named only once the organisation confirms it on the portal: its owners are asked by email."),
+    )
 
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization
+from organizations.models import NamedAct, Organization, listed_q
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -35,18 +35,19 @@ def may_create_statements(who: object) -> bool:
 
 
 def endorsement_counts(prefix: str = "") -> dict[str, Count]:
-    """How many organisations endorsed, from how many countries, and how many asked not to be named.
+    """How many organisations endorsed, how many of them are not named to the public, and from how many countries
+    the named ones come.
 
     `prefix` is the path from the model counted on to Endorsement ("endorsements__" from Statement).
-    Every endorser counts, named or not; an organisation without a headquarters country adds no country.
+    Every endorser counts, named or not; but only a named one adds its country: "from 2 countries" while one is
+    named would point at the other. An organisation without a headquarters country adds no country.
     """
     country = f"{prefix}organization__hq_country"
+    named = Endorsement.named_q(prefix)
     return {
         "endorsers_count": Count(f"{prefix}id" if prefix else "id", distinct=True),
-        "countries_count": Count(country, distinct=True, filter=~Q(**{country: ""})),
-        "unnamed_count": Count(
-            f"{prefix}id" if prefix else "id", distinct=True, filter=Q(**{f"{prefix}named_publicly": False})
-        ),
+        "countries_count": Count(country, distinct=True, filter=named & ~Q(**{country: ""})),
+        "unnamed_count": Count(f"{prefix}id" if prefix else "id", distinct=True, filter=~named),
     }
 
 
@@ -115,7 +116,9 @@ class Statement(Guarded):
     # endorsement or an endorser's country changes: counting them per request cost a join over every
     # endorsement of the statements shown (bench/pages.py, statements_list).
     endorsers_count = models.PositiveIntegerField(_("endorsing organisations"), default=0, editable=False)
-    countries_count = models.PositiveIntegerField(_("countries of the endorsers"), default=0, editable=False)
+    countries_count = models.PositiveIntegerField(
+        _("countries of the endorsers named publicly"), default=0, editable=False
+    )
     unnamed_count = models.PositiveIntegerField(_("endorsers not named publicly"), default=0, editable=False)
 
     objects = StatementQuerySet.as_manager()
@@ -219,8 +222,8 @@ class Statement(Guarded):
         return versions
 
 
-class Endorsement(Guarded):
-    """An organisation's endorsement of a statement; named publicly only if it agreed."""
+class Endorsement(NamedAct, Guarded):
+    """An organisation's endorsement of a statement; named publicly only with the organisation's own consent."""
 
     class Source(models.TextChoices):
         PORTAL = "portal", _("On the portal")
@@ -259,10 +262,11 @@ class Endorsement(Guarded):
 
     objects = GuardedQuerySet["Endorsement"].as_manager()
 
-    # VIEW: see which organisation endorsed; MANAGE: withdraw it while the statement accepts endorsements;
-    # UNNAME: stop naming it, which lowers the risk and so is open at any time.
-    UNNAME = "unname"
-    ACTIONS = (VIEW, MANAGE, UNNAME)
+    # VIEW: see which organisation endorsed; MANAGE: withdraw it (Endorsement.may_withdraw says when);
+    # UNNAME: stop naming it, which lowers the risk and so is open at any time; NAME: consent to be named, which
+    # only the organisation itself gives, at any time.
+    UNNAME, NAME = "unname", "name"
+    ACTIONS = (VIEW, MANAGE, UNNAME, NAME)
 
     class Meta:
         ordering = ["organization__name", "pk"]
@@ -276,18 +280,37 @@ class Endorsement(Guarded):
         return f"{self.organization} – {self.statement}"
 
     @classmethod
+    def named_q(cls, prefix: str = "") -> Q:
+        """Endorsements that name their organisation to the public (Organization.named_publicly_q). Being listed
+        does not stand for consent here: an endorsement recorded for an organisation by someone else may not even
+        be its own, so one of its editors (of a listed organisation) or owners must have chosen to be named."""
+        return Organization.named_publicly_q(prefix)
+
+    @classmethod
     def rule(cls, viewer: Viewer, action: Action) -> Q:
-        """An endorser that asked not to be named is named only to the statement's managers and to itself. The
-        endorsing organisation's editors and owners withdraw it; they and the statement's managers unname it."""
+        """An endorser is named to the public only with its own consent (named_q); to the statement's managers
+        and to its own members always. The endorsing organisation's editors and owners withdraw it; they and the
+        statement's managers stop naming it; only the organisation chooses to be named: its owners, or its
+        editors if it is listed."""
         own = Q(organization__in=viewer.organizations(Role.EDITOR))
         if action == MANAGE:
             return own
         if action == cls.UNNAME:
             return Q(named_publicly=True) & (own | viewer.managed("statement__owner"))
-        return Q(named_publicly=True) | viewer.managed("statement__owner") | Q(organization__in=viewer.organizations())
+        if action == cls.NAME:
+            owners = Q(organization__in=viewer.organizations(Role.OWNER))
+            return ~cls.named_q() & (owners | listed_q("organization__") & own)
+        return cls.named_q() | viewer.managed("statement__owner") | Q(organization__in=viewer.organizations())
+
+    @property
+    def is_recorded(self) -> bool:
+        """Recorded for the organisation by someone else (received by email, imported), not made by it here."""
+        return self.source != self.Source.PORTAL
 
     def may_withdraw(self, who: object) -> bool:
-        return self.statement.accepts_endorsements() and self.allows(who, MANAGE)
+        """The organisation withdraws its endorsement while the statement accepts endorsements, and what someone
+        else recorded for it at any time: it may never have been its own."""
+        return (self.is_recorded or self.statement.accepts_endorsements()) and self.allows(who, MANAGE)
 
 
 class StatementHistoryEntry(models.Model):
@@ -339,8 +362,9 @@ def _endorsement_changed(sender: type[Endorsement], instance: Endorsement, **kwa
 
 @receiver(post_save, sender=Organization, dispatch_uid="statements_count_endorser_country")
 def _endorser_changed(sender: type[Organization], instance: Organization, created: bool, **kwargs: Any) -> None:
-    # Its headquarters country may have changed, and with it the countries of the statements it endorsed.
+    # Its headquarters country, or whether it is listed (and so named), may have changed, and with them the
+    # figures of the statements it endorsed.
     update_fields = kwargs.get("update_fields")
-    if created or (update_fields is not None and "hq_country" not in update_fields):
+    if created or (update_fields is not None and not {"hq_country", "status", "listed_publicly"} & set(update_fields)):
         return
     refresh_endorsement_counts(instance.endorsements.values_list("statement_id", flat=True))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,8 +25,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
-from organizations.models import Membership, Organization, normalize_for_search
+from organizations.models import Membership, NamedAct, Organization, normalize_for_search
 from portal import audit, slugs
+from portal.access import ANONYMOUS
 from portal.mail import notify
 from portal.models import User
 from statements import exchange
@@ -147,13 +148,14 @@ def _already_endorsed(statement: Statement, organization: Organization) -> Valid
     )
 
 
-def _create(statement: Statement, organization: Organization, **fields: Any) -> Endorsement:
+def _create(endorsement: Endorsement) -> Endorsement:
     # The unique constraint decides between two people of one organisation endorsing at the same moment.
     try:
         with transaction.atomic():
-            return Endorsement.objects.create(statement=statement, organization=organization, **fields)
+            endorsement.save(force_insert=True)
+            return endorsement
     except IntegrityError as exc:
-        raise _already_endorsed(statement, organization) from exc
+        raise _already_endorsed(endorsement.statement, endorsement.organization) from exc
 
 
 @transaction.atomic
@@ -169,10 +171,11 @@ def endorse(user: User, statement: Statement, organization: Organization, *, nam
         )
     if Endorsement.objects.filter(statement=locked, organization=organization).exists():
         raise _already_endorsed(locked, organization)
-    endorsement = _create(
-        locked, organization, endorsed_by=user, named_publicly=named_publicly, source=Endorsement.Source.PORTAL
-    )
-    # Every owner learns that the organisation's name was put to a statement, and by whom.
+    endorsement = Endorsement(statement=locked, organization=organization, endorsed_by=user)
+    endorsement.choose_naming(named_publicly, user)  # an editor's choice names a listed organisation only
+    _create(endorsement)
+    # Every owner learns that the organisation's name was put to a statement, and by whom; if it is to be named
+    # but waits for an owner's confirmation, they are asked for it.
     notify(owners_of(organization), "statements/email/endorsed", {"endorsement": endorsement, "actor": user})
     return endorsement
 
@@ -198,11 +201,29 @@ def withdraw(user: User, endorsement: Endorsement) -> None:
 
 @transaction.atomic
 def stop_naming(user: User, endorsement: Endorsement) -> Endorsement:
-    """Keep the endorsement but stop naming the organisation publicly (allowed at any time)."""
+    """Keep the endorsement but stop naming the organisation publicly, or leave it unnamed when it was recorded
+    as named and waits for the organisation's confirmation (allowed at any time)."""
     if not endorsement.allows(user, Endorsement.UNNAME):
         raise ValidationError(_("You cannot change how this endorsement is shown."), code="not_allowed")
-    endorsement.named_publicly = False
-    endorsement.save(update_fields=["named_publicly"])
+    endorsement.choose_naming(False, user)
+    endorsement.save(update_fields=NamedAct.NAMING_FIELDS)
+    return endorsement
+
+
+@transaction.atomic
+def name_publicly(user: User, endorsement: Endorsement) -> Endorsement:
+    """The organisation consents to be named among the endorsers, at any time: only the organisation itself, by one
+    of its owners, or of its editors if it is listed (Endorsement.rule, NAME); its consent is recorded."""
+    if not endorsement.allows(user, Endorsement.NAME):
+        raise ValidationError(
+            _(
+                "An organisation is named only by its own choice: one of its owners, or one of its editors if it is "
+                "listed in the directory, can make it."
+            ),
+            code="not_allowed",
+        )
+    endorsement.choose_naming(True, user)
+    endorsement.save(update_fields=NamedAct.NAMING_FIELDS)
     return endorsement
 
 
@@ -210,15 +231,18 @@ def stop_naming(user: User, endorsement: Endorsement) -> Endorsement:
 def record_endorsement(
     actor: User, statement: Statement, organization: Organization, *, named_publicly: bool
 ) -> Endorsement:
-    """A manager records an endorsement that reached them by email. The organisation's owners are told, so
-    that a name put to a statement without their consent is noticed."""
+    """A manager records an endorsement that reached them by email. It is not named until the organisation
+    confirms it (the manager's word is no consent: Endorsement.named_q); its owners are told, and asked for that
+    confirmation, so that a name put to a statement without their consent is noticed."""
     if not organization.is_verified:
         raise ValidationError(_("Only verified organisations can endorse."), code="unverified")
     if Endorsement.objects.filter(statement=statement, organization=organization).exists():
         raise _already_endorsed(statement, organization)
-    endorsement = _create(
-        statement, organization, recorded_by=actor, named_publicly=named_publicly, source=Endorsement.Source.EMAIL
+    endorsement = Endorsement(
+        statement=statement, organization=organization, recorded_by=actor, source=Endorsement.Source.EMAIL
     )
+    endorsement.choose_naming(named_publicly, actor)
+    _create(endorsement)
     record(statement, actor, Action.RECORDED)
     notify(owners_of(organization), "statements/email/recorded", {"endorsement": endorsement})
     return endorsement
@@ -312,19 +336,20 @@ def import_endorsements_csv(actor: User, statement: Statement, file: IO[bytes]) 
 
 @transaction.atomic
 def import_endorsements(actor: User, statement: Statement, rows: list[tuple[Organization, bool]]) -> list[Endorsement]:
-    """Record checked rows as endorsements, all or none; each organisation's owners are told."""
+    """Record checked rows as endorsements, all or none; each organisation's owners are told, and asked to
+    confirm those recorded as named (not named until they do, as for record_endorsement)."""
     now = timezone.now()
-    created = [
-        _create(
-            statement,
-            organization,
+    created = []
+    for organization, named in rows:
+        endorsement = Endorsement(
+            statement=statement,
+            organization=organization,
             recorded_by=actor,
-            named_publicly=named,
             source=Endorsement.Source.IMPORTED,
             created_at=now,
         )
-        for organization, named in rows
-    ]
+        endorsement.choose_naming(named, actor)
+        created.append(_create(endorsement))
     record(statement, actor, Action.IMPORTED, str(len(created)))
     audit.record(None, audit.Action.IMPORT, actor=actor, target=statement, kind="endorsements", count=len(created))
     owners: dict[int, list[User]] = defaultdict(list)
@@ -440,10 +465,10 @@ def group_by_country(
 
 
 def statement_pdf_html(statement: Statement, language: str) -> str:
-    """The printable statement in `language` (or its fallback version), with only the endorsers that agreed to
-    be named and the counts of all. The same for every reader, so it can be stored under its content hash."""
+    """The printable statement in `language` (or its fallback version), with only the endorsers named to the
+    public and the counts of all. The same for every reader, so it can be stored under its content hash."""
     with translation.override(language):
-        named = statement.endorsements.filter(named_publicly=True)
+        named = statement.endorsements.visible_to(ANONYMOUS)
         countries = endorser_countries(named)
         return render_to_string(
             "statements/statement_pdf.html",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:slug>/endorse/", views.endorse, name="endorse"),
     path("<slug:slug>/withdraw/", views.withdraw, name="withdraw"),
     path("<slug:slug>/stop-naming/", views.stop_naming, name="stop_naming"),
+    path("<slug:slug>/name/", views.name_publicly, name="name_publicly"),
     path("<slug:slug>/endorsers.csv", views.endorsers_csv, name="endorsers_csv"),
     path("<slug:slug>/pdf/", views.statement_pdf, name="pdf"),
     path("<slug:slug>/edit/", views.statement_edit, name="edit"),

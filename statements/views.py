@@ -90,6 +90,7 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "endorsement": item,
                 "can_withdraw": item.may_withdraw(request.user),
                 "can_unname": item.allows(request.user, Endorsement.UNNAME),
+                "can_name": item.allows(request.user, Endorsement.NAME),
             }
             for item in own
         ],
@@ -185,6 +186,19 @@ def stop_naming(request: HttpRequest, slug: str) -> HttpResponse:
     return _back(statement)
 
 
+@login_required
+@require_POST
+def name_publicly(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _statement_for(request, slug)
+    try:
+        services.name_publicly(request.user, _posted_endorsement(request, statement))
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The organisation is named publicly among the endorsers."))
+    return _back(statement)
+
+
 def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The endorsers the person may see named, as a spreadsheet."""
     statement = _statement_for(request, slug)
@@ -196,7 +210,7 @@ def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable statement in the page's language, rendered by a Celery worker and kept under its
-    content hash; it names only the endorsers that agreed to be named."""
+    content hash; it names only the endorsers named to the public."""
     statement = _statement_for(request, slug)
     language = get_language()
     return printing.serve_or_queue(

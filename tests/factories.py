@@ -279,7 +279,8 @@ class StatementFactory(DjangoModelFactory):
 
 
 class EndorsementFactory(DjangoModelFactory):
-    """A named endorsement by a verified organisation, made on the portal."""
+    """A named endorsement by a verified organisation, made on the portal, named as one of its owners chose (pass
+    `naming_consent=""` for one nobody in the organisation confirmed)."""
 
     class Meta:
         model = "statements.Endorsement"
@@ -287,6 +288,7 @@ class EndorsementFactory(DjangoModelFactory):
     statement = factory.SubFactory(StatementFactory)
     organization = factory.SubFactory(OrganizationFactory)
     named_publicly = True
+    naming_consent = "owner"
     source = "portal"
 
 

@@ -2,7 +2,8 @@
 
 Hypothesis builds random worlds of organisations (every status, listed or not, hosts or not, every contact
 audience), people (operators, coordinators with and without a second factor, owners, editors, members) and the
-objects they own in every status and visibility, with parties, invitations, registrations and endorsements.
+objects they own in every status and visibility, with parties, invitations, registrations and endorsements
+(named or not, with or without the organisation's own consent).
 For every model that writes a rule (portal.access.Guarded), every action it answers and every viewer, the rows
 `Model.objects.allowing(viewer, action)` returns are exactly those whose `allows(viewer, action)` is true.
 
@@ -115,6 +116,12 @@ class World:
         return [(user, how) for user, how in zip(self.people, spec["people"], strict=False) if how is not None]
 
 
+def naming(how: int) -> dict[str, Any]:
+    """Named or not, and who in the organisation consented (nobody, an editor, an owner): every combination
+    over how = 0..5, so that the naming rule (Organization.named_publicly_q) meets each of them."""
+    return {"named_publicly": how % 2 == 0, "naming_consent": ("", "editor", "owner")[how % 3]}
+
+
 def build_agreement(world: World, spec: dict[str, Any]) -> None:
     agreement = Agreement.objects.create(
         owner=world.owner(spec),
@@ -124,7 +131,7 @@ def build_agreement(world: World, spec: dict[str, Any]) -> None:
         visibility=pick(Agreement.Visibility, spec["visibility"]),
     )
     for organization, how in world.others(spec):
-        AgreementParty.objects.create(agreement=agreement, organization=organization, named_publicly=how % 2 == 0)
+        AgreementParty.objects.create(agreement=agreement, organization=organization, **naming(how))
 
 
 def build_event(world: World, spec: dict[str, Any]) -> None:
@@ -179,7 +186,7 @@ def build_statement(world: World, spec: dict[str, Any]) -> None:
         opens_at=NOW - datetime.timedelta(days=1),
     )
     for organization, how in world.others(spec):
-        Endorsement.objects.create(statement=statement, organization=organization, named_publicly=how % 2 == 0)
+        Endorsement.objects.create(statement=statement, organization=organization, **naming(how))
 
 
 # Each builder makes rows of the models listed beside it.

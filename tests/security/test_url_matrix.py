@@ -48,6 +48,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from rest_framework.authtoken.models import Token
 
+from agreements import services as agreement_services
 from agreements.models import AccessionRequest, Agreement, AgreementParty
 from events import calendar
 from events.models import Document, Event, EventSeries, Invitation, Registration, Session
@@ -77,6 +78,7 @@ from organizations.models import (
 from organizations.services import INVITATION_SALT
 from portal import pdf
 from portal.models import User
+from statements import services as statement_services
 from statements.models import Statement, StatementHistoryEntry
 from tests.factories import (
     AccessionRequestFactory,
@@ -136,6 +138,9 @@ DRAFT_EVENT = "Canary Draft Event"
 # Unlisted; endorsed H's published statement and signed H's public protocol, named in neither; a confirmed
 # member of a network; mentioned in a published bulletin.
 UNNAMED_ENDORSER = "Canary Unnamed Endorser Org"
+# Unlisted; H recorded it as a named endorser of H's published statement and added it as a named party to H's
+# public protocol; its owners confirmed neither, so it is named on neither (the naming rule, DESIGN.md).
+RECORDED_ENDORSER = "Canary Recorded Endorser Org"
 # A listed organisation whose delegate takes part in the closed event, not listed to the other participants.
 QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
 
@@ -173,6 +178,8 @@ CANARIES = {
     # can_see_endorser and can_see_party_name (the keepers, the organisation itself) and can_view_organization
     # (unlisted: coordinators see the organisation, but not what it endorsed or signed: see Case.also_seen_by)
     "unnamed_endorser": Canary(UNNAMED_ENDORSER, H_KEEPERS),
+    # Organization.named_publicly_q: consent recorded by the statement's publisher or the mechanism names nobody
+    "recorded_endorser": Canary(RECORDED_ENDORSER, H_KEEPERS),
 }
 
 
@@ -226,9 +233,9 @@ def en(path: str) -> str:
 
 # Who may see the unlisted endorser as an organisation (can_view_organization: every coordinator) without
 # learning from it that it endorsed anything.
-COORDINATORS_SEE_UNLISTED = {"unnamed_endorser": ("coord_h2",)}
-# What is printed or republished for everyone names the unnamed endorser to nobody, not even its keepers.
-NAMED_ONLY = {UNNAMED_ENDORSER: ()}
+COORDINATORS_SEE_UNLISTED = {"unnamed_endorser": ("coord_h2",), "recorded_endorser": ("coord_h2",)}
+# What is printed or republished for everyone names the unnamed endorsers to nobody, not even their keepers.
+NAMED_ONLY = {UNNAMED_ENDORSER: (), RECORDED_ENDORSER: ()}
 
 ROUTES: dict[str, tuple[Case, ...]] = {
     # The portal ----------------------------------------------------------------------------------------
@@ -551,6 +558,12 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "agreements:remove_party": (
         case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/remove/"), POST_ONLY),
     ),
+    "agreements:name_party": (
+        case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/name/"), POST_ONLY),
+    ),
+    "agreements:unname_party": (
+        case(lambda w: en(f"agreements/{w.mou.slug}/parties/{w.mou_party.pk}/unname/"), POST_ONLY),
+    ),
     "agreements:accede": (case(lambda w: en(f"agreements/{w.protocol.slug}/accession/"), POST_ONLY),),
     "agreements:decide_accession": (
         case(lambda w: en(f"agreements/{w.protocol.slug}/accession/{w.accession.pk}/"), POST_ONLY),
@@ -815,6 +828,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "statements:endorse": (case(lambda w: en(f"statements/{w.statement.slug}/endorse/"), POST_ONLY),),
     "statements:withdraw": (case(lambda w: en(f"statements/{w.statement.slug}/withdraw/"), POST_ONLY),),
     "statements:stop_naming": (case(lambda w: en(f"statements/{w.statement.slug}/stop-naming/"), POST_ONLY),),
+    "statements:name_publicly": (case(lambda w: en(f"statements/{w.statement.slug}/name/"), POST_ONLY),),
     "statements:endorsers_csv": (
         case(lambda w: en(f"statements/{w.draft_statement.slug}/endorsers.csv"), only(H_KEEPERS, others=404), "draft"),
         case(lambda w: en(f"statements/{w.statement.slug}/endorsers.csv"), PUBLIC, "published"),
@@ -1111,6 +1125,9 @@ def seed() -> World:
     unlisted = OrganizationFactory(
         slug="quiet-association", name_en=UNNAMED_ENDORSER, name_ar="", acronym="", listed_publicly=False
     )
+    recorded = OrganizationFactory(
+        slug="recorded-association", name_en=RECORDED_ENDORSER, name_ar="", acronym="", listed_publicly=False
+    )
     network = OrganizationFactory(
         slug="truth-justice-charter", name_en="Truth and Justice Charter", name_ar="", acronym="", kind="network"
     )
@@ -1127,7 +1144,7 @@ def seed() -> World:
         "coord_h2": _person(h2, role.EDITOR, "coordinator@envoy.example.org")[0],
         "operator": UserFactory(email="operator@example.org", is_staff=True, is_superuser=True),
     }
-    for organization in (draft_org, unlisted, network):
+    for organization in (draft_org, unlisted, recorded, network):
         MembershipFactory(organization=organization, role=role.OWNER)
     NetworkMembershipFactory(network=network, member=unlisted)
     # The history records a change of each contact field (the values before and after are canaries too).
@@ -1156,6 +1173,7 @@ def seed() -> World:
     protocol = AgreementFactory(owner=h, slug="protocol-of-cooperation")
     AgreementPartyFactory(agreement=protocol, organization=b)
     AgreementPartyFactory(agreement=protocol, organization=unlisted, named_publicly=False)
+    agreement_services.add_party(users["coord_h"], protocol, recorded, named_publicly=True)
 
     # The closed event of H: A invited and accepted, A's member its confirmed delegate (with a visa letter).
     closed = EventFactory(
@@ -1221,6 +1239,7 @@ def seed() -> World:
     )
     EndorsementFactory(statement=statement, organization=a, named_publicly=True)
     EndorsementFactory(statement=statement, organization=unlisted, named_publicly=False)
+    statement_services.record_endorsement(users["coord_h"], statement, recorded, named_publicly=True)
     StatementHistoryEntry.objects.create(statement=statement, actor=users["coord_h"], action="published")
 
     # One row of every other model the admin shows.
@@ -1414,6 +1433,7 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         "subscriber": ("coord_h", en(f"bulletins/lists/{world.mailing_list.slug}/export.csv")),
         "draft_statement": ("coord_h", en("statements/")),
         "unnamed_endorser": ("coord_h", en(f"statements/{world.statement.slug}/")),
+        "recorded_endorser": ("coord_h", en(f"statements/{world.statement.slug}/")),
     }
     assert set(where) == set(CANARIES)
     shown = {key: (role, url, CANARIES[key].text) for key, (role, url) in where.items()}

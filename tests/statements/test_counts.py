@@ -11,13 +11,13 @@ import pytest
 from django.test import override_settings
 
 from organizations import demo as organizations_demo
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 from portal.models import User
 from statements import demo as statements_demo
 from statements import services
 from statements.models import Endorsement, Statement
 from tests.factories import EndorsementFactory, OrganizationFactory
-from tests.statements.conftest import client_for, page_text, url
+from tests.statements.conftest import client_for, member_of, page_text, post, url
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,8 @@ def seeded() -> Statement:
 def test_seeded_letter_counts_380_organisations_from_88_countries(seeded: Statement) -> None:
     text = page_text(client_for().get(url(seeded)))
 
-    assert "Endorsed by 380 organisations from 88 countries, 12 of which asked not to be named." in text
+    expected = "Endorsed by 380 organisations, 12 of which asked not to be named; the named ones are from 88 countries."
+    assert expected in text
 
 
 def test_seeded_letter_groups_named_endorsers_by_country(seeded: Statement) -> None:
@@ -102,15 +103,15 @@ def test_charter_statement_is_endorsed_by_its_member_associations(seeded: Statem
     assert "Endorsed by 7 organisations from 3 countries." in text
 
 
-def test_countries_count_every_endorser_and_skip_a_missing_country(letter: Statement) -> None:
+def test_countries_count_only_the_named_endorsers_and_skip_a_missing_country(letter: Statement) -> None:
     for country, named in [("FR", True), ("FR", True), ("TR", True), ("DE", False), ("", True)]:
         EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country=country), named_publicly=named)
 
     text = page_text(client_for().get(url(letter)))
 
-    # Germany is counted through its unnamed endorser, though no German organisation is named.
-    assert "Endorsed by 5 organisations from 3 countries, 1 of which asked not to be named." in text
-    assert "<h4>Germany" not in text
+    # Germany's only endorser is not named: counting its country would point at it.
+    assert "Endorsed by 5 organisations, 1 of which asked not to be named; the named ones are from 2 countries." in text
+    assert "Germany" not in text
     assert '<h4>France <span class="muted">(2)</span></h4>' in text
     assert "<h4>Country not given" in text
 
@@ -120,8 +121,18 @@ def test_singular_forms(letter: Statement) -> None:
 
     text = page_text(client_for().get(url(letter)))
 
-    assert "Endorsed by 1 organisation from 1 country, 1 of which asked not to be named." in text
+    assert "Endorsed by 1 organisation, 1 of which asked not to be named." in text
     assert "No endorsing organisation has agreed to be named publicly." in text
+
+
+def test_one_named_country_beside_an_unnamed_endorser(letter: Statement) -> None:
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="JO"), named_publicly=False)
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="FR"), named_publicly=True)
+
+    text = page_text(client_for().get(url(letter)))
+
+    assert "Endorsed by 2 organisations, 1 of which asked not to be named; the named ones are from 1 country." in text
+    assert "Jordan" not in text
 
 
 def test_no_endorser_yet(letter: Statement) -> None:
@@ -140,7 +151,7 @@ def test_stored_figures_follow_every_change_of_the_endorsements(letter: Statemen
     turkey = EndorsementFactory(
         statement=letter, organization=OrganizationFactory(hq_country="TR"), named_publicly=False
     )
-    assert figures(letter) == (2, 2, 1)
+    assert figures(letter) == (2, 1, 1)
 
     turkey.named_publicly = True
     turkey.save()
@@ -165,6 +176,40 @@ def test_stored_figures_after_the_services(letter: Statement, cso: Organization,
     endorsement.statement = letter
     services.withdraw(cso_owner, endorsement)
     assert figures(letter) == (0, 0, 0)
+
+
+def test_an_endorsement_recorded_for_an_organization_adds_its_country_once_it_confirms(
+    letter: Statement, letter_editor: User, cso: Organization, cso_owner: User
+) -> None:
+    post(client_for(letter_editor), url(letter, "manage/"), {"organization": cso.pk, "named_publicly": "on"})
+    assert figures(letter) == (1, 0, 1)
+    assert "Germany" not in page_text(client_for().get(url(letter)))
+
+    endorsement = Endorsement.objects.get(statement=letter, organization=cso)
+    post(client_for(cso_owner), url(letter, "name/"), {"endorsement": endorsement.pk})
+
+    assert figures(letter) == (1, 1, 0)
+    assert "Germany" in page_text(client_for().get(url(letter)))
+
+
+def test_unlisting_an_endorser_named_by_its_editor_takes_its_country_off(letter: Statement, cso: Organization) -> None:
+    services.endorse(member_of(cso, Membership.Role.EDITOR), letter, cso, named_publicly=True)
+    assert figures(letter) == (1, 1, 0)
+
+    cso.listed_publicly = False
+    cso.save()
+
+    assert figures(letter) == (1, 0, 1)
+
+
+def test_demo_names_an_unlisted_endorser_only_as_its_owner_chose(seeded: Statement) -> None:
+    named = Endorsement.objects.visible_to(None).select_related("organization")
+
+    assert named.filter(statement=seeded).count() == 368
+    for endorsement in named.filter(organization__listed_publicly=False):
+        owners = Membership.objects.filter(organization=endorsement.organization, role=Membership.Role.OWNER)
+        assert owners.exists(), f"{endorsement.organization} is named, though it has no owner to consent"
+        assert endorsement.naming_consent_by in {owner.user for owner in owners}
 
 
 def test_editing_a_statement_loaded_earlier_keeps_the_newer_figures(letter: Statement) -> None:

@@ -54,7 +54,7 @@ def test_page_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, A
 
     assert NAMED in text
     assert_hidden_not_named(text)
-    assert "Endorsed by 2 organisations from 2 countries, 1 of which asked not to be named." in text
+    assert "Endorsed by 2 organisations, 1 of which asked not to be named; the named ones are from 1 country." in text
 
 
 def test_pdf_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, Any]) -> None:
@@ -62,7 +62,9 @@ def test_pdf_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, An
 
     assert NAMED in text
     assert_hidden_not_named(text)
-    assert "Endorsed by 2 organisations from 2 countries" in " ".join(text.split())
+    assert "Endorsed by 2 organisations, 1 of which asked not to be named; the named ones are from 1 country." in (
+        " ".join(text.split())
+    )
 
 
 def test_pdf_does_not_name_the_hidden_endorser_even_for_the_statements_managers(
@@ -103,7 +105,7 @@ def test_api_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, An
         assert listing.status_code == detail.status_code == 200
         assert_hidden_not_named(listing.content.decode() + detail.content.decode())
         payload = detail.json()
-        assert payload["endorsements"] == {"organizations": 2, "countries": 2, "not_named": 1}
+        assert payload["endorsements"] == {"organizations": 2, "countries": 1, "not_named": 1}
         endorsers = client.get(payload["endorsers_url"])
         assert endorsers.status_code == 200
         assert_hidden_not_named(endorsers.content.decode())
