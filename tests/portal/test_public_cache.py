@@ -121,7 +121,9 @@ def test_a_new_row_in_bulk_shows_on_the_next_request(client: Client, db: None) -
     client.get(url)
     canary = OrganizationFactory(name_en=CANARY)
 
-    Endorsement.objects.bulk_create([Endorsement(statement=statement, organization=canary, named_publicly=True)])
+    Endorsement.objects.bulk_create(
+        [Endorsement(statement=statement, organization=canary, named_publicly=True, naming_consent="owner")]
+    )
 
     assert CANARY in client.get(url).content.decode()
 
