@@ -33,6 +33,8 @@ test: $(VENV)/.dev-installed
 	AUDIT_UNAVAILABLE=warn $(MAKE) audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(MANAGE) makemigrations --check --dry-run -v0
 	$(VENV)/bin/pytest
 

@@ -9,10 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from agreements.models import Agreement, AgreementParty
+from organizations.models import Organization
 
 
 class PartySerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
     class Meta:
@@ -21,7 +24,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class AgreementSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     parties = serializers.SerializerMethodField(help_text="Parties the caller may see named.")
     original_signatories = serializers.SerializerMethodField()
     accessions = serializers.SerializerMethodField()
@@ -54,7 +57,8 @@ class AgreementSerializer(serializers.ModelSerializer):
     def get_parties(self, agreement: Agreement) -> list[dict[str, Any]]:
         user = self.context["request"].user
         named = [party for party in self._parties(agreement) if party.allows(user)]
-        return PartySerializer(named, many=True).data
+        # many=True makes a ListSerializer; djangorestframework-stubs gives .data Serializer's ReturnDict.
+        return PartySerializer(named, many=True).data  # type: ignore[return-value]
 
     def get_original_signatories(self, agreement: Agreement) -> int:
         return sum(party.joined_by == AgreementParty.JoinedBy.ORIGINAL for party in self._parties(agreement))

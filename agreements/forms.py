@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, AgreementParty
 from organizations.models import Organization
-from portal.forms import MultilingualFormMixin, translated
+from portal.forms import MultilingualFormMixin, field_of, translated
 from portal.uploads import check_pdf
 
 
@@ -36,8 +36,9 @@ class AgreementForm(MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, mechanisms: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = mechanisms
-        self.fields["owner"].empty_label = None
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = mechanisms
+        owner.empty_label = None
         self.setup_languages()
 
     def clean_document(self) -> Any:
@@ -67,7 +68,7 @@ class PartyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.verified()
+        field_of(self, "organization", forms.ModelChoiceField).queryset = Organization.objects.verified()
 
 
 class AccessionForm(forms.Form):
@@ -79,4 +80,4 @@ class AccessionForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        field_of(self, "organization", forms.ModelChoiceField).queryset = organizations

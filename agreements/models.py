@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import NamedAct, Organization, private_storage
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
+
+if TYPE_CHECKING:
+    from portal.access import GuardedManager
 
 
 class Agreement(Guarded):
@@ -50,7 +55,11 @@ class Agreement(Guarded):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = GuardedQuerySet["Agreement"].as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[GuardedManager[Agreement]] = GuardedQuerySet["Agreement"].as_manager()
+    _default_manager: ClassVar[GuardedManager[Agreement]]
+    # Columns django-modeltranslation adds (translation.py) that code reads by name.
+    title_en: str | None
 
     class Meta:
         ordering = ["-signed_on", "title"]
@@ -71,9 +80,11 @@ class Agreement(Guarded):
         managed = viewer.managed("owner")
         if action == MANAGE or viewer.is_operator:
             return managed
-        visible = Q(visibility=cls.Visibility.PUBLIC) | models.Exists(
-            AgreementParty.objects.filter(
-                agreement=models.OuterRef("pk"), organization__in=viewer.organizations(Role.OWNER)
+        visible = Q(visibility=cls.Visibility.PUBLIC) | Q(
+            models.Exists(
+                AgreementParty.objects.filter(
+                    agreement=models.OuterRef("pk"), organization__in=viewer.organizations(Role.OWNER)
+                )
             )
         )
         if viewer.sees_members_only_content:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from agreements.models import AccessionRequest, Agreement, AgreementParty
 from organizations.models import Organization, coordinated_organizations
 from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
+from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 
 PARTY_COUNTS = {
@@ -64,13 +65,8 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for party in parties
     ]
     owned = agreement.accession_organizations(request.user)
-    accession_form = (
-        AccessionForm(
-            organizations=Organization.objects.filter(pk__in=owned).exclude(agreement_parties__agreement=agreement)
-        )
-        if owned
-        else None
-    )
+    applicants = Organization.objects.filter(pk__in=owned).exclude(agreement_parties__agreement=agreement)
+    accession_form = AccessionForm(organizations=applicants) if owned and applicants.exists() else None
     return render(
         request,
         "agreements/detail.html",
@@ -80,9 +76,7 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "own_parties": [choice for choice in choices if choice["can_name"] or choice["can_unname"]],
             "figures": agreement.party_figures(),
             "can_manage": agreement.allows(request.user, MANAGE),
-            "accession_form": accession_form
-            if accession_form and accession_form.fields["organization"].queryset.exists()
-            else None,
+            "accession_form": accession_form,
         },
     )
 
@@ -100,7 +94,7 @@ def agreement_document(request: HttpRequest, slug: str) -> FileResponse:
     )
 
 
-def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The printable public summary, rendered by a Celery worker and kept under its content hash."""
     agreement = _agreement_for(request, slug)
     language = get_language()
@@ -113,7 +107,7 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def agreement_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:
         if not viewer_of(request.user).may_coordinate:
             raise PermissionDenied
@@ -138,7 +132,7 @@ def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
 
 
 @login_required
-def agreement_manage(request: HttpRequest, slug: str) -> HttpResponse:
+def agreement_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The mechanism's coordinators keep the parties and answer accession requests."""
     agreement = _agreement_for(request, slug, manage=True)
     form = PartyForm(request.POST or None)
@@ -174,7 +168,7 @@ def agreement_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def party_remove(request: HttpRequest, slug: str, party_id: int) -> HttpResponse:
+def party_remove(request: AuthenticatedHttpRequest, slug: str, party_id: int) -> HttpResponse:
     agreement = _agreement_for(request, slug, manage=True)
     services.remove_party(request.user, get_object_or_404(AgreementParty, pk=party_id, agreement=agreement))
     messages.success(request, _("The party was removed."))
@@ -213,7 +207,7 @@ def _naming_choice(
 @login_required
 @require_POST
 @limited("request_accession")
-def accession_request(request: HttpRequest, slug: str) -> HttpResponse:
+def accession_request(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     agreement = _agreement_for(request, slug)
     owned = agreement.accession_organizations(request.user)
     form = AccessionForm(request.POST, organizations=Organization.objects.filter(pk__in=owned))
@@ -237,7 +231,7 @@ def accession_request(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def accession_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def accession_decide(request: AuthenticatedHttpRequest, slug: str, request_id: int) -> HttpResponse:
     agreement = _agreement_for(request, slug, manage=True)
     accession = get_object_or_404(AccessionRequest, pk=request_id, agreement=agreement)
     try:

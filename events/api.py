@@ -8,7 +8,8 @@ from django.db.models import Manager, QuerySet
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers, viewsets
 
-from events.models import Event, Session
+from events.models import Event, EventSeries, Session
+from organizations.models import Organization
 from portal.access import prefetch_access
 
 
@@ -28,8 +29,10 @@ class EventListSerializer(serializers.ListSerializer):
 
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    series = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    series: serializers.SlugRelatedField[EventSeries] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     sessions = SessionSerializer(many=True, read_only=True)
 
     class Meta:

@@ -11,14 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Document, Event, EventSeries, Registration, Session
 from organizations.models import WORKING_LANGUAGES, Governorate, Organization, Topic
-from portal.forms import MultilingualFormMixin, translated
-from portal.models import TIME_ZONE_CHOICES
+from portal.forms import ModelFormMixinBase, MultilingualFormMixin, field_of, translated
+from portal.models import TIME_ZONE_CHOICES, User
 from portal.uploads import check_pdf
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class LocalTimesMixin:
+class LocalTimesMixin(ModelFormMixinBase):
     """Start and end are typed in the event's own time zone, not the server's or the browser's."""
 
     local_fields = ("starts_at", "ends_at")
@@ -38,7 +38,11 @@ class LocalTimesMixin:
             if value:
                 self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
 
-    def clean_local(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+    def clean_local(self, cleaned: dict[str, Any] | None) -> dict[str, Any]:
+        """Read start and end in the event's time zone. `cleaned` is what the form's clean() returned; None, as
+        Django allows, stands for its cleaned_data."""
+        if cleaned is None:
+            cleaned = self.cleaned_data
         zone = self._zone()
         for name in self.local_fields:
             value = cleaned.get(name)
@@ -94,11 +98,12 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, organisers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = organisers
-        self.fields["owner"].empty_label = None
-        self.fields["series"].queryset = EventSeries.objects.filter(owner__in=organisers)
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = organisers
+        owner.empty_label = None
+        field_of(self, "series", forms.ModelChoiceField).queryset = EventSeries.objects.filter(owner__in=organisers)
         for name in self.local_fields:
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            field_of(self, name, forms.DateTimeField).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.setup_languages()
         if self.instance.pk:
             self.localize_initial(self.instance.time_zone)
@@ -126,7 +131,7 @@ class SessionForm(LocalTimesMixin, forms.ModelForm):
         self.event = event
         super().__init__(*args, **kwargs)
         for name in self.local_fields:
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            field_of(self, name, forms.DateTimeField).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
     def _zone(self) -> zoneinfo.ZoneInfo:
         return self.event.zone
@@ -157,10 +162,12 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organizations"].queryset = Organization.objects.verified().order_by("name")
+        chosen = field_of(self, "organizations", forms.ModelChoiceField)
+        chosen.queryset = Organization.objects.verified().order_by("name")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not (
             cleaned.get("organizations") or cleaned.get("topic") or cleaned.get("kind") or cleaned.get("governorate")
         ):
@@ -194,7 +201,7 @@ class InvitationAnswerForm(forms.Form):
 
 
 class DelegateForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label=_("Delegate"))
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, label=_("Delegate"))
     accessibility_needs = forms.CharField(
         label=_("Accessibility needs"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -202,7 +209,7 @@ class DelegateForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = members
+        field_of(self, "user", forms.ModelChoiceField).queryset = members
 
 
 class RegistrationForm(forms.ModelForm):
@@ -216,7 +223,7 @@ class RegistrationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, event: Event, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        field_of(self, "organization", forms.ModelChoiceField).queryset = organizations
         self.fields["organization"].required = False
         if event.registration_mode != Event.RegistrationMode.INTEREST:
             del self.fields["interest_statement"]

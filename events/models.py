@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +20,7 @@ from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, R
 from portal.models import validate_time_zone
 
 if TYPE_CHECKING:
-    pass
+    from portal.access import GuardedManager
 
 
 class EventSeries(models.Model):
@@ -39,6 +39,10 @@ class EventSeries(models.Model):
         Organization, blank=True, related_name="working_groups", verbose_name=_("member organisations")
     )
 
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[EventSeries]]
+    _default_manager: ClassVar[models.Manager[EventSeries]]
+
     class Meta:
         ordering = ["title"]
         verbose_name = _("event series")
@@ -54,6 +58,11 @@ class EventQuerySet(GuardedQuerySet["Event"]):
 
     def past(self) -> EventQuerySet:
         return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
+
+
+if TYPE_CHECKING:
+    # What EventQuerySet.as_manager() builds, named for the model's declaration.
+    EventManager = models.Manager.from_queryset(EventQuerySet)
 
 
 class Event(Guarded):
@@ -123,7 +132,11 @@ class Event(Guarded):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EventQuerySet.as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[EventManager[Event]] = EventQuerySet.as_manager()
+    _default_manager: ClassVar[EventManager[Event]]
+    # Columns django-modeltranslation adds (translation.py) that code reads by name.
+    title_en: str | None
 
     class Meta:
         ordering = ["starts_at"]
@@ -159,8 +172,10 @@ class Event(Guarded):
         if viewer.sees_members_only_content:
             visible |= Q(visibility=cls.Visibility.MEMBERS)
         if viewer.roles:
-            visible |= models.Exists(
-                Invitation.objects.filter(event=models.OuterRef("pk"), organization__in=viewer.organizations())
+            visible |= Q(
+                models.Exists(
+                    Invitation.objects.filter(event=models.OuterRef("pk"), organization__in=viewer.organizations())
+                )
             )
         return (~Q(status=cls.Status.DRAFT) & visible) | managed
 
@@ -198,6 +213,10 @@ class Session(models.Model):
     room = models.CharField(_("room or link"), max_length=200, blank=True)
     speakers = models.TextField(_("speakers"), blank=True)
     languages = models.CharField(_("languages"), max_length=100, blank=True)
+
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Session]]
+    _default_manager: ClassVar[models.Manager[Session]]
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -341,7 +360,9 @@ class Document(Guarded):
     file = models.FileField(_("file (PDF)"), storage=private_storage, upload_to="event-documents/")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = GuardedQuerySet["Document"].as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[GuardedManager[Document]] = GuardedQuerySet["Document"].as_manager()
+    _default_manager: ClassVar[GuardedManager[Document]]
 
     ACTIONS = (VIEW,)
 

@@ -61,7 +61,7 @@ def save_event(actor: User, event: Event) -> Event:
         event.slug = unique_event_slug(event)
     event.full_clean(exclude=["slug"])
     event.save()
-    if created and event.series_id and event.series.is_working_group:
+    if created and event.series is not None and event.series.is_working_group:
         invite_organizations(actor, event, event.series.members.verified(), seats=2)
     return event
 

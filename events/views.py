@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,6 +32,7 @@ from events.models import Document, Event, Invitation, Registration, Session
 from organizations.models import Membership, Organization, coordinated_organizations
 from portal import audit, pdf, printing
 from portal.access import MANAGE, Viewer, viewer_of
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.ratelimit import limited
 
@@ -135,7 +136,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "registration_form": _registration_form(request, event) if registration is None else None,
             "viewer_zone": _viewer_zone(request),
             "series_events": event.series.events.visible_to(user).exclude(pk=event.pk).order_by("starts_at")
-            if event.series_id
+            if event.series is not None
             else [],
         },
     )
@@ -174,7 +175,7 @@ def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpRespon
 
 
 @login_required
-def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def event_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     event = _event_for(request, slug, manage=True) if slug else None
     if event is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
@@ -194,7 +195,7 @@ def event_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 @login_required
 @limited("invite_organizations")
-def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
+def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
     invite_form = InviteForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
@@ -224,7 +225,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_add(request: HttpRequest, slug: str) -> HttpResponse:
+def session_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
     form = SessionForm(request.POST, event=event)
     if form.is_valid():
@@ -234,14 +235,14 @@ def session_add(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("The session was added to the agenda."))
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
     return redirect("events:manage", slug)
 
 
 @login_required
 @require_POST
-def session_remove(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+def session_remove(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
     get_object_or_404(Session, pk=session_id, event=event).delete()
     return redirect("events:manage", slug)
@@ -249,7 +250,7 @@ def session_remove(request: HttpRequest, slug: str, session_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def document_add(request: HttpRequest, slug: str) -> HttpResponse:
+def document_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -259,8 +260,8 @@ def document_add(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("The document was added."))
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
     return redirect("events:manage", slug)
 
 
@@ -279,7 +280,7 @@ def document_download(request: HttpRequest, slug: str, document_id: int) -> File
 
 
 @login_required
-def invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     """The invited organisation's owners answer and name delegates."""
     event = _event_for(request, slug)
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=invitation_id, event=event)
@@ -329,7 +330,7 @@ def invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def register(request: HttpRequest, slug: str) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug)
     form = _registration_form(request, event, request.POST)
     if form is None:
@@ -344,14 +345,14 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, registration.get_status_display())
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))
     return redirect(event)
 
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
     event = _event_for(request, slug)
     registration = get_object_or_404(Registration, pk=registration_id, event=event)
     if not registration.allows(request.user, MANAGE):
@@ -370,7 +371,7 @@ def cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def registration_action(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+def registration_action(request: AuthenticatedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
     """The organisers accept an expression of interest, mark attendance or issue a visa letter."""
     event = _event_for(request, slug, manage=True)
     registration = get_object_or_404(Registration, pk=registration_id, event=event)
@@ -391,7 +392,7 @@ def registration_action(request: HttpRequest, slug: str, registration_id: int) -
 
 
 @login_required
-def visa_letter(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+def visa_letter(request: AuthenticatedHttpRequest, slug: str, registration_id: int) -> HttpResponseBase:
     """The visa invitation letter: for the participant it names and the organisers, rendered by Celery."""
     event = _event_for(request, slug)
     registration = get_object_or_404(

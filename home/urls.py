@@ -4,7 +4,7 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
@@ -26,7 +26,7 @@ api_router.register("editions", EditionViewSet, basename="edition")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
 api_router.register("statements", StatementViewSet, basename="statement")
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api-me"),
     path("", include(api_router.urls)),
 ]

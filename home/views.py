@@ -18,6 +18,7 @@ from home.figures import home_figures, latest_edition
 from home.forms import DeleteAccountForm
 from organizations.services import organizations_needing_owner
 from portal import audit
+from portal.http import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def personal_data(request: HttpRequest) -> JsonResponse:
+def personal_data(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Everything the portal holds about the signed-in person, as a JSON file."""
     response = JsonResponse(
         services.personal_data(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
@@ -38,7 +39,7 @@ def personal_data(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,10 +6,11 @@ from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from newsletters.models import Edition, Item, Publication, Section
+from organizations.models import Organization
 
 
 class PublicationSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Publication
@@ -31,7 +32,9 @@ class SectionSerializer(serializers.ModelSerializer):
 
 
 class EditionSerializer(serializers.ModelSerializer):
-    publication = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    publication: serializers.SlugRelatedField[Publication] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     sections = SectionSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
 

@@ -37,7 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from newsletters.models import Campaign, Delivery, Subscriber, Subscription
+from newsletters.models import TOKEN_LENGTH, Campaign, Delivery, Subscriber, Subscription
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class MessageTemplate:
     def build(cls, rendered: RenderedMessage) -> MessageTemplate:
         # A slot as long as the longest token, so that filling it in never lengthens a line (8bit lines must
         # stay within 998 octets, quoted-printable ones within 76), made of characters no encoding touches.
-        slot = secrets.token_hex(Subscription._meta.get_field("token").max_length // 2)
+        slot = secrets.token_hex(TOKEN_LENGTH // 2)
         text = rendered.text.replace(UNSUBSCRIBE_PLACEHOLDER, slot)
         html = rendered.html.replace(UNSUBSCRIBE_PLACEHOLDER, slot)
         email = EmailMultiAlternatives(
@@ -195,6 +195,8 @@ def send_email(connection: BaseEmailBackend, email: CampaignEmail) -> None:
         return
     opened = connection.open()
     try:
+        if connection.connection is None:  # open() connects or raises: the connections here never fail silently
+            raise smtplib.SMTPServerDisconnected("not connected")
         connection.connection.sendmail(email.envelope_from, [email.address], email.data)
     finally:
         if opened:
@@ -297,7 +299,10 @@ class SentJournal:
         if self.redis is None:
             self._mark([delivery_id])
             return
-        self.redis.pipeline(transaction=False).sadd(self.key, delivery_id).expire(self.key, JOURNAL_SECONDS).execute()
+        pipeline = self.redis.pipeline(transaction=False)
+        pipeline.sadd(self.key, delivery_id)
+        pipeline.expire(self.key, JOURNAL_SECONDS)
+        pipeline.execute()
         self.noted.append(delivery_id)
 
     def flush(self) -> None:

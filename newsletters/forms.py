@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from newsletters.models import Campaign, Edition, Item, MailingList, Publication, Section
 from organizations.models import Membership
 from portal.access import ANONYMOUS
-from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
+from portal.forms import LANGUAGE_CODES, ModelFormMixinBase, MultilingualFormMixin, field_of, translated
 from portal.uploads import reencode_image
 
 PHOTO_MAX_SIDE = 1600
@@ -28,15 +28,16 @@ class PublicationForm(MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, publishers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = publishers
-        self.fields["owner"].empty_label = None
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = publishers
+        owner.empty_label = None
         self.setup_languages()
 
     def clean(self) -> dict[str, Any]:
         return self.clean_translations(super().clean())
 
 
-class PhotoMixin:
+class PhotoMixin(ModelFormMixinBase):
     photo_fields: tuple[str, ...] = ()
 
     def clean_photos(self, cleaned: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class EditionForm(PhotoMixin, MultilingualFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
-        self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        field_of(self, "publish_at", forms.DateTimeField).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.setup_languages()
 
     def clean(self) -> dict[str, Any]:
@@ -142,8 +143,10 @@ class ItemForm(PhotoMixin, MultilingualFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A bulletin is public: it may mention what anyone may see, nothing the public may not (a closed event,
         # an unlisted organisation), whatever its editor may see.
-        self.fields["organizations"].queryset = Organization.objects.visible_to(ANONYMOUS).order_by("name")
-        self.fields["events"].queryset = Event.objects.visible_to(ANONYMOUS).order_by("-starts_at")
+        organizations = field_of(self, "organizations", forms.ModelChoiceField)
+        organizations.queryset = Organization.objects.visible_to(ANONYMOUS).order_by("name")
+        events = field_of(self, "events", forms.ModelChoiceField)
+        events.queryset = Event.objects.visible_to(ANONYMOUS).order_by("-starts_at")
         if self.instance.pk:
             self.initial["links"] = "\n".join(self.instance.links or [])
         self.setup_languages()
@@ -184,9 +187,10 @@ class MailingListForm(MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].empty_label = None
-        self.fields["publication"].queryset = Publication.objects.filter(owner__in=owners)
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = owners
+        owner.empty_label = None
+        field_of(self, "publication", forms.ModelChoiceField).queryset = Publication.objects.filter(owner__in=owners)
         self.setup_languages()
 
     def clean(self) -> dict[str, Any]:
@@ -222,19 +226,20 @@ class CampaignForm(MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, mailing_list: MailingList, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["edition"].queryset = (
+        field_of(self, "edition", forms.ModelChoiceField).queryset = (
             Edition.objects.published()
             .filter(publication__owner_id=mailing_list.owner_id)
             .select_related("publication")
         )
         self.fields["edition"].required = False
-        self.fields["scheduled_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        field_of(self, "scheduled_at", forms.DateTimeField).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.setup_languages()
         for code in LANGUAGE_CODES:
             self.fields[f"subject_{code}"].required = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("edition"):
             return cleaned
         # A message (not an edition) needs its subject and text in at least one language.

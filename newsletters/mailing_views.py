@@ -23,6 +23,7 @@ from newsletters.models import Campaign, MailingList, Subscription
 from organizations.models import coordinated_organizations
 from portal import audit
 from portal.access import MANAGE, viewer_of
+from portal.http import AuthenticatedHttpRequest
 from portal.spreadsheets import csv_response
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
@@ -99,7 +100,7 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def list_index(request: HttpRequest) -> HttpResponse:
+def list_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     lists = (
         MailingList.objects.managed_by(request.user)
         .select_related("owner")
@@ -113,7 +114,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def list_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     mailing_list = _list_for(request, slug) if slug else None
     if mailing_list is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
@@ -129,7 +130,7 @@ def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 @login_required
-def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def list_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)
     import_form = (
         SubscriberImportForm(request.POST or None, request.FILES or None)
@@ -162,7 +163,7 @@ def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def list_export(request: HttpRequest, slug: str) -> HttpResponse:
+def list_export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)
     filename = f"{slugify(mailing_list.slug)}-{timezone.localdate()}.csv"
     # No byte order mark, as before: a mailing tool or script reading plain UTF-8 would take it into the name
@@ -173,7 +174,7 @@ def list_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)
     form = CampaignForm(
         request.POST or None, mailing_list=mailing_list, initial={"edition": request.GET.get("edition")}
@@ -192,7 +193,7 @@ def _campaign_for(request: HttpRequest, slug: str, campaign_id: int) -> Campaign
 
 
 @login_required
-def campaign_detail(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+def campaign_detail(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request, slug, campaign_id)
     return render(
         request,
@@ -206,14 +207,14 @@ def campaign_detail(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
 
 
 @login_required
-def campaign_progress(request: HttpRequest, slug: str, campaign_id: int) -> JsonResponse:
+def campaign_progress(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> JsonResponse:
     campaign = _campaign_for(request, slug, campaign_id)
     return JsonResponse({"status": campaign.get_status_display(), **dispatch.progress(campaign)})
 
 
 @login_required
 @require_POST
-def campaign_action(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+def campaign_action(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request, slug, campaign_id)
     action = request.POST.get("action")
     if action == "test":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Organization
 from portal.access import ALL, VIEW, Action, Guarded, GuardedQuerySet, Viewer
 from portal.sanitize import clean_html
+
+if TYPE_CHECKING:
+    from portal.access import GuardedManager
 
 # The rich-text fields of each model, sanitised in every language on save.
 RICH_TEXT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -38,7 +43,11 @@ class Publication(Guarded):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = GuardedQuerySet["Publication"].as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[GuardedManager[Publication]] = GuardedQuerySet["Publication"].as_manager()
+    _default_manager: ClassVar[GuardedManager[Publication]]
+    # Columns django-modeltranslation adds (translation.py) that code reads by name.
+    title_en: str | None
 
     class Meta:
         ordering = ["title"]
@@ -74,6 +83,11 @@ class EditionQuerySet(GuardedQuerySet["Edition"]):
         ).distinct()
 
 
+if TYPE_CHECKING:
+    # What EditionQuerySet.as_manager() builds, named for the model's declaration.
+    EditionManager = models.Manager.from_queryset(EditionQuerySet)
+
+
 class Edition(Guarded):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -97,7 +111,9 @@ class Edition(Guarded):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EditionQuerySet.as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[EditionManager[Edition]] = EditionQuerySet.as_manager()
+    _default_manager: ClassVar[EditionManager[Edition]]
 
     class Meta:
         ordering = ["publication", "-number"]
@@ -132,6 +148,10 @@ class Section(models.Model):
     title = models.CharField(_("title"), max_length=200)
     position = models.PositiveIntegerField(_("position"), default=0)
 
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Section]]
+    _default_manager: ClassVar[models.Manager[Section]]
+
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("section")
@@ -156,6 +176,10 @@ class Item(models.Model):
     events = models.ManyToManyField(
         "events.Event", blank=True, related_name="bulletin_items", verbose_name=_("events mentioned")
     )
+
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Item]]
+    _default_manager: ClassVar[models.Manager[Item]]
 
     class Meta:
         ordering = ["position", "pk"]
@@ -199,6 +223,10 @@ class EditionPDF(models.Model):
 # Mailing lists and campaigns ---------------------------------------------------------------------------
 
 
+# The longest unsubscribe token a subscription holds (the campaign email leaves this much room for it).
+TOKEN_LENGTH = 64
+
+
 def new_token() -> str:
     import secrets
 
@@ -227,7 +255,9 @@ class MailingList(Guarded):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = GuardedQuerySet["MailingList"].as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[GuardedManager[MailingList]] = GuardedQuerySet["MailingList"].as_manager()
+    _default_manager: ClassVar[GuardedManager[MailingList]]
 
     class Meta:
         ordering = ["name"]
@@ -292,7 +322,7 @@ class Subscription(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.FORM)
     # The only thing confirmation and unsubscribe links carry: it identifies this subscription and nothing else.
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    token = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -343,6 +373,10 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Campaign]]
+    _default_manager: ClassVar[models.Manager[Campaign]]
 
     class Meta:
         ordering = ["-created_at"]

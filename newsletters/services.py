@@ -118,11 +118,11 @@ def add_item(actor: User, section: Section, item: Item) -> Item:
 @transaction.atomic
 def move(actor: User, obj: Section | Item, *, up: bool) -> None:
     """Swap `obj` with its neighbour above or below; positions are renumbered so that they stay distinct."""
-    siblings = list(
-        (obj.edition.sections if isinstance(obj, Section) else obj.section.items)
-        .select_for_update()
-        .order_by("position", "pk")
-    )
+    siblings: list[Section | Item]
+    if isinstance(obj, Section):
+        siblings = list(obj.edition.sections.select_for_update().order_by("position", "pk"))
+    else:
+        siblings = list(obj.section.items.select_for_update().order_by("position", "pk"))
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == obj.pk)
     other = index - 1 if up else index + 1
     if 0 <= other < len(siblings):

@@ -6,7 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
@@ -20,6 +20,7 @@ from newsletters.models import Edition, Item, Publication, Section
 from organizations.models import Organization, coordinated_organizations
 from portal import printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
+from portal.http import AuthenticatedHttpRequest
 
 
 def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
@@ -116,7 +117,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
 
 
-def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     """Serve the current PDF; if this content version has not been rendered yet, queue it and wait."""
     edition = _edition_for(request, slug, number)
     language = get_language()
@@ -145,7 +146,9 @@ class PublicationFeed(Feed):
 
     def items(self, publication: Publication) -> list[Edition]:
         # A feed is public: what anyone may see, whoever asks.
-        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication")
+        # django-stubs' plugin gives this related manager no EditionQuerySet methods: it does not come back to a
+        # relation whose model declares its manager further down the module.
+        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication")  # type: ignore[attr-defined]
         return list(editions.order_by("-number")[:50])
 
     def item_title(self, edition: Edition) -> str:
@@ -162,7 +165,7 @@ class PublicationFeed(Feed):
 
 
 @login_required
-def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def publication_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     publication = _publication_for(request, slug, manage=True) if slug else None
     if publication is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
@@ -183,7 +186,7 @@ def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
 
 
 @login_required
-def edition_edit(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
+def edition_edit(request: AuthenticatedHttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     publication = _publication_for(request, slug, manage=True)
     edition = _edition_for(request, slug, number, manage=True) if number else Edition(publication=publication)
     form = EditionForm(
@@ -214,7 +217,7 @@ def edition_edit(request: HttpRequest, slug: str, number: int | None = None) -> 
 
 
 @login_required
-def compose(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def compose(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     """The editor: sections and items in order, with forms to add, edit, reorder and remove them."""
     edition = _edition_for(request, slug, number, manage=True)
     return render(
@@ -231,7 +234,9 @@ def compose(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @login_required
-def section_edit(request: HttpRequest, slug: str, number: int, section_id: int | None = None) -> HttpResponse:
+def section_edit(
+    request: AuthenticatedHttpRequest, slug: str, number: int, section_id: int | None = None
+) -> HttpResponse:
     edition = _edition_for(request, slug, number, manage=True)
     section = get_object_or_404(Section, pk=section_id, edition=edition) if section_id else None
     form = SectionForm(request.POST or None, instance=section)
@@ -250,7 +255,7 @@ def section_edit(request: HttpRequest, slug: str, number: int, section_id: int |
 
 @login_required
 def item_edit(
-    request: HttpRequest, slug: str, number: int, section_id: int, item_id: int | None = None
+    request: AuthenticatedHttpRequest, slug: str, number: int, section_id: int, item_id: int | None = None
 ) -> HttpResponse:
     edition = _edition_for(request, slug, number, manage=True)
     section = get_object_or_404(Section, pk=section_id, edition=edition)
@@ -273,8 +278,9 @@ def item_edit(
 
 @login_required
 @require_POST
-def reorder(request: HttpRequest, slug: str, number: int, kind: str, object_id: int) -> HttpResponse:
+def reorder(request: AuthenticatedHttpRequest, slug: str, number: int, kind: str, object_id: int) -> HttpResponse:
     edition = _edition_for(request, slug, number, manage=True)
+    target: Section | Item
     if kind == "section":
         target = get_object_or_404(Section, pk=object_id, edition=edition)
     elif kind == "item":
@@ -290,7 +296,7 @@ def reorder(request: HttpRequest, slug: str, number: int, kind: str, object_id: 
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     edition = _edition_for(request, slug, number, manage=True)
     services.publish_edition(request.user, edition)
     messages.success(request, _("The edition is published. Its PDFs are being rendered."))
@@ -299,7 +305,7 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def render_pdfs(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def render_pdfs(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     edition = _edition_for(request, slug, number, manage=True)
     services.request_pdfs(edition)
     messages.success(request, _("The PDFs are being rendered."))

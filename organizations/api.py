@@ -186,10 +186,14 @@ class OrganizationViewSet(
         return visible.filter(LISTED | Q(pk__in=own))
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        editor = self.request.user
+        if not editor.is_authenticated:  # OrganizationAccess lets only signed-in people change a profile
+            raise exceptions.NotAuthenticated
         organization = serializer.instance
+        assert isinstance(organization, Organization)  # an update: DRF built the serializer on get_object()
         before = services.snapshot(organization)
         changes = dict(serializer.validated_data)
         topics, governorates = changes.pop("topics", None), changes.pop("governorates", None)
         for name, value in changes.items():
             setattr(organization, name, value)
-        services.save_profile(self.request.user, organization, before, topics=topics, governorates=governorates)
+        services.save_profile(editor, organization, before, topics=topics, governorates=governorates)

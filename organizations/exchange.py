@@ -16,7 +16,7 @@ from typing import IO, Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from organizations.models import (
     normalize_for_search,
 )
 from portal import audit
+from portal.forms import field_of
 from portal.models import User
 from portal.spreadsheets import Row, read_csv
 
@@ -149,7 +150,11 @@ class CodesField(forms.Field):
 
 def _model_field(name: str) -> forms.Field:
     """The form field Django makes for a model field, so a row obeys the same limits as the profile."""
-    return Organization._meta.get_field(name).formfield(required=False)
+    model_field = Organization._meta.get_field(name)
+    form_field = model_field.formfield(required=False) if isinstance(model_field, models.Field) else None
+    if form_field is None:
+        raise TypeError(f"Organization.{name} has no form field")
+    return form_field
 
 
 class OrganizationRowForm(forms.Form):
@@ -176,7 +181,7 @@ class OrganizationRowForm(forms.Form):
     listed_publicly = forms.TypedChoiceField(
         choices=[("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))],
         coerce=lambda value: value == "yes",
-        empty_value=False,
+        empty_value=False,  # type: ignore[arg-type]  # django-stubs says str | None; Django takes any value
         required=False,
     )
 
@@ -185,10 +190,11 @@ class OrganizationRowForm(forms.Form):
         for code in LANGUAGE_CODES:
             self.fields[f"name_{code}"] = forms.CharField(max_length=NAME_MAX_LENGTH, required=False)
         for name, allowed in codes.items():
-            self.fields[name].codes = allowed
+            field_of(self, name, CodesField).codes = allowed
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         names = [cleaned.get(f"name_{code}") for code in LANGUAGE_CODES]
         if not any(names):
             raise forms.ValidationError(_("Give the organisation's name in at least one language."), code="no_name")
@@ -298,7 +304,11 @@ def _validate(rows: list[Row]) -> tuple[list[OrganizationRowForm], ImportReport]
     report, valid = ImportReport(), []
     for row in rows:
         form = OrganizationRowForm(_form_data(row.cells), codes=codes)
-        errors = {} if form.is_valid() else {name: list(messages) for name, messages in form.errors.items()}
+        errors = (
+            {}
+            if form.is_valid()
+            else {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+        )
         name = normalize_for_search(form.cleaned_data.get("name_en") or "")
         if name and name in taken:
             errors.setdefault("name_en", []).append(_("An organisation with this name is already registered."))
@@ -383,7 +393,7 @@ def _sections(user: User, organization: Organization) -> dict[str, Any]:
     """The parts the apps built on organisations add to the export (see organizations.signals)."""
     sections: dict[str, Any] = {}
     for _receiver, part in signals.export_sections.send(Organization, user=user, organization=organization):
-        sections.update(part)
+        sections.update(part)  # type: ignore[arg-type]  # django-stubs: a response is str | None; here a dict
     return sections
 
 

@@ -15,7 +15,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
-from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, field_of, translated
 from portal.uploads import reencode_image
 
 LOGO_MAX_SIDE = 512
@@ -84,10 +84,10 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Kind "UN mechanism", "government" and "donor" are set by operators, not claimed in a form.
         if not (self.instance.pk and self.instance.kind in self.operator_kinds):
-            self.fields["kind"].choices = [
-                choice for choice in self.fields["kind"].choices if choice[0] not in self.operator_kinds
+            field_of(self, "kind", forms.ChoiceField).choices = [
+                choice for choice in Organization.Kind.choices if choice[0] not in self.operator_kinds
             ]
-        self.fields["hq_country"].choices = [("", "---------"), *countries]
+        field_of(self, "hq_country", forms.ChoiceField).choices = [("", "---------"), *countries]
         if self.instance.pk:
             self.initial["social_links"] = "\n".join(self.instance.social_links or [])
         self.setup_languages()
@@ -169,6 +169,6 @@ class NetworkMemberForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only organisations `user` may see: the list must not reveal unlisted ones.
-        self.fields["member"].queryset = (
+        field_of(self, "member", forms.ModelChoiceField).queryset = (
             Organization.objects.visible_to(user).verified().exclude(kind=Organization.Kind.NETWORK)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -29,6 +29,10 @@ class Topic(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=120)
 
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Topic]]
+    _default_manager: ClassVar[models.Manager[Topic]]
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("topic")
@@ -43,6 +47,10 @@ class Governorate(models.Model):
 
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=80)
+
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[models.Manager[Governorate]]
+    _default_manager: ClassVar[models.Manager[Governorate]]
 
     class Meta:
         ordering = ["name"]
@@ -116,6 +124,11 @@ def listed_q(prefix: str = "") -> Q:
     """The organisations the public directory shows (OrganizationQuerySet.listed), at the path `prefix`
     ("organization__" from an endorsement)."""
     return Q(**{f"{prefix}status": "verified", f"{prefix}listed_publicly": True})
+
+
+if TYPE_CHECKING:
+    # What OrganizationQuerySet.as_manager() builds, named for the model's declaration.
+    OrganizationManager = models.Manager.from_queryset(OrganizationQuerySet)
 
 
 LISTED = listed_q()
@@ -195,7 +208,12 @@ class Organization(Guarded):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
 
-    objects = OrganizationQuerySet.as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[OrganizationManager[Organization]] = OrganizationQuerySet.as_manager()
+    _default_manager: ClassVar[OrganizationManager[Organization]]
+    # Columns django-modeltranslation adds (translation.py) that code reads by name.
+    name_en: str | None
+    name_ar: str | None
 
     # The contact fields whose visibility each organisation chooses, with the field holding that choice.
     CONTACT_FIELDS = {
@@ -347,7 +365,7 @@ def coordinated_organizations(who: object) -> OrganizationQuerySet:
 
 def contact_audiences(viewer: Viewer) -> list[str]:
     """The audiences of contact fields shown to `viewer` beyond their own organisations' (see Audience)."""
-    audiences = [Audience.PUBLIC]
+    audiences: list[str] = [Audience.PUBLIC]
     if viewer.sees_members_only_content:
         audiences.append(Audience.MEMBERS)
     if viewer.is_coordinator:
@@ -602,6 +620,9 @@ class HistoryEntry(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    # Set by the history page: the fields whose values the viewer may not read (hidden_history_fields).
+    hidden_fields: set[str]
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,7 @@ here guard the domain's own rules (state transitions, last owner).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -35,6 +35,9 @@ from portal import audit, slugs
 from portal.access import forget_viewer
 from portal.mail import notify, send_to_address
 from portal.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 INVITATION_MAX_AGE = 14 * 24 * 3600
 INVITATION_SALT = "organizations.invitation"
@@ -110,7 +113,10 @@ def likely_duplicates(
     if host:
         condition |= Q(website__icontains=host)
     candidates = Organization.objects.all() if among is None else among
-    return candidates.filter(condition).exclude(pk=exclude_pk)[:5]
+    candidates = candidates.filter(condition)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return candidates[:5]
 
 
 def _website_host(website: str) -> str:
@@ -189,7 +195,7 @@ def _same(old: Any, new: Any) -> bool:
 # Verification -----------------------------------------------------------------------------------------
 
 
-def _transition(organization: Organization, allowed_from: Iterable[str], error: str) -> Organization:
+def _transition(organization: Organization, allowed_from: Iterable[str], error: StrOrPromise) -> Organization:
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
     if locked.status not in allowed_from:
         raise ValidationError(error, code="invalid_transition")

@@ -28,6 +28,7 @@ from organizations.forms import (
 from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
 from portal import audit
 from portal.access import MANAGE, Action, viewer_of
+from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 
@@ -106,7 +107,7 @@ def _sections(request: HttpRequest, organization: Organization) -> list[str]:
 
 
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, request.FILES or None)
     confirm = DuplicateConfirmationForm(request.POST or None)
     duplicates = []
@@ -137,7 +138,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, MANAGE)
     before = services.snapshot(organization)
     form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
@@ -156,7 +157,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, slug: str) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, MANAGE)
     try:
         services.submit_for_verification(request.user, organization)
@@ -169,7 +170,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 @limited("request_to_join")
-def join(request: HttpRequest, slug: str) -> HttpResponse:
+def join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.may_request_to_join)
     form = JoinRequestForm(request.POST)
     if form.is_valid():
@@ -184,7 +185,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related("organization")
     pending = JoinRequest.objects.filter(user=request.user, status=JoinRequest.Status.PENDING)
     return render(
@@ -195,7 +196,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest, slug: str) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_HISTORY)
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
     for entry in entries:
@@ -204,7 +205,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     waiting = Organization.objects.allowing(request.user, Organization.REVIEW).filter(
@@ -217,7 +218,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def review(request: HttpRequest, slug: str) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.REVIEW)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -238,7 +239,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_MEMBERS)
     can_manage = organization.allows(request.user, Organization.MANAGE_MEMBERS)
     context = {
@@ -268,13 +269,13 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 @limited("invite_member")
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     form = InvitationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("organizations:members", slug)
     try:
         services.invite_member(request.user, organization, form.cleaned_data["email"], form.cleaned_data["role"])
@@ -286,7 +287,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def change_role(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
     form = RoleForm(request.POST)
@@ -301,7 +302,7 @@ def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def remove_member(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_MEMBERS)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
     leaving = membership.user_id == request.user.pk
@@ -321,7 +322,7 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def decide_join(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def decide_join(request: AuthenticatedHttpRequest, slug: str, request_id: int) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     join_request = get_object_or_404(JoinRequest, pk=request_id, organization=organization)
     try:
@@ -334,7 +335,7 @@ def decide_join(request: HttpRequest, slug: str, request_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
     messages.success(request, _("The invitation was withdrawn."))
@@ -364,7 +365,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
+def add_network_member(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     network = _organization_for(request, slug, Organization.may_administer_network)
     form = NetworkMemberForm(request.POST, user=request.user)
     if form.is_valid():
@@ -380,7 +381,7 @@ def add_network_member(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
+def answer_network(request: AuthenticatedHttpRequest, slug: str, link_id: int) -> HttpResponse:
     """The member's owners confirm or decline; either side's owners may end a confirmed link."""
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     link = get_object_or_404(
@@ -397,7 +398,7 @@ def answer_network(request: HttpRequest, slug: str, link_id: int) -> HttpRespons
 
 
 @login_required
-def export_directory(request: HttpRequest) -> HttpResponse:
+def export_directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     filename = f"organizations-{timezone.localdate():%Y-%m-%d}.csv"
@@ -409,7 +410,7 @@ def export_directory(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def export_organization(request: HttpRequest, slug: str) -> JsonResponse:
+def export_organization(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     """Everything the portal holds about one organisation, as a JSON file for its owners."""
     organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
     data = exchange.organization_data(request.user, organization)
@@ -421,7 +422,7 @@ def export_organization(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 @login_required
-def import_directory(request: HttpRequest) -> HttpResponse:
+def import_directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)

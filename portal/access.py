@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -148,6 +148,13 @@ class GuardedQuerySet(models.QuerySet[M], Generic[M]):
     def managed_by(self, who: Any) -> Self:
         """Rows `who` may change."""
         return self.allowing(who, MANAGE)
+
+
+if TYPE_CHECKING:
+    # The manager `GuardedQuerySet[...].as_manager()` builds, named so that a model can declare it. The models
+    # django-modeltranslation registers must: it swaps their managers' classes at start-up, which the type checker's
+    # Django plugin cannot follow, so each of them says `objects: ClassVar[...]` and `_default_manager: ClassVar[...]`.
+    GuardedManager = models.Manager.from_queryset(GuardedQuerySet)
 
 
 class Guarded(models.Model):

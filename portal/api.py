@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import generics, permissions, serializers
 
+from portal.http import AuthenticatedRequest
 from portal.models import User
 
 
@@ -20,6 +21,7 @@ class MeView(generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "patch", "head", "options"]
+    request: AuthenticatedRequest
 
     def get_object(self) -> User:
         return self.request.user

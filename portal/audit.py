@@ -21,7 +21,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
@@ -35,9 +35,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.models import AuditEntry, User
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 Action = AuditEntry.Action
 
@@ -84,7 +81,7 @@ def record(
     request_or_none: HttpRequest | None,
     action: str,
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     target: models.Model | None = None,
     **extra: Any,
 ) -> AuditEntry:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -12,13 +12,31 @@ from portal.models import TIME_ZONE_CHOICES, User
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
+if TYPE_CHECKING:
+    # For the type checker, the form mixins (here and in the apps) extend what they are mixed into; at run time
+    # they extend object and the form that uses one names forms.ModelForm itself.
+    ModelFormMixinBase = forms.ModelForm[Any]
+else:
+    ModelFormMixinBase = object
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """The form's field `name`, which the form declares (or builds from the model field) as a `kind`: typed, so
+    that its queryset, choices or input formats can be set."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
+
 
 def translated(*bases: str) -> list[str]:
     """The per-language model fields django-modeltranslation adds for `bases`, e.g. name_en ... name_ru."""
     return [f"{base}_{code}" for base in bases for code in LANGUAGE_CODES]
 
 
-class MultilingualFormMixin:
+class MultilingualFormMixin(ModelFormMixinBase):
     """A model form whose content is written in several languages.
 
     The first of `translated_fields` is required in at least one language (the page's language is
@@ -37,7 +55,11 @@ class MultilingualFormMixin:
                 field.required = False
         self.fields[f"{self.translated_fields[0]}_{current}"].required = True
 
-    def clean_translations(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+    def clean_translations(self, cleaned: dict[str, Any] | None) -> dict[str, Any]:
+        """Require the first translated field in some language, and copy it into English if English is empty.
+        `cleaned` is what the form's clean() returned; None, as Django allows, stands for its cleaned_data."""
+        if cleaned is None:
+            cleaned = self.cleaned_data
         main = self.translated_fields[0]
         values = [cleaned.get(f"{main}_{code}") for code in LANGUAGE_CODES]
         if not any(values):
@@ -71,5 +93,5 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
+        field_of(self, "time_zone", forms.ChoiceField).choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
         self.fields["time_zone"].help_text = self._meta.model._meta.get_field("time_zone").help_text

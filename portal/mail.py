@@ -8,8 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template import Context
-from django.template.loader import get_template
+from django.template import Context, Engine
 from django.utils import translation
 
 from portal.tasks import send_email
@@ -26,7 +25,7 @@ def render_email(template: str, context: dict[str, Any], language: str) -> tuple
 
 def _render_text(name: str, context: dict[str, Any]) -> str:
     # Plain-text mail: HTML escaping would turn "Detainees' Families" into "Detainees&#x27; Families".
-    return get_template(name).template.render(Context(context, autoescape=False))
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
 def send_to_address(email: str, template: str, context: dict[str, Any], language: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from portal.pdf import Printout
@@ -37,7 +37,7 @@ def queue(printout: Printout, *, again: bool = False) -> None:
         logger.exception("Rendering the PDF of %s %s (%s) failed", printout.kind, printout.object_id, printout.language)
 
 
-def serve_or_queue(request: HttpRequest, printout: Printout, *, filename: str, back_url: str) -> HttpResponse:
+def serve_or_queue(request: HttpRequest, printout: Printout, *, filename: str, back_url: str) -> HttpResponseBase:
     """Serve the stored PDF of `printout`; otherwise queue its rendering and show the page that waits for it."""
     queue(printout)
     # With eager tasks (the embedded default) the file exists now.

@@ -28,7 +28,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -74,7 +74,8 @@ def public_key(name: str) -> str | None:
 def cached_public(name: str, compute: Callable[[], T]) -> T:
     """`compute()` cached until the public data changes: for figures shared by every visitor of a page."""
     key = public_key(name)
-    return compute() if key is None else cache.get_or_set(key, compute, ENTRY_SECONDS)
+    # The cache gives back what compute() returned (django-stubs types it as Any | None).
+    return compute() if key is None else cast("T", cache.get_or_set(key, compute, ENTRY_SECONDS))
 
 
 # The triggers ------------------------------------------------------------------------------------------------
@@ -214,8 +215,7 @@ class PublicPageCacheMiddleware:
             cached["X-Public-Cache"] = "hit"
             return cached
         response = self.get_response(request)
+        # Template responses are rendered by the time they come back through middleware.
         if request.method == "GET" and _storable(response):
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.render()
             cache.set(key, response, ENTRY_SECONDS)
         return response

@@ -8,6 +8,7 @@ refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 import django.conf.locale
 import environ
@@ -221,7 +222,7 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
 LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 # See portal/formats/en/formats.py: "3 April 2018" in English, as in the seeds.
 FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"

@@ -15,21 +15,23 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Spreadsheets set to French, Spanish or Russian save CSV files with semicolons between columns.
 DELIMITERS = (",", ";", "\t")
 
-ERROR_MESSAGES: dict[str, str | Promise] = {
+ERROR_MESSAGES: dict[str, StrOrPromise] = {
     "too_large": _("The file is larger than %(limit)s. Split it into smaller files."),
     "not_utf8": _("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and upload it again."),
     "not_csv": _("The file is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”."),
@@ -90,7 +92,7 @@ def read_csv(
     *,
     max_bytes: int,
     max_rows: int | None = None,
-    error_messages: Mapping[str, str | Promise] | None = None,
+    error_messages: Mapping[str, StrOrPromise] | None = None,
 ) -> Table:
     """The columns and rows of an uploaded CSV `file`, cells trimmed and formulas as they were before export.
 
@@ -116,7 +118,8 @@ def read_csv(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         columns = [cell.strip().lower() for cell in next(reader, [])]
-        rows, line = [], reader.line_num
+        rows: list[Row] = []
+        line = reader.line_num
         for cells in reader:
             start, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):

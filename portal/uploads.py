@@ -35,10 +35,10 @@ def reencode_image(upload: UploadedFile, *, max_side: int, max_bytes: int = MAX_
                 raise ValidationError(_("The image has too many pixels."), code="too_many_pixels")
             probe.verify()
         upload.seek(0)
-        with Image.open(upload) as image:
-            image.load()
-            has_alpha = image.mode in ("RGBA", "LA", "P")
-            image = image.convert("RGBA" if has_alpha else "RGB")
+        with Image.open(upload) as original:
+            original.load()
+            has_alpha = original.mode in ("RGBA", "LA", "P")
+            image = original.convert("RGBA" if has_alpha else "RGB")
             image.thumbnail((max_side, max_side))
             buffer = io.BytesIO()
             if has_alpha:

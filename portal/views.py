@@ -14,10 +14,11 @@ from django.views.i18n import set_language as django_set_language
 
 from portal.forms import PreferencesForm
 from portal.health import health_report
+from portal.http import AuthenticatedHttpRequest
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

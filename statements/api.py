@@ -18,12 +18,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from organizations.models import Organization
 from portal.access import ANONYMOUS
 from statements.models import Endorsement, Statement
 
 
 class EndorserSerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     country = serializers.CharField(source="organization.hq_country.code", read_only=True)
     endorsed_on = serializers.DateTimeField(source="created_at", read_only=True)
@@ -44,7 +47,7 @@ class EndorsementFiguresSerializer(serializers.Serializer):
 
 
 class StatementSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     language = serializers.SerializerMethodField(help_text="The language version shown (the caller's if published).")
     title = serializers.SerializerMethodField()

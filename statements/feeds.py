@@ -40,7 +40,9 @@ class StatementFeed(Feed):
     def item_author_name(self, item: Statement) -> str:
         return str(item.owner.name)
 
-    def item_pubdate(self, item: Statement) -> datetime.datetime:
+    def item_pubdate(self, item: Statement) -> datetime.datetime | None:
+        if item.published_on is None:  # never: the feed lists published statements, which all have the date
+            return None
         return datetime.datetime.combine(item.published_on, datetime.time.min, tzinfo=datetime.UTC)
 
     def item_updateddate(self, item: Statement) -> datetime.datetime:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from organizations.models import Organization, Topic
-from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, field_of, translated
 from statements.models import Statement
 
 DATETIME_WIDGET = {"type": "datetime-local"}
@@ -56,8 +56,9 @@ class StatementForm(MultilingualFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, owners: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].empty_label = None
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = owners
+        owner.empty_label = None
         self.setup_languages()
 
     def clean(self) -> dict[str, Any]:
@@ -94,7 +95,7 @@ class EndorseForm(forms.Form):
         self, *args: Any, organizations: QuerySet[Organization], offered: list[Organization], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["organization"]
+        field = field_of(self, "organization", forms.ModelChoiceField)
         # Any organisation the person may endorse for is accepted, so that one already endorsed gets the
         # service's clear answer rather than "not a valid choice"; only those not yet endorsed are offered.
         field.queryset = organizations
@@ -116,7 +117,7 @@ class RecordEndorsementForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        field_of(self, "organization", forms.ModelChoiceField).queryset = organizations
 
 
 class OutreachForm(forms.Form):
@@ -128,8 +129,8 @@ class OutreachForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("Any")), *Organization.Kind.choices]
-        self.fields["country"].choices = [("", _("Any")), *countries]
+        field_of(self, "kind", forms.ChoiceField).choices = [("", _("Any")), *Organization.Kind.choices]
+        field_of(self, "country", forms.ChoiceField).choices = [("", _("Any")), *countries]
 
     def criteria(self) -> dict[str, str]:
         data = self.cleaned_data

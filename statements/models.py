@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -76,6 +76,11 @@ class StatementQuerySet(GuardedQuerySet["Statement"]):
         return self.filter(status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED], published_on__isnull=False)
 
 
+if TYPE_CHECKING:
+    # What StatementQuerySet.as_manager() builds, named for the model's declaration.
+    StatementManager = models.Manager.from_queryset(StatementQuerySet)
+
+
 COUNT_FIELDS = ("endorsers_count", "countries_count", "unnamed_count")
 
 
@@ -121,7 +126,11 @@ class Statement(Guarded):
     )
     unnamed_count = models.PositiveIntegerField(_("endorsers not named publicly"), default=0, editable=False)
 
-    objects = StatementQuerySet.as_manager()
+    # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
+    objects: ClassVar[StatementManager[Statement]] = StatementQuerySet.as_manager()
+    _default_manager: ClassVar[StatementManager[Statement]]
+    # Columns django-modeltranslation adds (translation.py) that code reads by name.
+    title_en: str | None
 
     class Meta:
         # Statements still gathering endorsements (not yet published) first, then the newest.

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +32,9 @@ from portal.mail import notify
 from portal.models import User
 from statements import exchange
 from statements.models import LANGUAGE_CODES, Endorsement, Statement, StatementHistoryEntry, endorsement_counts
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Action = StatementHistoryEntry.Action
 Status = Statement.Status
@@ -74,7 +77,7 @@ def _locked(statement: Statement) -> Statement:
     return Statement.objects.select_for_update().get(pk=statement.pk)
 
 
-def _transition(statement: Statement, allowed_from: Iterable[str], error: str) -> Statement:
+def _transition(statement: Statement, allowed_from: Iterable[str], error: StrOrPromise) -> Statement:
     locked = _locked(statement)
     if locked.status not in allowed_from:
         raise ValidationError(error, code="invalid_transition")
@@ -263,7 +266,7 @@ class RowErrors:
     """What is wrong with the row at `line` of the file (line 1 names the columns)."""
 
     line: int
-    errors: list[str]
+    errors: list[StrOrPromise]
 
 
 @dataclass
@@ -289,17 +292,19 @@ def import_endorsements_csv(actor: User, statement: Statement, file: IO[bytes]) 
     candidates = Organization.objects.visible_to(actor).verified()
     by_slug = {organization.slug: organization for organization in candidates}
     by_name: dict[str, list[Organization]] = defaultdict(list)
-    for organization in by_slug.values():
+    for candidate in by_slug.values():
         for code in LANGUAGE_CODES:
-            name = getattr(organization, f"name_{code}", "")
+            name = getattr(candidate, f"name_{code}", "")
             if name:
-                by_name[normalize_for_search(name)].append(organization)
-        if organization.acronym:
-            by_name[normalize_for_search(organization.acronym)].append(organization)
+                by_name[normalize_for_search(name)].append(candidate)
+        if candidate.acronym:
+            by_name[normalize_for_search(candidate.acronym)].append(candidate)
     endorsed = set(statement.endorsements.values_list("organization_id", flat=True))
-    report, valid, seen = ImportReport(), [], {}
+    report = ImportReport()
+    valid: list[tuple[Organization, bool]] = []
+    seen: dict[int, int] = {}  # organisation id -> the line that names it
     for row in rows:
-        errors = []
+        errors: list[StrOrPromise] = []
         organization = by_slug.get(row.organization.lower())
         if organization is None:
             matches = {match.pk: match for match in by_name.get(normalize_for_search(row.organization), [])}
@@ -327,7 +332,7 @@ def import_endorsements_csv(actor: User, statement: Statement, file: IO[bytes]) 
                 seen[organization.pk] = row.line
         if errors:
             report.rows.append(RowErrors(row.line, errors))
-        else:
+        elif organization is not None and row.named is not None:  # with no error, both are known
             valid.append((organization, row.named))
     if report.ok:
         report.imported = import_endorsements(actor, statement, valid)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from organizations.models import Organization
 from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
+from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 from statements import exchange, services
@@ -116,12 +117,12 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     visible = Organization.objects.visible_to(request.user).filter(pk=OuterRef("organization_id"))
     rows = Endorsement.objects.filter(pk__in=list(page.object_list)).select_related("organization")
     by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
-    page.object_list = [by_pk[pk] for pk in page.object_list]
+    endorsers = [by_pk[pk] for pk in page.object_list]
     return {
         "countries": countries,
         "chosen_country": chosen,
         "endorsers_page": page,
-        "groups": services.group_by_country(page.object_list, countries),
+        "groups": services.group_by_country(endorsers, countries),
         "endorsers_query": f"country={chosen.code or '-'}" if chosen else "",
     }
 
@@ -138,7 +139,7 @@ def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsem
 
 @login_required
 @require_POST
-def endorse(request: HttpRequest, slug: str) -> HttpResponse:
+def endorse(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
     # Any of the person's organisations is accepted here; the service says why one may not endorse.
     mine = Organization.objects.filter(pk__in=viewer_of(request.user).organizations())
@@ -162,7 +163,7 @@ def endorse(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
     try:
         services.withdraw(request.user, _posted_endorsement(request, statement))
@@ -175,7 +176,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def stop_naming(request: HttpRequest, slug: str) -> HttpResponse:
+def stop_naming(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
     try:
         services.stop_naming(request.user, _posted_endorsement(request, statement))
@@ -188,7 +189,7 @@ def stop_naming(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def name_publicly(request: HttpRequest, slug: str) -> HttpResponse:
+def name_publicly(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug)
     try:
         services.name_publicly(request.user, _posted_endorsement(request, statement))
@@ -208,7 +209,7 @@ def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def statement_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The printable statement in the page's language, rendered by a Celery worker and kept under its
     content hash; it names only the endorsers named to the public."""
     statement = _statement_for(request, slug)
@@ -225,7 +226,7 @@ def statement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def statement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def statement_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:
         if not may_create_statements(request.user):
             raise PermissionDenied
@@ -248,7 +249,7 @@ def statement_edit(request: HttpRequest, slug: str | None = None) -> HttpRespons
 
 
 @login_required
-def statement_manage(request: HttpRequest, slug: str) -> HttpResponse:
+def statement_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Every endorsement, named or not; transitions; recording an endorsement received by email."""
     statement = _statement_for(request, slug, manage=True)
     candidates = Organization.objects.visible_to(request.user).verified().exclude(endorsements__statement=statement)
@@ -277,7 +278,7 @@ def statement_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def statement_transition(request: HttpRequest, slug: str) -> HttpResponse:
+def statement_transition(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug, manage=True)
     if request.POST.get("action") not in TRANSITIONS:
         raise Http404
@@ -293,7 +294,7 @@ def statement_transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def endorsement_remove(request: HttpRequest, slug: str) -> HttpResponse:
+def endorsement_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug, manage=True)
     services.remove_endorsement(request.user, _posted_endorsement(request, statement))
     messages.success(request, _("The endorsement was removed."))
@@ -301,7 +302,7 @@ def endorsement_remove(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def endorsement_import(request: HttpRequest, slug: str) -> HttpResponse:
+def endorsement_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug, manage=True)
     form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)
     report = None
@@ -314,7 +315,7 @@ def endorsement_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @limited("statement_outreach")
-def outreach(request: HttpRequest, slug: str) -> HttpResponse:
+def outreach(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Invite the owners of verified organisations matching a filter to endorse; shows how many match first."""
     statement = _statement_for(request, slug, manage=True)
     form = OutreachForm(request.POST or request.GET or None)
