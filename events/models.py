@@ -334,7 +334,8 @@ class Registration(Guarded):
             return own | organisers | Q(invitation__organization__in=viewer.organizations(Role.OWNER))
         if action == cls.VISA_LETTER:
             return own | organisers
-        listed = Q(status__in=cls.SEATED, invitation__listed_to_participants=True)
+        # A hidden organisation's people leave every participant list but the organisers'.
+        listed = Q(status__in=cls.SEATED, invitation__listed_to_participants=True, organization__hidden_at__isnull=True)
         return organisers | (listed & Q(event__in=Event.objects.allowing(viewer, Event.SEE_LOGISTICS)))
 
 

@@ -29,7 +29,7 @@ from events.forms import (
     SessionForm,
 )
 from events.models import Document, Event, Invitation, Registration, Session
-from organizations.models import Membership, Organization, coordinated_organizations
+from organizations.models import Membership, Organization, coordinated_organizations, unhidden_q
 from portal import audit, pdf, printing
 from portal.access import MANAGE, Viewer, viewer_of
 from portal.http import AuthenticatedHttpRequest
@@ -164,7 +164,8 @@ def event_ical(request: HttpRequest, slug: str) -> HttpResponse:
 def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The calendar of the events an organisation may see, for calendar apps (which cannot log in).
     The address is secret; it never carries street addresses or online links."""
-    organization = get_object_or_404(Organization, slug=slug)
+    # A hidden organisation's feed addresses stop working: a seized phone's calendar learns nothing more.
+    organization = get_object_or_404(Organization.objects.filter(unhidden_q()), slug=slug)
     if not calendar.feed_token_is_valid(organization.pk, token):
         raise Http404
     events = Event.objects.visible_to(Viewer.member_of(organization.pk, verified=organization.is_verified)).filter(

@@ -172,3 +172,13 @@ class NetworkMemberForm(forms.Form):
         field_of(self, "member", forms.ModelChoiceField).queryset = (
             Organization.objects.visible_to(user).verified().exclude(kind=Organization.Kind.NETWORK)
         )
+
+
+class HideForm(forms.Form):
+    sign_out_members = forms.BooleanField(
+        label=_("Also sign out every member everywhere and revoke their API keys"),
+        required=False,
+        help_text=_(
+            "Use this if a phone or a computer may be in the wrong hands. Everyone will need to sign in again."
+        ),
+    )

@@ -120,10 +120,16 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
         return self.prefetch_related("topics", "governorates")
 
 
+def unhidden_q(prefix: str = "") -> Q:
+    """Organisations that have not hidden everything ("hide everything now"), at the path `prefix`. A hidden
+    organisation is listed nowhere and named nowhere outside itself and the coordinators whose work needs it."""
+    return Q(**{f"{prefix}hidden_at__isnull": True})
+
+
 def listed_q(prefix: str = "") -> Q:
     """The organisations the public directory shows (OrganizationQuerySet.listed), at the path `prefix`
     ("organization__" from an endorsement)."""
-    return Q(**{f"{prefix}status": "verified", f"{prefix}listed_publicly": True})
+    return Q(**{f"{prefix}status": "verified", f"{prefix}listed_publicly": True}) & unhidden_q(prefix)
 
 
 if TYPE_CHECKING:
@@ -207,6 +213,9 @@ class Organization(Guarded):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    # "Hide everything now": set by an owner or an operator when danger comes; nothing else is changed, so
+    # showing the organisation again brings every item back as it was.
+    hidden_at = models.DateTimeField(_("hidden from public view since"), null=True, blank=True, editable=False)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[OrganizationManager[Organization]] = OrganizationQuerySet.as_manager()
@@ -259,6 +268,10 @@ class Organization(Guarded):
     @property
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     # The access rule ----------------------------------------------------------------------------------
 
@@ -352,7 +365,8 @@ class Organization(Guarded):
         listed = listed_q(f"{prefix}organization__")
         if not listing_suffices:
             listed &= Q(**{consent: NamingConsent.EDITOR})
-        return Q(**{f"{prefix}named_publicly": True}) & (Q(**{consent: NamingConsent.OWNER}) | listed)
+        named = Q(**{f"{prefix}named_publicly": True}) & (Q(**{consent: NamingConsent.OWNER}) | listed)
+        return named & unhidden_q(f"{prefix}organization__")
 
 
 def coordinated_organizations(who: object) -> OrganizationQuerySet:

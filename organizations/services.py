@@ -264,6 +264,50 @@ def suspend_organization(actor: User, organization: Organization, message: str) 
     return org
 
 
+# Hide everything now -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hide_organization(actor: User | None, organization: Organization, *, sign_out_members: bool = False) -> int:
+    """Take `organization` out of public view at once: the directory, search, the API, feeds, endorsers, parties,
+    participant lists and bulletin mentions all ask the rules, which leave a hidden organisation out for everyone
+    but its members, the coordinators and the operators. With `sign_out_members`, every member's sessions end and
+    their API tokens are revoked. Returns how many members were signed out."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if locked.hidden_at is None:
+        locked.hidden_at = timezone.now()
+        locked.save(update_fields=["hidden_at", "updated_at"])
+    signed_out = _sign_out_members(locked) if sign_out_members else 0
+    audit.record(None, audit.Action.ORGANIZATION_HIDDEN, actor=actor, target=locked, signed_out_members=signed_out)
+    organization.hidden_at = locked.hidden_at
+    return signed_out
+
+
+@transaction.atomic
+def reveal_organization(actor: User | None, organization: Organization) -> None:
+    """Show a hidden organisation again: every item comes back as it was, since hiding changed nothing else."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    locked.hidden_at = None
+    locked.save(update_fields=["hidden_at", "updated_at"])
+    organization.hidden_at = None
+    audit.record(None, audit.Action.ORGANIZATION_REVEALED, actor=actor, target=organization)
+
+
+def _sign_out_members(organization: Organization) -> int:
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+
+    members = {str(pk) for pk in organization.memberships.values_list("user_id", flat=True)}
+    Token.objects.filter(user_id__in=members).delete()
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") in members
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(members)
+
+
 # Membership -------------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from organizations import exchange, services, signals
 from organizations.filters import OrganizationFilter
 from organizations.forms import (
     DuplicateConfirmationForm,
+    HideForm,
     InvitationForm,
     JoinRequestForm,
     NetworkMemberForm,
@@ -86,6 +87,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_view_members": organization.allows(user, Organization.VIEW_MEMBERS),
         "can_view_history": organization.allows(user, Organization.VIEW_HISTORY),
         "can_review": organization.allows(user, Organization.REVIEW),
+        "can_hide": organization.allows(user, Organization.MANAGE_MEMBERS),
         "can_join": organization.may_request_to_join(user) and organization.is_verified,
         "networks": organization.networks_joined.filter(confirmed=True)
         .select_related("network")
@@ -181,6 +183,29 @@ def join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             _report(request, error)
     else:
         messages.error(request, _("Your message is too long."))
+    return redirect(organization)
+
+
+@login_required
+def hide(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Hide everything now: one confirmation, then the organisation is out of public view."""
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
+    form = HideForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        services.hide_organization(request.user, organization, sign_out_members=form.cleaned_data["sign_out_members"])
+        if form.cleaned_data["sign_out_members"]:
+            return redirect("account_login")  # the person who hid it is signed out too
+        messages.success(request, _("The organisation is hidden. Nobody outside it can see or find it now."))
+        return redirect(organization)
+    return render(request, "organizations/hide.html", {"organization": organization, "form": form})
+
+
+@login_required
+@require_POST
+def reveal(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
+    services.reveal_organization(request.user, organization)
+    messages.success(request, _("The organisation is visible again, as it was before it was hidden."))
     return redirect(organization)
 
 

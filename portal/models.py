@@ -120,6 +120,8 @@ class AuditEntry(models.Model):
         CAMPAIGN_STARTED = "campaign_started", _("Campaign started")
         ACCOUNT_DELETED = "account_deleted", _("Account deleted")
         DATA_DOWNLOADED = "data_downloaded", _("Personal data downloaded")
+        ORGANIZATION_HIDDEN = "organization_hidden", _("Organisation hidden from public view")
+        ORGANIZATION_REVEALED = "organization_revealed", _("Organisation shown again")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -371,9 +371,11 @@ def _endorsement_changed(sender: type[Endorsement], instance: Endorsement, **kwa
 
 @receiver(post_save, sender=Organization, dispatch_uid="statements_count_endorser_country")
 def _endorser_changed(sender: type[Organization], instance: Organization, created: bool, **kwargs: Any) -> None:
-    # Its headquarters country, or whether it is listed (and so named), may have changed, and with them the
-    # figures of the statements it endorsed.
+    # Its headquarters country, or whether it is listed or hidden (and so named), may have changed, and with them
+    # the figures of the statements it endorsed.
     update_fields = kwargs.get("update_fields")
-    if created or (update_fields is not None and not {"hq_country", "status", "listed_publicly"} & set(update_fields)):
+    if created or (
+        update_fields is not None and not {"hq_country", "status", "listed_publicly", "hidden_at"} & set(update_fields)
+    ):
         return
     refresh_endorsement_counts(instance.endorsements.values_list("statement_id", flat=True))

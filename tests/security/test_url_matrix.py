@@ -502,6 +502,14 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             why="can_export_organization: the organisation's owners (and operators)",
         ),
     ),
+    "organizations:hide": (
+        case(
+            lambda w: en(f"organizations/{w.a.slug}/hide/"),
+            only(["a_owner", "operator"], others=403, anonymous=302),
+            why="hide everything now: the organisation's owners (and operators); GET only asks to confirm",
+        ),
+    ),
+    "organizations:reveal": (case(lambda w: en(f"organizations/{w.a.slug}/reveal/"), POST_ONLY),),
     "organizations:members": (
         case(
             lambda w: en(f"organizations/{w.a.slug}/members/"), only([*A_PEOPLE, "operator"], others=403, anonymous=302)
