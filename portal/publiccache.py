@@ -46,8 +46,9 @@ HARMLESS_COOKIES = {"csrftoken", settings.LANGUAGE_COOKIE_NAME}
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HX_REQUEST")
 # The schema and its docs depend on the code, not the data.
 NEVER = ("/admin/", "/healthz", "/media/", "/static/", "/api/schema/", "/api/docs/")
-# Bounds the cache's memory, nothing else: the stamp makes entries obsolete the moment the data changes.
-ENTRY_SECONDS = 24 * 3600
+# Bounds the cache's memory, nothing else: the stamp makes an entry obsolete the moment the data changes, and the
+# minute in its key a minute later; an obsolete entry is never read again, so it need not outlive its minute.
+ENTRY_SECONDS = 120
 
 T = TypeVar("T")
 
