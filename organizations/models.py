@@ -16,7 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from portal.access import ALL, MANAGE, NOTHING, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, holds, viewer_of
+from portal.access import (
+    ALL,
+    MANAGE,
+    NOTHING,
+    VIEW,
+    Action,
+    Guarded,
+    GuardedQuerySet,
+    Role,
+    Viewer,
+    holds,
+    second_factors_of,
+    viewer_of,
+)
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -352,16 +365,19 @@ class Membership(models.Model):
 
 
 def viewer_for(user: User) -> Viewer:
-    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships and whether
-    they have an authenticator app (TOTP).
+    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships, whether they
+    have an authenticator app (TOTP), and whether this session entered a code of one of their authenticators
+    (portal.two_factor notes those on the person of the request; none outside a request or through an API token).
 
-    Without one, when two-factor authentication is required, they are no operator, coordinate no host
+    Without both, when two-factor authentication is required, they are no operator, coordinate no host
     organisation and are a plain member of the verified host organisations they would otherwise edit or own;
     their roles elsewhere stand, since the staff of an ordinary organisation need no second factor.
     """
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
+    passed = sorted(second_factors_of(user))
+    session_passed = Authenticator.objects.filter(user=models.OuterRef("pk"), pk__in=passed)
     # From the person, not their memberships, so that an operator who belongs nowhere gets a row too.
     rows = (
         get_user_model()
@@ -369,22 +385,26 @@ def viewer_for(user: User) -> Viewer:
         .annotate(
             has_totp=models.Exists(
                 Authenticator.objects.filter(user=models.OuterRef("pk"), type=Authenticator.Type.TOTP)
-            )
+            ),
+            session_passed=models.Exists(session_passed) if passed else models.Value(False),
         )
         .values_list(
             "has_totp",
+            "session_passed",
             "memberships__organization_id",
             "memberships__role",
             "memberships__organization__status",
             "memberships__organization__is_host",
         )
     )
-    has_mfa = not settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
+    required = settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
+    has_authenticator = has_mfa = False
     roles: dict[int, Role] = {}
     verified: set[int] = set()
     hosts: set[int] = set()
-    for has_totp, organization_id, role, status, is_host in rows:
-        has_mfa = has_mfa or has_totp
+    for has_totp, session_passed, organization_id, role, status, is_host in rows:
+        has_authenticator = has_totp
+        has_mfa = not required or (has_totp and session_passed)
         if organization_id is None:
             continue
         roles[organization_id] = Role(role)
@@ -403,6 +423,7 @@ def viewer_for(user: User) -> Viewer:
         verified=frozenset(verified),
         host_ids=frozenset(hosts) if has_mfa else frozenset(),
         needs_mfa=not has_mfa and (user.is_superuser or bool(hosts)),
+        has_authenticator=has_authenticator,
     )
 
 

@@ -7,5 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        # Connects the audit log's receivers of allauth's signals.
-        from portal import audit  # noqa: F401
+        # Connects the receivers of allauth's signals: the audit log's, and the one that counts turning on an
+        # authenticator app as passing the second factor in that session.
+        from portal import audit, two_factor  # noqa: F401

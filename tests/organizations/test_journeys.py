@@ -24,7 +24,7 @@ from organizations.models import (
     Organization,
 )
 from portal.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ _URL = re.compile(r"https?://\S+")
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

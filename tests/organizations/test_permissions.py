@@ -14,6 +14,7 @@ from django.test import Client
 
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, host_organization, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def make_cast(**a_fields: object) -> Cast:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

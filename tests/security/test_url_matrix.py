@@ -78,6 +78,7 @@ from organizations.services import INVITATION_SALT
 from portal import pdf
 from portal.models import User
 from statements.models import Statement, StatementHistoryEntry
+from tests.conftest import sign_in
 from tests.factories import (
     AccessionRequestFactory,
     AgreementFactory,
@@ -108,15 +109,43 @@ from tests.security.test_csv_exports import CSV_EXPORTS
 
 # The people ------------------------------------------------------------------------------------------------
 
-ROLES = ("anonymous", "loner", "a_member", "a_editor", "a_owner", "b_owner", "coord_h", "coord_h2", "operator")
+ROLES = (
+    "anonymous",
+    "loner",
+    "a_member",
+    "a_editor",
+    "a_owner",
+    "b_owner",
+    "coord_h",
+    "coord_h2",
+    "h_password",
+    "operator",
+)
 # loner: a signed-up person with a verified address and no organisation. a_*: the member, editor and owner of
 # organisation A (verified, listed). b_owner: the owner of organisation B. coord_h: an editor of the IIIM (H,
-# a verified host organisation); coord_h2: an editor of a second host. operator: a platform operator.
+# a verified host organisation); coord_h2: an editor of a second host. h_password: an editor of H with an
+# authenticator app, in a session that entered only the password (portal.two_factor): no coordinator, a plain
+# member of H. operator: a platform operator.
 A_PEOPLE = ("a_member", "a_editor", "a_owner")
 COORDINATORS = ("coord_h", "coord_h2")
 H_KEEPERS = ("coord_h", "operator")  # those who keep what H owns: its editors and owners, and the operators
 REVIEWERS = (*COORDINATORS, "operator")  # can_review_organizations, can_create_events/agreements/publications
-WITH_AUTHENTICATOR = REVIEWERS  # coordinators and operators have turned on an authenticator app (TOTP)
+# Coordinators and operators have turned on an authenticator app (TOTP), and their sessions entered its code.
+WITH_AUTHENTICATOR = (*REVIEWERS, "h_password")
+SECOND_FACTOR_PASSED = REVIEWERS
+# h_token: h_password's person through an API token (rest_framework's TokenAuthentication), with no session. A
+# token passes no second factor: it gets what h_password gets from the API, and what a visitor gets elsewhere
+# (the pages do not read tokens).
+H_TOKEN = "h_token"
+
+
+def as_whom(role: str, url: str) -> str:
+    """The role whose answers `role` gets at `url`: itself, but for the API token (see H_TOKEN)."""
+    if role != H_TOKEN:
+        return role
+    return "h_password" if urlsplit(url).path.startswith("/api/") else "anonymous"
+
+
 TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
 
 # The canaries ----------------------------------------------------------------------------------------------
@@ -1034,6 +1063,7 @@ def test_every_case_names_every_role() -> None:
 class World:
     users: dict[str, User | None]
     sessions: dict[str, str]
+    token: str  # h_password's API token (H_TOKEN)
     a: Organization
     draft_org: Organization
     unlisted: Organization
@@ -1118,6 +1148,7 @@ def seed() -> World:
         "b_owner": _person(b, role.OWNER, "owner@caesar.example.org")[0],
         "coord_h": _person(h, role.EDITOR, "coordinator@iiim.example.org")[0],
         "coord_h2": _person(h2, role.EDITOR, "coordinator@envoy.example.org")[0],
+        "h_password": _person(h, role.EDITOR, "second-coordinator@iiim.example.org")[0],
         "operator": UserFactory(email="operator@example.org", is_staff=True, is_superuser=True),
     }
     for organization in (draft_org, unlisted, network):
@@ -1239,13 +1270,13 @@ def seed() -> World:
     sessions = {}
     for role_name, user in users.items():
         if user is not None:
-            client = Client()
-            client.force_login(user)
+            client = sign_in(Client(), user, second_factor=role_name in SECOND_FACTOR_PASSED)
             sessions[role_name] = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     world = World(
         users=users,
         sessions=sessions,
+        token=Token.objects.create(user=users["h_password"]).key,
         a=a,
         draft_org=draft_org,
         unlisted=unlisted,
@@ -1317,14 +1348,15 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
 
 
 @cache
-def _client(role: str) -> Client:
+def _client(role: str, token: str = "") -> Client:
     # One client per role for the whole module: a new one would load the middleware again for every request.
-    return Client()
+    return Client(HTTP_AUTHORIZATION=f"Token {token}") if token else Client()
 
 
 def client_as(world: World, role: str) -> Client:
-    """A browser signed in as `role` (none for anonymous visitors), with no cookie left from an earlier test."""
-    client = _client(role)
+    """A browser signed in as `role` (none for anonymous visitors, an API token for H_TOKEN), with no cookie left
+    from an earlier test."""
+    client = _client(role, world.token if role == H_TOKEN else "")
     client.cookies.clear()
     if role in world.sessions:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
@@ -1363,7 +1395,7 @@ MATRIX = [
     pytest.param(key, index, role, id=f"{key}{f'[{item.label}]' if item.label else ''}-{role}")
     for key, cases in ROUTES.items()
     for index, item in enumerate(cases)
-    for role in ROLES
+    for role in (*ROLES, H_TOKEN)
 ]
 
 
@@ -1378,14 +1410,15 @@ def test_route(world: World, key: str, index: int, role: str) -> None:
 
     response = client_as(world, role).get(url)
     text = readable_text(response)
+    expected = item.expect[as_whom(role, url)]
 
     assert response.status_code < 500, f"GET {url} as {role}: {response.status_code}"
-    assert response.status_code == item.expect[role], (
-        f"GET {url} as {role}: {response.status_code}, expected {item.expect[role]}"
+    assert response.status_code == expected, (
+        f"GET {url} as {role}: {response.status_code}, expected {expected}"
         + (f" ({item.why})" if item.why else "")
         + (f" -> {response['Location']}" if response.has_header("Location") else "")
     )
-    leaked = leaked_canaries(text, role, item)
+    leaked = leaked_canaries(text, as_whom(role, url), item)
     assert not leaked, f"GET {url} as {role} shows what they may not see: {leaked}"
     if response.get("Content-Type", "").startswith("text/csv"):
         assert key in CSV_EXPORTS, f"{key} serves CSV: list it in tests/security/test_csv_exports.py CSV_EXPORTS"
