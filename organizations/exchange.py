@@ -32,6 +32,7 @@ from organizations.models import (
     normalize_for_search,
 )
 from portal import audit
+from portal.access import viewer_of
 from portal.models import User
 from portal.spreadsheets import Row, read_csv
 
@@ -318,10 +319,12 @@ def import_organizations(actor: User, rows: list[OrganizationRowForm]) -> list[O
     topic_ids = dict(Topic.objects.values_list("slug", "pk"))
     governorate_ids = dict(Governorate.objects.values_list("code", "pk"))
     now = timezone.now()
+    importer_is_operator = viewer_of(actor).is_operator  # importing as verified is a decision (Organization.rule)
     created, topic_links, governorate_links = [], [], []
     for form in rows:
         organization = form.organization()
         organization.status = Organization.Status.VERIFIED
+        organization.decided_by_operator = importer_is_operator
         organization.verified_at = now
         organization.is_host = False
         organization.slug = services.unique_slug(organization.name_en or organization.name, organization.acronym)

@@ -198,6 +198,11 @@ class Organization(Guarded):
     # Folded names in every language and the acronym, kept by save(): what directory search looks in.
     search_text = models.TextField(editable=False, default="")
     review_message = models.TextField(_("message from the reviewers"), blank=True)
+    decided_by_operator = models.BooleanField(
+        _("last decision by an operator"),
+        default=False,
+        help_text=_("Only operators may change a decision an operator made (verification, changes, suspension)."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
@@ -269,7 +274,8 @@ class Organization(Guarded):
         """Profiles: verified and listed ones to everyone, the rest to their members, coordinators and operators.
         Editors and owners edit (a suspended organisation is frozen for them); owners manage members; members see
         the member list (who works where is sensitive); owners and coordinators read the history; coordinators
-        review other organisations, never their own. Operators may do everything."""
+        review other organisations, never their own, never a host organisation, and never one whose last decision
+        an operator made: those decisions are the operators'. Operators may do everything."""
         if viewer.is_operator:
             return ALL
         own = Q(pk__in=viewer.organizations())
@@ -284,7 +290,7 @@ class Organization(Guarded):
         if action == cls.VIEW_HISTORY:
             return ALL if viewer.is_coordinator else Q(pk__in=viewer.organizations(Role.OWNER))
         if action == cls.REVIEW:
-            return ~own if viewer.is_coordinator else NOTHING
+            return ~own & Q(is_host=False, decided_by_operator=False) if viewer.is_coordinator else NOTHING
         field = cls.CONTACT_FIELDS[action.removeprefix("contact:")]
         return own | Q(**{f"{field}__in": contact_audiences(viewer)})
 

@@ -47,6 +47,7 @@ organization_spec = st.fixed_dictionaries(
         "status": choice(Organization.Status),
         "listed_publicly": flag,
         "is_host": flag,
+        "decided_by_operator": flag,
         "kind": st.sampled_from([Organization.Kind.CSO, Organization.Kind.NETWORK]),
         **{field: choice(Audience) for field in Organization.CONTACT_FIELDS.values()},
     }

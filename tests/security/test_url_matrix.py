@@ -256,6 +256,8 @@ def en(path: str) -> str:
 # Who may see the unlisted endorser as an organisation (can_view_organization: every coordinator) without
 # learning from it that it endorsed anything.
 COORDINATORS_SEE_UNLISTED = {"unnamed_endorser": ("coord_h2",)}
+# The button of the review form on a profile: shown to those who may review the organisation.
+REVIEW_FORM = "Record the decision"
 # What is printed or republished for everyone names the unnamed endorser to nobody, not even its keepers.
 NAMED_ONLY = {UNNAMED_ENDORSER: ()}
 
@@ -488,6 +490,20 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             only(REVIEWERS, others=404),
             "unlisted",
             also_seen_by=COORDINATORS_SEE_UNLISTED,
+        ),
+        case(
+            lambda w: en(f"organizations/{w.h2.slug}/"),
+            PUBLIC,
+            "host",
+            hidden_here={REVIEW_FORM: ("operator",)},
+            why="decisions on host organisations are the operators' (Organization.rule, REVIEW)",
+        ),
+        case(
+            lambda w: en(f"organizations/{w.suspended_by_operator.slug}/"),
+            only(REVIEWERS, others=404),
+            "suspended by an operator",
+            hidden_here={REVIEW_FORM: ("operator",)},
+            why="only operators change an operator's decision (Organization.rule, REVIEW)",
         ),
     ),
     "organizations:edit": (
@@ -1065,9 +1081,11 @@ class World:
     sessions: dict[str, str]
     token: str  # h_password's API token (H_TOKEN)
     a: Organization
+    h2: Organization
     draft_org: Organization
     unlisted: Organization
     network: Organization
+    suspended_by_operator: Organization
     a_member_membership: Membership
     membership_invitation: MembershipInvitation
     invitation_token: str
@@ -1136,6 +1154,14 @@ def seed() -> World:
     )
     network = OrganizationFactory(
         slug="truth-justice-charter", name_en="Truth and Justice Charter", name_ar="", acronym="", kind="network"
+    )
+    suspended_by_operator = OrganizationFactory(
+        slug="suspended-association",
+        name_en="Suspended Association",
+        name_ar="",
+        acronym="",
+        status="suspended",
+        decided_by_operator=True,
     )
     role = Membership.Role
     a_member, a_member_membership = _person(a, role.MEMBER, "member@families.example.org")
@@ -1278,9 +1304,11 @@ def seed() -> World:
         sessions=sessions,
         token=Token.objects.create(user=users["h_password"]).key,
         a=a,
+        h2=h2,
         draft_org=draft_org,
         unlisted=unlisted,
         network=network,
+        suspended_by_operator=suspended_by_operator,
         a_member_membership=a_member_membership,
         membership_invitation=invitation,
         invitation_token=signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token)),
@@ -1445,6 +1473,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
     shown = {key: (role, url, CANARIES[key].text) for key, (role, url) in where.items()}
     # The organisers see every participant on the event's page, where the others see only those listed.
     shown["quiet participant"] = ("coord_h", en(f"events/{world.closed.slug}/"), QUIET_PARTICIPANT)
+    # Coordinators review other organisations than hosts: the form hidden on the hosts' profiles is there on A's.
+    shown["review form"] = ("coord_h2", en(f"organizations/{world.a.slug}/"), REVIEW_FORM)
     for key, (role, url, text) in shown.items():
         response = client_as(world, role).get(url)
         assert response.status_code == 200, (key, url, response.status_code)
