@@ -424,13 +424,14 @@ def _profile(user: User, organization: Organization) -> dict[str, Any]:
 def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
     if not organization.allows(user, Organization.VIEW_HISTORY):
         return []
+    show_actors = organization.allows(user, Organization.VIEW_HISTORY_ACTORS)
     entries = []
     for entry in organization.history.select_related("actor"):
         hidden = organization.hidden_history_fields(user, entry.changes)
         entries.append(
             {
                 "when": entry.created_at,
-                "who": str(entry.actor) if entry.actor else _("a former member"),
+                **({"who": str(entry.actor) if entry.actor else _("a former member")} if show_actors else {}),
                 "action": entry.action,
                 "changes": {name: change for name, change in entry.changes_shown() if name not in hidden},
                 "message": entry.message,

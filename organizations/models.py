@@ -256,15 +256,18 @@ class Organization(Guarded):
 
     # The access rule ----------------------------------------------------------------------------------
 
-    # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history, verification, and one
-    # action per contact field ("contact:email"): whether the field's value may be shown.
+    # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history and who made each change
+    # in it, verification, and one action per contact field ("contact:email"): whether the field's value may be
+    # shown.
     MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
+    VIEW_HISTORY_ACTORS = "view_history_actors"
     ACTIONS = (
         VIEW,
         MANAGE,
         MANAGE_MEMBERS,
         VIEW_MEMBERS,
         VIEW_HISTORY,
+        VIEW_HISTORY_ACTORS,
         REVIEW,
         *(f"contact:{name}" for name in CONTACT_FIELDS),
     )
@@ -273,7 +276,8 @@ class Organization(Guarded):
     def rule(cls, viewer: Viewer, action: Action) -> Q:
         """Profiles: verified and listed ones to everyone, the rest to their members, coordinators and operators.
         Editors and owners edit (a suspended organisation is frozen for them); owners manage members; members see
-        the member list (who works where is sensitive); owners and coordinators read the history; coordinators
+        the member list (who works where is sensitive); owners and coordinators read the history, and who made each
+        change only those who also see the member list (coordinators read what changed elsewhere, not who); coordinators
         review other organisations, never their own, never a host organisation, and never one whose last decision
         an operator made: those decisions are the operators'. Operators may do everything."""
         if viewer.is_operator:
@@ -289,6 +293,8 @@ class Organization(Guarded):
             return own
         if action == cls.VIEW_HISTORY:
             return ALL if viewer.is_coordinator else Q(pk__in=viewer.organizations(Role.OWNER))
+        if action == cls.VIEW_HISTORY_ACTORS:
+            return cls.rule(viewer, cls.VIEW_HISTORY) & cls.rule(viewer, cls.VIEW_MEMBERS)
         if action == cls.REVIEW:
             return ~own & Q(is_host=False, decided_by_operator=False) if viewer.is_coordinator else NOTHING
         field = cls.CONTACT_FIELDS[action.removeprefix("contact:")]

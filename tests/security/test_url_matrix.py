@@ -165,6 +165,9 @@ DRAFT_EVENT = "Canary Draft Event"
 # Unlisted; endorsed H's published statement and signed H's public protocol, named in neither; a confirmed
 # member of a network; mentioned in a published bulletin.
 UNNAMED_ENDORSER = "Canary Unnamed Endorser Org"
+# A's staff member who edited its profile: who works where is for A's people; the history names them to those who
+# also see the member list (Organization.rule, view_history_actors), never to coordinators of other organisations.
+HISTORY_ACTOR = "Canary History Actor"
 # A listed organisation whose delegate takes part in the closed event, not listed to the other participants.
 QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
 
@@ -180,6 +183,7 @@ CANARIES = {
     "email": Canary(EMAIL, (*A_PEOPLE, *COORDINATORS, "operator")),
     # private: the organisation's own people and the operators
     "phone": Canary(PHONE, (*A_PEOPLE, "operator")),
+    "history_actor": Canary(HISTORY_ACTOR, (*A_PEOPLE, "operator")),
     # can_view_organization: a draft is seen by its own people, the coordinators and the operators
     "draft_org": Canary(DRAFT_ORG, (*COORDINATORS, "operator")),
     # can_view_agreement: confidential to the parties' owners, the mechanism's keepers and the operators
@@ -1187,6 +1191,14 @@ def seed() -> World:
         action=HistoryEntry.Action.EDITED,
         changes={"email": ["", EMAIL], "phone": ["", PHONE]},
     )
+    HistoryEntry.objects.create(
+        organization=a,
+        actor=MembershipFactory(
+            organization=a, role=role.EDITOR, user__email="staff@families.example.org", user__full_name=HISTORY_ACTOR
+        ).user,
+        action=HistoryEntry.Action.EDITED,
+        changes={"acronym": ["", "FFF"]},
+    )
     invitation = MembershipInvitationFactory(organization=a, invited_by=users["a_owner"])
 
     # Agreements: the confidential MoU between H and A, with its signed document; the public protocol.
@@ -1457,6 +1469,7 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
     where = {
         "email": ("a_member", en(f"organizations/{world.a.slug}/")),
         "phone": ("a_member", en(f"organizations/{world.a.slug}/")),
+        "history_actor": ("a_owner", en(f"organizations/{world.a.slug}/history/")),
         "draft_org": ("coord_h2", en(f"organizations/{world.draft_org.slug}/")),
         "mou": ("a_owner", en(f"agreements/{world.mou.slug}/document/")),
         "street": ("a_member", en(f"events/{world.closed.slug}/")),
