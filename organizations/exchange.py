@@ -427,7 +427,7 @@ def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
     show_actors = organization.allows(user, Organization.VIEW_HISTORY_ACTORS)
     entries = []
     for entry in organization.history.select_related("actor"):
-        hidden = organization.hidden_history_fields(user, entry.changes)
+        hidden = organization.hidden_history_fields(user, entry)
         entries.append(
             {
                 "when": entry.created_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -316,14 +316,19 @@ class Organization(Guarded):
             if getattr(self, name) and self.may_see_contact(who, name)
         }
 
-    def hidden_history_fields(self, who: object, changes: dict[str, Any]) -> set[str]:
-        """The fields in a history entry's `changes` whose values `who` may not read there: contact details beyond
-        their audience (before and after a change of audience), and who joined or left, for those who may not see
+    def hidden_history_fields(self, who: object, entry: HistoryEntry) -> set[str]:
+        """The fields in a history entry's changes whose values `who` may not read there: contact details beyond
+        their audience, the strictest of the one in force when the entry was written (`entry.audiences`, and both
+        sides of a change of audience in the entry) and today's; and who joined or left, for those who may not see
         the member list."""
+        changes = entry.changes
         hidden = set()
         for name in changes:
             if name in self.CONTACT_FIELDS:
-                audiences = {getattr(self, self.CONTACT_FIELDS[name]), *changes.get(self.CONTACT_FIELDS[name], ())}
+                visibility = self.CONTACT_FIELDS[name]
+                audiences = {getattr(self, visibility), *changes.get(visibility, ())}
+                if name in entry.audiences:
+                    audiences.add(entry.audiences[name])
                 if not all(self.may_see_contact(who, name, audience) for audience in audiences):
                     hidden.add(name)
             elif name == "member" and not self.allows(who, self.VIEW_MEMBERS):
@@ -540,6 +545,9 @@ class HistoryEntry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # The audience of each contact field in `changes` when the entry was written: its values stay hidden from
+    # whoever that audience left out, even after the field is shown more widely (Organization.hidden_history_fields).
+    audiences = models.JSONField(_("audiences when written"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 

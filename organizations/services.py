@@ -61,8 +61,16 @@ TRACKED_FIELDS = [
 def record(
     organization: Organization, actor: User | None, action: str, *, changes: dict | None = None, message: str = ""
 ) -> HistoryEntry:
+    """Write a history entry, with the audience each contact field it changes has now: its values stay hidden
+    from whoever that audience leaves out, whatever the field's audience later (HistoryEntry.audiences)."""
+    changes = changes or {}
+    audiences = {
+        name: getattr(organization, visibility)
+        for name, visibility in Organization.CONTACT_FIELDS.items()
+        if name in changes
+    }
     return HistoryEntry.objects.create(
-        organization=organization, actor=actor, action=action, changes=changes or {}, message=message
+        organization=organization, actor=actor, action=action, changes=changes, audiences=audiences, message=message
     )
 
 

@@ -198,7 +198,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_HISTORY)
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
     for entry in entries:
-        entry.hidden_fields = organization.hidden_history_fields(request.user, entry.changes)
+        entry.hidden_fields = organization.hidden_history_fields(request.user, entry)
     show_actors = organization.allows(request.user, Organization.VIEW_HISTORY_ACTORS)
     return render(
         request,

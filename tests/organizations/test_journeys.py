@@ -801,6 +801,38 @@ def test_history_hides_private_contact_changes_from_coordinators(coordinator: Us
     assert "Old office" not in for_coordinator
 
 
+def test_history_keeps_a_value_hidden_from_those_it_was_hidden_from_when_written(coordinator: User) -> None:
+    stj = OrganizationFactory(phone="+963 11 111 1111", phone_visibility="private")
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user
+    edit = f"/en/organizations/{stj.slug}/edit/"
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone": "+963 22 222 2222"})
+    stj.refresh_from_db()
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone_visibility": "coordinators"})
+
+    for_coordinator = page_text(client_for(coordinator).get(f"/en/organizations/{stj.slug}/history/"))
+    exported = str(exchange.organization_data(coordinator, stj)["history"])
+
+    assert "+963 11 111 1111" not in for_coordinator
+    assert "+963 11 111 1111" not in exported
+    assert "changed (not shown to you)" in for_coordinator
+    assert "+963 11 111 1111" in page_text(client_for(owner).get(f"/en/organizations/{stj.slug}/history/"))
+    assert stj.history.filter(action=HistoryEntry.Action.EDITED).last().audiences == {"phone": "private"}
+
+
+def test_history_keeps_a_value_hidden_once_its_audience_narrows(coordinator: User) -> None:
+    stj = OrganizationFactory(phone="+963 11 111 1111", phone_visibility="coordinators")
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user
+    edit = f"/en/organizations/{stj.slug}/edit/"
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone": "+963 22 222 2222"})
+    stj.refresh_from_db()
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone_visibility": "private"})
+
+    for_coordinator = page_text(client_for(coordinator).get(f"/en/organizations/{stj.slug}/history/"))
+
+    assert "+963 11 111 1111" not in for_coordinator
+    assert "+963 22 222 2222" not in for_coordinator
+
+
 def test_history_hides_who_joined_from_coordinators(coordinator: User, applicant: User) -> None:
     stj = OrganizationFactory()
     owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user

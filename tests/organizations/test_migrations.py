@@ -32,3 +32,24 @@ def test_decisions_an_operator_made_last_stay_the_operators() -> None:
 
     decided = Organization.objects.filter(decided_by_operator=True)
     assert list(decided) == [by_operator]
+
+
+def test_existing_history_entries_get_the_audience_their_fields_had_then() -> None:
+    stj = OrganizationFactory(phone_visibility="coordinators", email_visibility="public")
+    first = HistoryEntry.objects.create(
+        organization=stj, action="edited", changes={"phone": ["", "+963 11"], "email": ["", "a@example.org"]}
+    )
+    widened = HistoryEntry.objects.create(
+        organization=stj, action="edited", changes={"phone_visibility": ["private", "coordinators"]}
+    )
+    second = HistoryEntry.objects.create(organization=stj, action="edited", changes={"phone": ["+963 11", "+963 22"]})
+    joined = HistoryEntry.objects.create(organization=stj, action="member_added", changes={"member": [None, "x@y.org"]})
+
+    migration("0007_history_audiences").record_audiences(apps, None)
+
+    for entry in (first, widened, second, joined):
+        entry.refresh_from_db()
+    assert first.audiences == {"phone": "private", "email": "public"}
+    assert widened.audiences == {}
+    assert second.audiences == {"phone": "coordinators"}
+    assert joined.audiences == {}

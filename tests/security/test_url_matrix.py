@@ -63,6 +63,7 @@ from newsletters.models import (
     Section,
     Subscription,
 )
+from organizations import services as organization_services
 from organizations.models import (
     Governorate,
     HistoryEntry,
@@ -151,6 +152,9 @@ TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
 # The canaries ----------------------------------------------------------------------------------------------
 
 EMAIL = "canary-hidden@example.org"  # A's email, shown to the coordinators of host organisations
+# A's earlier email, changed while A showed its email to its own people only: its history keeps it from the
+# coordinators even now that they see the email (HistoryEntry.audiences).
+OLD_EMAIL = "canary-old-address@example.org"
 PHONE = "+963 11 555 0113"  # A's phone, shown to nobody outside A
 DRAFT_ORG = "Canary Draft Org"
 MOU = "Canary Confidential MoU"  # confidential MoU between H and A, with a stored signed PDF
@@ -181,6 +185,8 @@ class Canary:
 CANARIES = {
     # can_see_contact: the organisation's own people, the coordinators, the operators
     "email": Canary(EMAIL, (*A_PEOPLE, *COORDINATORS, "operator")),
+    # private when it was changed: the organisation's own people and the operators, whatever the audience today
+    "old_email": Canary(OLD_EMAIL, (*A_PEOPLE, "operator")),
     # private: the organisation's own people and the operators
     "phone": Canary(PHONE, (*A_PEOPLE, "operator")),
     "history_actor": Canary(HISTORY_ACTOR, (*A_PEOPLE, "operator")),
@@ -1191,6 +1197,13 @@ def seed() -> World:
         action=HistoryEntry.Action.EDITED,
         changes={"email": ["", EMAIL], "phone": ["", PHONE]},
     )
+    # The email changed while A showed it to its own people only, then A showed it to coordinators.
+    a.email_visibility = "private"
+    organization_services.record(a, users["a_owner"], HistoryEntry.Action.EDITED, changes={"email": [OLD_EMAIL, EMAIL]})
+    a.email_visibility = "coordinators"
+    organization_services.record(
+        a, users["a_owner"], HistoryEntry.Action.EDITED, changes={"email_visibility": ["private", "coordinators"]}
+    )
     HistoryEntry.objects.create(
         organization=a,
         actor=MembershipFactory(
@@ -1470,6 +1483,7 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         "email": ("a_member", en(f"organizations/{world.a.slug}/")),
         "phone": ("a_member", en(f"organizations/{world.a.slug}/")),
         "history_actor": ("a_owner", en(f"organizations/{world.a.slug}/history/")),
+        "old_email": ("a_owner", en(f"organizations/{world.a.slug}/history/")),
         "draft_org": ("coord_h2", en(f"organizations/{world.draft_org.slug}/")),
         "mou": ("a_owner", en(f"agreements/{world.mou.slug}/document/")),
         "street": ("a_member", en(f"events/{world.closed.slug}/")),
