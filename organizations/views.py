@@ -199,12 +199,10 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
     for entry in entries:
         entry.hidden_fields = organization.hidden_history_fields(request.user, entry)
+    # Who made each change is who works where: named only to those who may also see the member list.
     show_actors = organization.allows(request.user, Organization.VIEW_HISTORY_ACTORS)
-    return render(
-        request,
-        "organizations/history.html",
-        {"organization": organization, "page": entries, "show_actors": show_actors},
-    )
+    context = {"organization": organization, "page": entries, "show_actors": show_actors}
+    return render(request, "organizations/history.html", context)
 
 
 @login_required

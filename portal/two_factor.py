@@ -66,6 +66,7 @@ class SessionSecondFactorMiddleware:
 def _activated(sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any) -> None:
     if authenticator.type != Authenticator.Type.TOTP or not hasattr(request, "session"):
         return
+    # allauth's own writer of these records (internal: its public module only reads them), so they keep its format.
     record_authentication(request, user, MFA, id=authenticator.pk, type=authenticator.type, activated=True)
     # allauth sends this signal once the transaction commits: in its view that is before the response saves the
     # session, but a caller inside an outer transaction (a test) commits after it: save the record either way.

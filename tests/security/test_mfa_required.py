@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client, TestCase
 from pytest_django import DjangoAssertNumQueries
@@ -358,3 +359,14 @@ def test_an_api_token_gives_an_operator_no_powers() -> None:
     assert client.patch(
         f"/api/v1/organizations/{draft.slug}/", {"acronym": "X"}, content_type="application/json"
     ).status_code in (403, 404)
+
+
+def test_turning_the_app_off_ends_every_sessions_powers() -> None:
+    coordinator = make_coordinator()
+    client = sign_in(Client(), coordinator)
+    assert client.get("/en/organizations/review/").status_code == 200
+
+    Authenticator.objects.filter(user=coordinator).delete()  # as turning it off in another session does
+
+    assert client.get("/en/organizations/review/").status_code == 403
+    assert html_text(BANNER) in client.get("/en/").content.decode()
