@@ -74,7 +74,7 @@ class NetworkMembershipAdmin(admin.ModelAdmin):
 class HistoryEntryAdmin(admin.ModelAdmin):
     list_display = ["organization", "action", "actor", "created_at"]
     list_filter = ["action"]
-    readonly_fields = ["organization", "actor", "action", "changes", "message", "created_at"]
+    readonly_fields = ["organization", "actor", "action", "changes", "audiences", "message", "created_at"]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -32,6 +32,7 @@ from organizations.models import (
     normalize_for_search,
 )
 from portal import audit
+from portal.access import viewer_of
 from portal.forms import field_of
 from portal.models import User
 from portal.spreadsheets import Row, read_csv
@@ -328,10 +329,12 @@ def import_organizations(actor: User, rows: list[OrganizationRowForm]) -> list[O
     topic_ids = dict(Topic.objects.values_list("slug", "pk"))
     governorate_ids = dict(Governorate.objects.values_list("code", "pk"))
     now = timezone.now()
+    importer_is_operator = viewer_of(actor).is_operator  # importing as verified is a decision (Organization.rule)
     created, topic_links, governorate_links = [], [], []
     for form in rows:
         organization = form.organization()
         organization.status = Organization.Status.VERIFIED
+        organization.decided_by_operator = importer_is_operator
         organization.verified_at = now
         organization.is_host = False
         organization.slug = services.unique_slug(organization.name_en or organization.name, organization.acronym)
@@ -431,13 +434,14 @@ def _profile(user: User, organization: Organization) -> dict[str, Any]:
 def _history(user: User, organization: Organization) -> list[dict[str, Any]]:
     if not organization.allows(user, Organization.VIEW_HISTORY):
         return []
+    show_actors = organization.allows(user, Organization.VIEW_HISTORY_ACTORS)
     entries = []
     for entry in organization.history.select_related("actor"):
-        hidden = organization.hidden_history_fields(user, entry.changes)
+        hidden = organization.hidden_history_fields(user, entry)
         entries.append(
             {
                 "when": entry.created_at,
-                "who": str(entry.actor) if entry.actor else _("a former member"),
+                **({"who": str(entry.actor) if entry.actor else _("a former member")} if show_actors else {}),
                 "action": entry.action,
                 "changes": {name: change for name, change in entry.changes_shown() if name not in hidden},
                 "message": entry.message,

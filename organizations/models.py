@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -17,7 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from portal.access import ALL, MANAGE, NOTHING, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, holds, viewer_of
+from portal.access import (
+    ALL,
+    MANAGE,
+    NOTHING,
+    VIEW,
+    Action,
+    Guarded,
+    GuardedQuerySet,
+    Role,
+    Viewer,
+    holds,
+    second_factors_of,
+    viewer_of,
+)
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -210,6 +223,11 @@ class Organization(Guarded):
     # Folded names in every language and the acronym, kept by save(): what directory search looks in.
     search_text = models.TextField(editable=False, default="")
     review_message = models.TextField(_("message from the reviewers"), blank=True)
+    decided_by_operator = models.BooleanField(
+        _("last decision by an operator"),
+        default=False,
+        help_text=_("Only operators may change a decision an operator made (verification, changes, suspension)."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
@@ -275,15 +293,18 @@ class Organization(Guarded):
 
     # The access rule ----------------------------------------------------------------------------------
 
-    # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history, verification, and one
-    # action per contact field ("contact:email"): whether the field's value may be shown.
+    # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history and who made each change
+    # in it, verification, and one action per contact field ("contact:email"): whether the field's value may be
+    # shown.
     MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
+    VIEW_HISTORY_ACTORS = "view_history_actors"
     ACTIONS = (
         VIEW,
         MANAGE,
         MANAGE_MEMBERS,
         VIEW_MEMBERS,
         VIEW_HISTORY,
+        VIEW_HISTORY_ACTORS,
         REVIEW,
         *(f"contact:{name}" for name in CONTACT_FIELDS),
     )
@@ -292,8 +313,10 @@ class Organization(Guarded):
     def rule(cls, viewer: Viewer, action: Action) -> Q:
         """Profiles: verified and listed ones to everyone, the rest to their members, coordinators and operators.
         Editors and owners edit (a suspended organisation is frozen for them); owners manage members; members see
-        the member list (who works where is sensitive); owners and coordinators read the history; coordinators
-        review other organisations, never their own. Operators may do everything."""
+        the member list (who works where is sensitive); owners and coordinators read the history, and who made each
+        change only those who also see the member list (coordinators read what changed elsewhere, not who); coordinators
+        review other organisations, never their own, never a host organisation, and never one whose last decision
+        an operator made: those decisions are the operators'. Operators may do everything."""
         if viewer.is_operator:
             return ALL
         own = Q(pk__in=viewer.organizations())
@@ -307,8 +330,10 @@ class Organization(Guarded):
             return own
         if action == cls.VIEW_HISTORY:
             return ALL if viewer.is_coordinator else Q(pk__in=viewer.organizations(Role.OWNER))
+        if action == cls.VIEW_HISTORY_ACTORS:
+            return cls.rule(viewer, cls.VIEW_HISTORY) & cls.rule(viewer, cls.VIEW_MEMBERS)
         if action == cls.REVIEW:
-            return ~own if viewer.is_coordinator else NOTHING
+            return ~own & Q(is_host=False, decided_by_operator=False) if viewer.is_coordinator else NOTHING
         field = cls.CONTACT_FIELDS[action.removeprefix("contact:")]
         return own | Q(**{f"{field}__in": contact_audiences(viewer)})
 
@@ -328,14 +353,19 @@ class Organization(Guarded):
             if getattr(self, name) and self.may_see_contact(who, name)
         }
 
-    def hidden_history_fields(self, who: object, changes: dict[str, Any]) -> set[str]:
-        """The fields in a history entry's `changes` whose values `who` may not read there: contact details beyond
-        their audience (before and after a change of audience), and who joined or left, for those who may not see
+    def hidden_history_fields(self, who: object, entry: HistoryEntry) -> set[str]:
+        """The fields in a history entry's changes whose values `who` may not read there: contact details beyond
+        their audience, the strictest of the one in force when the entry was written (`entry.audiences`, and both
+        sides of a change of audience in the entry) and today's; and who joined or left, for those who may not see
         the member list."""
+        changes = entry.changes
         hidden = set()
         for name in changes:
             if name in self.CONTACT_FIELDS:
-                audiences = {getattr(self, self.CONTACT_FIELDS[name]), *changes.get(self.CONTACT_FIELDS[name], ())}
+                visibility = self.CONTACT_FIELDS[name]
+                audiences = {getattr(self, visibility), *changes.get(visibility, ())}
+                if name in entry.audiences:
+                    audiences.add(entry.audiences[name])
                 if not all(self.may_see_contact(who, name, audience) for audience in audiences):
                     hidden.add(name)
             elif name == "member" and not self.allows(who, self.VIEW_MEMBERS):
@@ -477,16 +507,19 @@ class Membership(models.Model):
 
 
 def viewer_for(user: User) -> Viewer:
-    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships and whether
-    they have an authenticator app (TOTP).
+    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships, whether they
+    have an authenticator app (TOTP), and whether this session entered a code of one of their authenticators
+    (portal.two_factor notes those on the person of the request; none outside a request or through an API token).
 
-    Without one, when two-factor authentication is required, they are no operator, coordinate no host
+    Without both, when two-factor authentication is required, they are no operator, coordinate no host
     organisation and are a plain member of the verified host organisations they would otherwise edit or own;
     their roles elsewhere stand, since the staff of an ordinary organisation need no second factor.
     """
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
+    passed = sorted(second_factors_of(user))
+    session_passed = Authenticator.objects.filter(user=models.OuterRef("pk"), pk__in=passed)
     # From the person, not their memberships, so that an operator who belongs nowhere gets a row too.
     rows = (
         get_user_model()
@@ -494,22 +527,26 @@ def viewer_for(user: User) -> Viewer:
         .annotate(
             has_totp=models.Exists(
                 Authenticator.objects.filter(user=models.OuterRef("pk"), type=Authenticator.Type.TOTP)
-            )
+            ),
+            session_passed=models.Exists(session_passed) if passed else models.Value(False),
         )
         .values_list(
             "has_totp",
+            "session_passed",
             "memberships__organization_id",
             "memberships__role",
             "memberships__organization__status",
             "memberships__organization__is_host",
         )
     )
-    has_mfa = not settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
+    required = settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS
+    has_authenticator = has_mfa = False
     roles: dict[int, Role] = {}
     verified: set[int] = set()
     hosts: set[int] = set()
-    for has_totp, organization_id, role, status, is_host in rows:
-        has_mfa = has_mfa or has_totp
+    for has_totp, session_passed, organization_id, role, status, is_host in rows:
+        has_authenticator = has_totp
+        has_mfa = not required or (has_totp and session_passed)
         if organization_id is None:
             continue
         roles[organization_id] = Role(role)
@@ -528,6 +565,7 @@ def viewer_for(user: User) -> Viewer:
         verified=frozenset(verified),
         host_ids=frozenset(hosts) if has_mfa else frozenset(),
         needs_mfa=not has_mfa and (user.is_superuser or bool(hosts)),
+        has_authenticator=has_authenticator,
     )
 
 
@@ -632,6 +670,9 @@ class HistoryEntry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # The audience of each contact field in `changes` when the entry was written: its values stay hidden from
+    # whoever that audience left out, even after the field is shown more widely (Organization.hidden_history_fields).
+    audiences = models.JSONField(_("audiences when written"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 

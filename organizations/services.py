@@ -32,7 +32,7 @@ from organizations.models import (
     Topic,
 )
 from portal import audit, slugs
-from portal.access import forget_viewer
+from portal.access import forget_viewer, viewer_of
 from portal.mail import notify, send_to_address
 from portal.models import User
 
@@ -64,8 +64,16 @@ TRACKED_FIELDS = [
 def record(
     organization: Organization, actor: User | None, action: str, *, changes: dict | None = None, message: str = ""
 ) -> HistoryEntry:
+    """Write a history entry, with the audience each contact field it changes has now: its values stay hidden
+    from whoever that audience leaves out, whatever the field's audience later (HistoryEntry.audiences)."""
+    changes = changes or {}
+    audiences = {
+        name: getattr(organization, visibility)
+        for name, visibility in Organization.CONTACT_FIELDS.items()
+        if name in changes
+    }
     return HistoryEntry.objects.create(
-        organization=organization, actor=actor, action=action, changes=changes or {}, message=message
+        organization=organization, actor=actor, action=action, changes=changes, audiences=audiences, message=message
     )
 
 
@@ -83,6 +91,14 @@ def coordinators() -> QuerySet[User]:
         memberships__organization__status=Organization.Status.VERIFIED,
         memberships__role__in=[Membership.Role.OWNER, Membership.Role.EDITOR],
     ).distinct()
+
+
+def reviewers_of(organization: Organization) -> QuerySet[User]:
+    """Who is asked to review `organization`: the operators when it is a host organisation or an operator made
+    its last decision (Organization.rule, REVIEW), the coordinators otherwise."""
+    if organization.is_host or organization.decided_by_operator:
+        return User.objects.filter(is_active=True, is_superuser=True)
+    return coordinators()
 
 
 # Addresses under /organizations/ that name pages, not organisations.
@@ -202,6 +218,14 @@ def _transition(organization: Organization, allowed_from: Iterable[str], error: 
     return locked
 
 
+def _decided(actor: User, organization: Organization, status: str, fields: Iterable[str]) -> None:
+    """Save a verification decision, noting whether an operator made it: only operators may change those
+    (Organization.rule, REVIEW)."""
+    organization.status = status
+    organization.decided_by_operator = viewer_of(actor).is_operator
+    organization.save(update_fields=["status", "decided_by_operator", *fields, "updated_at"])
+
+
 @transaction.atomic
 def submit_for_verification(actor: User, organization: Organization) -> Organization:
     org = _transition(organization, [Organization.Status.DRAFT], _("Only a draft can be submitted for verification."))
@@ -209,7 +233,7 @@ def submit_for_verification(actor: User, organization: Organization) -> Organiza
     org.save(update_fields=["status", "updated_at"])
     record(org, actor, HistoryEntry.Action.SUBMITTED)
     notify(owners_of(org), "organizations/email/submitted", {"organization": org})
-    notify(coordinators(), "organizations/email/review_needed", {"organization": org})
+    notify(reviewers_of(org), "organizations/email/review_needed", {"organization": org})
     return org
 
 
@@ -220,10 +244,9 @@ def verify_organization(actor: User, organization: Organization) -> Organization
         [Organization.Status.PENDING, Organization.Status.SUSPENDED],
         _("Only an organisation awaiting verification or suspended can be verified."),
     )
-    org.status = Organization.Status.VERIFIED
     org.verified_at = timezone.now()
     org.review_message = ""
-    org.save(update_fields=["status", "verified_at", "review_message", "updated_at"])
+    _decided(actor, org, Organization.Status.VERIFIED, ["verified_at", "review_message"])
     record(org, actor, HistoryEntry.Action.VERIFIED)
     audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision=org.status)
     notify(owners_of(org), "organizations/email/verified", {"organization": org})
@@ -237,9 +260,8 @@ def request_changes(actor: User, organization: Organization, message: str) -> Or
     org = _transition(
         organization, [Organization.Status.PENDING], _("Changes can only be requested while awaiting verification.")
     )
-    org.status = Organization.Status.DRAFT
     org.review_message = message
-    org.save(update_fields=["status", "review_message", "updated_at"])
+    _decided(actor, org, Organization.Status.DRAFT, ["review_message"])
     record(org, actor, HistoryEntry.Action.CHANGES_REQUESTED, message=message)
     audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision="changes_requested")
     notify(owners_of(org), "organizations/email/changes_requested", {"organization": org, "message": message})
@@ -255,9 +277,8 @@ def suspend_organization(actor: User, organization: Organization, message: str) 
         [Organization.Status.PENDING, Organization.Status.VERIFIED, Organization.Status.DRAFT],
         _("This organisation is already suspended."),
     )
-    org.status = Organization.Status.SUSPENDED
     org.review_message = message
-    org.save(update_fields=["status", "review_message", "updated_at"])
+    _decided(actor, org, Organization.Status.SUSPENDED, ["review_message"])
     record(org, actor, HistoryEntry.Action.SUSPENDED, message=message)
     audit.record(None, audit.Action.VERIFICATION_DECISION, actor=actor, target=org, decision=org.status)
     notify(owners_of(org), "organizations/email/suspended", {"organization": org, "message": message})

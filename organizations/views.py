@@ -225,8 +225,11 @@ def history(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_HISTORY)
     entries = Paginator(organization.history.select_related("actor"), 50).get_page(request.GET.get("page"))
     for entry in entries:
-        entry.hidden_fields = organization.hidden_history_fields(request.user, entry.changes)
-    return render(request, "organizations/history.html", {"organization": organization, "page": entries})
+        entry.hidden_fields = organization.hidden_history_fields(request.user, entry)
+    # Who made each change is who works where: named only to those who may also see the member list.
+    show_actors = organization.allows(request.user, Organization.VIEW_HISTORY_ACTORS)
+    context = {"organization": organization, "page": entries, "show_actors": show_actors}
+    return render(request, "organizations/history.html", context)
 
 
 @login_required

@@ -9,6 +9,9 @@ one definition:
 - may this viewer see this row: `obj.allows(viewer)` evaluates the same `Q` against the row in Python, and asks
   the database only for the parts Python cannot answer (a subquery such as "is one of my organisations invited").
 
+Coordinators' and operators' powers need a session that passed the second factor: the loader reads it from
+what `portal.two_factor` noted on the person of the request (`second_factors_of`).
+
 `tests/portal/test_access_property.py` builds random worlds and proves, for every guarded model and every viewer,
 that the two answers agree row by row. This module is the ground floor: it imports no app. The Viewer of a person
 is read by the function named in `settings.PORTAL_VIEWER` (the organisations app, which owns memberships).
@@ -56,8 +59,10 @@ class Viewer:
     # ids of the verified organisations among them, and of the verified host organisations they coordinate
     verified: frozenset[int] = frozenset()
     host_ids: frozenset[int] = frozenset()
-    # would be a coordinator or an operator, but has not turned on two-factor authentication yet
+    # would be a coordinator or an operator, but this session has not passed a second factor (portal.two_factor)
     needs_mfa: bool = False
+    # has an authenticator app: what such a session lacks is entering one of its codes, not turning it on
+    has_authenticator: bool = False
 
     @classmethod
     def member_of(cls, organization_id: int, *, verified: bool) -> Viewer:
@@ -122,8 +127,25 @@ def viewer_of(who: Any) -> Viewer:
 
 
 def forget_viewer(user: Any) -> None:
-    """Drop the cached Viewer after a change to the person's memberships."""
-    user.__dict__.pop("_portal_viewer", None)
+    """Drop the cached Viewer after a change to the person's memberships (or to what their session passed)."""
+    # `del`, not `__dict__.pop`: request.user is a lazy object that passes deletions on to the person.
+    try:
+        del user._portal_viewer
+    except AttributeError:
+        pass
+
+
+def note_second_factors(user: Any, authenticator_ids: Iterable[int]) -> None:
+    """Note on `user`, the person of one request, the authenticators (ids) whose code their session entered
+    (portal.two_factor reads them from the session). Coordinators' and operators' powers need one of them."""
+    user._portal_second_factors = frozenset(authenticator_ids)
+    forget_viewer(user)
+
+
+def second_factors_of(user: Any) -> frozenset[int]:
+    """The authenticators noted by `note_second_factors`: none for a person loaded outside a request (a Celery
+    task, an email) or through an API token, who therefore holds no coordinator's or operator's power."""
+    return getattr(user, "_portal_second_factors", frozenset())
 
 
 # The rule machinery ----------------------------------------------------------------------------------------

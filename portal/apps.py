@@ -9,8 +9,9 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        # Connects the audit log's receivers of allauth's signals.
-        from portal import audit  # noqa: F401
+        # Connects the receivers of allauth's signals: the audit log's, and the one that counts turning on an
+        # authenticator app as passing the second factor in that session.
+        from portal import audit, two_factor  # noqa: F401
         from portal.publiccache import install_triggers
 
         # After every migrate, once all apps' tables exist: the public stamp's triggers on each public table.

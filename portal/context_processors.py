@@ -13,4 +13,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_can_review": SimpleLazyObject(lambda: viewer_of(request.user).may_coordinate),
         "needs_mfa": SimpleLazyObject(lambda: viewer_of(request.user).needs_mfa),
+        "has_authenticator": SimpleLazyObject(lambda: viewer_of(request.user).has_authenticator),
     }

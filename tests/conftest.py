@@ -7,9 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client, RequestFactory
 
 from portal.celery import app as celery_app
 from portal.models import User
@@ -59,6 +63,23 @@ def make_user(email: str, *, verified: bool = True, **extra: object) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+def sign_in(client: Client, user: User, *, second_factor: bool = True) -> Client:
+    """Sign `user` in on `client` as allauth's login form leaves the session: when they have an authenticator
+    app, with the record allauth writes once its code is entered (the "mfa" authentication method), which
+    coordinators' and operators' powers require (portal.two_factor). `second_factor=False`: a session signed in
+    with the password only, as one opened before the app was turned on elsewhere. A bare `client.force_login`
+    is such a session too."""
+    client.force_login(user)
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if second_factor and authenticator is not None:
+        request = RequestFactory().get("/")
+        request.session = client.session
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+        assert get_authentication_records(request, user)
+        request.session.save()
+    return client
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from factory.django import DjangoModelFactory
 from agreements.models import Agreement, AgreementParty
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization
-from portal.access import forget_viewer
+from portal.access import note_second_factors
 from portal.models import User
 from tests.conftest import PASSWORD
 
@@ -57,11 +57,14 @@ TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
 
 
 def with_totp(user: User) -> User:
-    """`user` with an authenticator app (TOTP) turned on, as allauth's activation page leaves it: coordinators
-    and operators need one before portal.access.viewer_of grants them their powers."""
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, TOTP_SECRET)
-    forget_viewer(user)
+    """`user` with an authenticator app (TOTP) turned on, as allauth's activation page leaves it: the person
+    (this object) acts in a session that passed the second factor, which coordinators' and operators' powers
+    need (portal.two_factor). The same person loaded again, or signed in on a test client, has passed nothing
+    until tests.conftest.sign_in records the code the way allauth does."""
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, TOTP_SECRET).instance
+    note_second_factors(user, [authenticator.pk])
     return user
 
 

@@ -32,6 +32,7 @@ from agreements.models import AccessionRequest, Agreement, AgreementParty
 from organizations.models import Membership, Organization, private_storage
 from portal import uploads
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
@@ -70,7 +71,7 @@ def png_bytes() -> bytes:
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import TOTP_SECRET
 from tests.portal.conftest import totp_code
 
@@ -93,7 +94,7 @@ def save_screenshots(page: Page, journey: str, step: str) -> None:
 def log_in(page: Page, base_url: str, user: User) -> None:
     """Hand the browser a session made by Django's test client: the login form has its own journey."""
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     session = client.cookies["sessionid"].value
     page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
 

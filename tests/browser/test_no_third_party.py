@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import ConsoleMessage, Page
 
+from tests.conftest import sign_in
 from tests.security.site_pages import API_DOCS, LANGUAGES, SitePages, seed_site_pages
 
 pytestmark = pytest.mark.browser
@@ -35,11 +36,11 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
-def sign_in(page: Page, base_url: str, site: SitePages) -> None:
+def sign_in_browser(page: Page, base_url: str, site: SitePages) -> None:
     """Hand the browser a session of the coordinator (the login form, with its second factor, is the accounts
     tests' business; here it is one more page to visit)."""
     client = Client()
-    client.force_login(site.coordinator)
+    sign_in(client, site.coordinator)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
 
@@ -70,7 +71,7 @@ def test_every_kind_of_page_stays_on_the_portal(page: Page, base_url: str, langu
         for url in [*site.urls(language, signed_in=False), API_DOCS]
         for problem in visit(page, base_url + url, console)
     ]
-    sign_in(page, base_url, site)
+    sign_in_browser(page, base_url, site)
     problems += [
         problem for url in site.urls(language, signed_in=True) for problem in visit(page, base_url + url, console)
     ]

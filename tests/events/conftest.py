@@ -16,6 +16,7 @@ from django.utils.html import strip_tags
 from events.models import Event
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, UserFactory
 
 API = "/api/v1/events/"
@@ -24,7 +25,7 @@ API = "/api/v1/events/"
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from newsletters.models import Edition, Publication
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import (
     EditionFactory,
     MembershipFactory,
@@ -34,7 +35,7 @@ def _media(settings: Any, tmp_path: Path) -> None:
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from organizations.models import Governorate, HistoryEntry, Membership, Organization, Topic
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ CANARY = "canary-hidden@example.org"
 def api(user: User | None = None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

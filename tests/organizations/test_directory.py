@@ -20,6 +20,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from organizations.models import Governorate, Membership, Organization, Topic
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +197,7 @@ def test_hidden_organizations_never_appear(client: Client, stj: Organization, fi
     if as_member:
         owner = UserFactory()
         hidden.memberships.create(user=owner, role=Membership.Role.OWNER)
-        client.force_login(owner)
+        sign_in(client, owner)
 
     for parameters in ({}, {"q": "Hope"}, {"q": "المعتقلين"}, {"country": "FR"}, {"kind": hidden.kind}):
         response = client.get(DIRECTORY, parameters)
@@ -293,7 +294,7 @@ def make_listed(count: int) -> None:
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "signed-in"])
 def test_directory_query_count_does_not_grow_with_organizations(client: Client, signed_in: bool) -> None:
     if signed_in:
-        client.force_login(UserFactory())
+        sign_in(client, UserFactory())
     make_listed(3)
     with_three = directory_queries(client)
 
@@ -315,7 +316,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def registrant(client: Client) -> User:
     user = UserFactory()
-    client.force_login(user)
+    sign_in(client, user)
     return user
 
 

@@ -14,6 +14,7 @@ from organizations import exchange
 from organizations.models import HistoryEntry, Membership, Organization
 from portal.models import User
 from portal.spreadsheets import write_csv
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ Release Me Organization,,,victims,TR,SY;TR,,detention;torture,https://example.or
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -17,6 +17,7 @@ from events.models import Event
 from organizations.models import Membership, Organization
 from portal.models import AuditEntry, User
 from statements.models import Statement
+from tests.conftest import sign_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
@@ -51,7 +52,7 @@ def owner(families: Organization) -> User:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

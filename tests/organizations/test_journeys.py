@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.files.uploadedfile import UploadedFile
 from django.test import Client, TestCase
 
-from organizations import services
+from organizations import exchange, services
 from organizations.forms import OrganizationForm
 from organizations.models import (
     HistoryEntry,
@@ -24,8 +24,8 @@ from organizations.models import (
     Organization,
 )
 from portal.models import User
-from tests.conftest import PASSWORD
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
+from tests.conftest import PASSWORD, sign_in
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, host_organization, make_coordinator
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ _URL = re.compile(r"https?://\S+")
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -741,8 +741,40 @@ def test_history_shows_field_changes_after_an_edit(coordinator: User) -> None:
     for reader in (owner, coordinator):
         html = page_text(client_for(reader).get(f"/en/organizations/{stj.slug}/history/"))
         assert "Profile edited" in html
-        assert "Sara Owner" in html
         assert "<code>acronym</code>: <del>STJ</del> → <ins>STJ-SY</ins>" in html
+
+
+def test_history_shows_coordinators_what_changed_not_who(coordinator: User) -> None:
+    stj = OrganizationFactory(acronym="STJ")
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER, user__full_name="Sara Owner").user
+    post(client_for(owner), f"/en/organizations/{stj.slug}/edit/", current_profile_data(stj) | {"acronym": "STJ-SY"})
+
+    for_owner = page_text(client_for(owner).get(f"/en/organizations/{stj.slug}/history/"))
+    for_coordinator = page_text(client_for(coordinator).get(f"/en/organizations/{stj.slug}/history/"))
+    for_operator = page_text(client_for(UserFactory(is_superuser=True)).get(f"/en/organizations/{stj.slug}/history/"))
+
+    assert "Sara Owner" in for_owner
+    assert "Sara Owner" in for_operator
+    assert "<del>STJ</del> → <ins>STJ-SY</ins>" in for_coordinator
+    assert "Sara Owner" not in for_coordinator
+    assert owner.email not in for_coordinator
+
+
+def test_coordinators_see_who_changed_their_own_host(coordinator: User) -> None:
+    host = host_organization()
+    colleague = MembershipFactory(organization=host, role=Membership.Role.EDITOR, user__full_name="Omar Colleague")
+    HistoryEntry.objects.create(organization=host, actor=colleague.user, action=HistoryEntry.Action.EDITED)
+
+    assert "Omar Colleague" in page_text(client_for(coordinator).get(f"/en/organizations/{host.slug}/history/"))
+
+
+def test_the_organisations_export_names_who_only_to_those_who_may_see_it(coordinator: User) -> None:
+    stj = OrganizationFactory()
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER, user__full_name="Sara Owner").user
+    HistoryEntry.objects.create(organization=stj, actor=owner, action=HistoryEntry.Action.EDITED)
+
+    assert [entry["who"] for entry in exchange.organization_data(owner, stj)["history"]] == ["Sara Owner"]
+    assert all("who" not in entry for entry in exchange.organization_data(coordinator, stj)["history"])
 
 
 def test_saving_an_unchanged_profile_records_nothing() -> None:
@@ -769,6 +801,38 @@ def test_history_hides_private_contact_changes_from_coordinators(coordinator: Us
     assert "Old office" not in for_coordinator
 
 
+def test_history_keeps_a_value_hidden_from_those_it_was_hidden_from_when_written(coordinator: User) -> None:
+    stj = OrganizationFactory(phone="+963 11 111 1111", phone_visibility="private")
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user
+    edit = f"/en/organizations/{stj.slug}/edit/"
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone": "+963 22 222 2222"})
+    stj.refresh_from_db()
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone_visibility": "coordinators"})
+
+    for_coordinator = page_text(client_for(coordinator).get(f"/en/organizations/{stj.slug}/history/"))
+    exported = str(exchange.organization_data(coordinator, stj)["history"])
+
+    assert "+963 11 111 1111" not in for_coordinator
+    assert "+963 11 111 1111" not in exported
+    assert "changed (not shown to you)" in for_coordinator
+    assert "+963 11 111 1111" in page_text(client_for(owner).get(f"/en/organizations/{stj.slug}/history/"))
+    assert stj.history.filter(action=HistoryEntry.Action.EDITED).last().audiences == {"phone": "private"}
+
+
+def test_history_keeps_a_value_hidden_once_its_audience_narrows(coordinator: User) -> None:
+    stj = OrganizationFactory(phone="+963 11 111 1111", phone_visibility="coordinators")
+    owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user
+    edit = f"/en/organizations/{stj.slug}/edit/"
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone": "+963 22 222 2222"})
+    stj.refresh_from_db()
+    post(client_for(owner), edit, current_profile_data(stj) | {"phone_visibility": "private"})
+
+    for_coordinator = page_text(client_for(coordinator).get(f"/en/organizations/{stj.slug}/history/"))
+
+    assert "+963 11 111 1111" not in for_coordinator
+    assert "+963 22 222 2222" not in for_coordinator
+
+
 def test_history_hides_who_joined_from_coordinators(coordinator: User, applicant: User) -> None:
     stj = OrganizationFactory()
     owner = MembershipFactory(organization=stj, role=Membership.Role.OWNER).user
@@ -782,3 +846,5 @@ def test_history_hides_who_joined_from_coordinators(coordinator: User, applicant
     assert applicant.email in for_owner
     assert "Member added" in for_coordinator
     assert applicant.email not in for_coordinator
+    assert str(owner) in for_owner
+    assert str(owner) not in for_coordinator

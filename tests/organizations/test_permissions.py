@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
+from django.core import mail
+from django.test import Client, TestCase
 
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, host_organization, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +90,7 @@ def make_cast(**a_fields: object) -> Cast:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -344,3 +346,104 @@ def test_non_coordinator_cannot_review(role: str) -> None:
     assert response.status_code == expected
     cast.a.refresh_from_db()
     assert cast.a.status == Organization.Status.PENDING
+
+
+# Decisions on host organisations, and over operators' decisions, are the operators' ---------------------------
+
+
+def test_coordinator_cannot_suspend_another_host() -> None:
+    envoy = OrganizationFactory(name_en="Office of the Special Envoy", is_host=True)
+    client = client_for(make_coordinator())
+
+    page = client.get(f"/en/organizations/{envoy.slug}/")
+    response = client.post(f"/en/organizations/{envoy.slug}/review/", {"decision": "suspend", "message": "Rival."})
+
+    assert "Record the decision" not in page.content.decode()
+    assert response.status_code == 403
+    envoy.refresh_from_db()
+    assert envoy.status == Organization.Status.VERIFIED
+
+
+def test_pending_host_is_not_in_the_coordinators_queue() -> None:
+    OrganizationFactory(name_en="Office of the Special Envoy", is_host=True, status=Organization.Status.PENDING)
+    operator = UserFactory(is_staff=True, is_superuser=True)
+
+    assert "Office of the Special Envoy" not in client_for(make_coordinator()).get(REVIEW_QUEUE).content.decode()
+    assert "Office of the Special Envoy" in client_for(operator).get(REVIEW_QUEUE).content.decode()
+
+
+def test_coordinator_cannot_reverse_a_suspension_by_an_operator() -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    suspended = OrganizationFactory(name_en="Families for Freedom")
+    client_for(operator).post(f"/en/organizations/{suspended.slug}/review/", {"decision": "suspend", "message": "No."})
+
+    response = client_for(make_coordinator()).post(
+        f"/en/organizations/{suspended.slug}/review/", {"decision": "verify"}
+    )
+
+    assert response.status_code == 403
+    suspended.refresh_from_db()
+    assert suspended.status == Organization.Status.SUSPENDED
+
+
+def test_coordinator_cannot_review_a_resubmission_an_operator_sent_back() -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    applicant = OrganizationFactory(name_en="Families for Freedom", status=Organization.Status.PENDING)
+    owner = MembershipFactory(organization=applicant, role=Membership.Role.OWNER).user
+    client_for(operator).post(
+        f"/en/organizations/{applicant.slug}/review/", {"decision": "request_changes", "message": "Your website?"}
+    )
+    client_for(owner).post(f"/en/organizations/{applicant.slug}/submit/")
+    applicant.refresh_from_db()
+    assert applicant.status == Organization.Status.PENDING
+
+    response = client_for(make_coordinator()).post(
+        f"/en/organizations/{applicant.slug}/review/", {"decision": "verify"}
+    )
+
+    assert response.status_code == 403
+    assert "Families for Freedom" in client_for(operator).get(REVIEW_QUEUE).content.decode()
+
+
+def test_a_resubmission_an_operator_sent_back_is_announced_to_the_operators() -> None:
+    operator = UserFactory(email="operator@example.org", is_staff=True, is_superuser=True)
+    coordinator = make_coordinator(email="coordinator@iiim.example.org")
+    applicant = OrganizationFactory(status=Organization.Status.PENDING)
+    owner = MembershipFactory(organization=applicant, role=Membership.Role.OWNER).user
+    client_for(operator).post(
+        f"/en/organizations/{applicant.slug}/review/", {"decision": "request_changes", "message": "Your website?"}
+    )
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client_for(owner).post(f"/en/organizations/{applicant.slug}/submit/")
+
+    asked = {address for message in mail.outbox for address in message.to} - {owner.email}
+    assert asked == {operator.email}
+    assert coordinator.email not in asked
+
+
+def test_coordinator_may_revisit_another_coordinators_decision() -> None:
+    suspended = OrganizationFactory(name_en="Families for Freedom")
+    client_for(make_coordinator(email="first@iiim.example.org")).post(
+        f"/en/organizations/{suspended.slug}/review/", {"decision": "suspend", "message": "Checking."}
+    )
+
+    response = client_for(make_coordinator(email="second@iiim.example.org")).post(
+        f"/en/organizations/{suspended.slug}/review/", {"decision": "verify"}
+    )
+
+    assert response.status_code == 302
+    suspended.refresh_from_db()
+    assert suspended.status == Organization.Status.VERIFIED
+
+
+def test_operator_reviews_hosts_and_reverses_any_decision() -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    envoy = OrganizationFactory(name_en="Office of the Special Envoy", is_host=True)
+    client_for(operator).post(f"/en/organizations/{envoy.slug}/review/", {"decision": "suspend", "message": "Audit."})
+
+    response = client_for(operator).post(f"/en/organizations/{envoy.slug}/review/", {"decision": "verify"})
+
+    assert response.status_code == 302
+    envoy.refresh_from_db()
+    assert envoy.status == Organization.Status.VERIFIED

@@ -28,7 +28,7 @@ from agreements.models import Agreement, AgreementParty
 from events.models import Document, Event, Invitation, Registration
 from newsletters.models import Edition, MailingList, Publication
 from organizations.models import Audience, Organization
-from portal.access import ANONYMOUS, Guarded, Role, Viewer, forget_viewer, viewer_of
+from portal.access import ANONYMOUS, Guarded, Role, Viewer, note_second_factors, viewer_of
 from portal.models import User
 from statements.models import Endorsement, Statement
 from tests.factories import TOTP_SECRET
@@ -49,12 +49,19 @@ organization_spec = st.fixed_dictionaries(
         "listed_publicly": flag,
         "hidden_at": st.none() | st.just(NOW),
         "is_host": flag,
+        "decided_by_operator": flag,
         "kind": st.sampled_from([Organization.Kind.CSO, Organization.Kind.NETWORK]),
         **{field: choice(Audience) for field in Organization.CONTACT_FIELDS.values()},
     }
 )
 person_spec = st.fixed_dictionaries(
-    {"is_superuser": flag, "totp": flag, "roles": st.lists(st.none() | choice(Role), min_size=4, max_size=4)}
+    {
+        "is_superuser": flag,
+        "totp": flag,
+        # whether the session they ask in entered a code of the app (portal.two_factor)
+        "second_factor": flag,
+        "roles": st.lists(st.none() | choice(Role), min_size=4, max_size=4),
+    }
 )
 owned_spec = st.fixed_dictionaries(
     {
@@ -94,10 +101,12 @@ class World:
             for index, fields in enumerate(spec["organizations"])
         ]
         self.people: list[User] = []
+        self.second_factors: dict[int, list[int]] = {}  # person -> the authenticators their session passed
         for index, person in enumerate(spec["people"]):
             user = User.objects.create_user(f"person{index}@example.org", is_superuser=person["is_superuser"])
             if person["totp"]:
-                TOTP.activate(user, TOTP_SECRET)
+                authenticator = TOTP.activate(user, TOTP_SECRET).instance
+                self.second_factors[user.pk] = [authenticator.pk] if person["second_factor"] else []
             for organization, role in zip(self.organizations, person["roles"], strict=False):
                 if role is not None:
                     user.memberships.create(organization=organization, role=role)
@@ -207,8 +216,9 @@ def guarded_models() -> list[type[Guarded]]:
 def viewers(world: World) -> list[Viewer]:
     people = []
     for user in world.people:
-        forget_viewer(user)
-        people.append(viewer_of(User.objects.get(pk=user.pk)))
+        person = User.objects.get(pk=user.pk)
+        note_second_factors(person, world.second_factors.get(user.pk, []))
+        people.append(viewer_of(person))
     members = [Viewer.member_of(org.pk, verified=org.is_verified) for org in world.organizations]
     return [ANONYMOUS, *people, *members]
 

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from portal.models import User
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, sign_in
 from tests.portal.conftest import (
     is_signed_in,
     link_in_last_email,
@@ -203,7 +203,7 @@ def test_sign_up_in_arabic_stores_arabic_as_preferred_language(client: Client) -
 
 
 def test_switching_language_saves_preference_of_signed_in_user(client: Client, user: User) -> None:
-    client.force_login(user)
+    sign_in(client, user)
 
     response = client.post("/i18n/setlang/", {"language": "fr", "next": "/en/"})
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.conftest import sign_in
 from tests.factories import MailingListFactory, PublicationFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,6 @@ def test_edition_search_without_match_leads_back_to_all_editions(client: Client)
     ],
 )
 def test_empty_list_page_offers_a_coordinator_to_create_the_first(client: Client, address: str, link: str) -> None:
-    client.force_login(make_coordinator())
+    sign_in(client, make_coordinator())
 
     assert f'href="{link}"' in empty_state(client, address)

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from portal.models import User
+from tests.conftest import sign_in
 from tests.portal.conftest import elements_by_id
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ INVALID_REGISTRATION = {"name_en": "Hope for Detainees' Families", "social_links
 
 @pytest.fixture
 def invalid_registration(client: Client, user: User) -> str:
-    client.force_login(user)
+    sign_in(client, user)
     response = client.post("/en/organizations/register/", INVALID_REGISTRATION)
     assert response.status_code == 200
     return response.content.decode()

@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 from drf_spectacular.validation import validate_schema
 
 from portal.models import User
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_me_requires_authentication(client: Client) -> None:
 
 
 def test_me_returns_the_signed_in_users_account(client: Client, user: User) -> None:
-    client.force_login(user)
+    sign_in(client, user)
 
     response = client.get("/api/v1/me/")
 
@@ -73,7 +74,7 @@ def test_me_returns_the_signed_in_users_account(client: Client, user: User) -> N
 
 
 def test_me_changes_preferred_language(client: Client, user: User) -> None:
-    client.force_login(user)
+    sign_in(client, user)
 
     response = client.patch("/api/v1/me/", {"preferred_language": "ku"}, content_type="application/json")
 
@@ -84,7 +85,7 @@ def test_me_changes_preferred_language(client: Client, user: User) -> None:
 
 
 def test_me_refuses_unknown_language(client: Client, user: User) -> None:
-    client.force_login(user)
+    sign_in(client, user)
 
     response = client.patch("/api/v1/me/", {"preferred_language": "xx"}, content_type="application/json")
 
@@ -95,7 +96,7 @@ def test_me_refuses_unknown_language(client: Client, user: User) -> None:
 
 
 def test_me_does_not_change_email(client: Client, user: User) -> None:
-    client.force_login(user)
+    sign_in(client, user)
 
     client.patch("/api/v1/me/", {"email": "someone-else@example.org"}, content_type="application/json")
 

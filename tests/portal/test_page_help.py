@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.conftest import sign_in
 from tests.factories import (
     AgreementFactory,
     CampaignFactory,
@@ -61,7 +62,7 @@ PAGES: dict[str, tuple[Callable[[], str], str]] = {
 
 @pytest.fixture
 def coordinator(client: Client) -> Client:
-    client.force_login(make_coordinator())
+    sign_in(client, make_coordinator())
     return client
 
 

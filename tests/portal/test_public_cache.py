@@ -30,7 +30,7 @@ from organizations.models import Audience, Organization
 from portal.models import AuditEntry, User
 from portal.publiccache import installed_tables, public_tables
 from statements.models import Endorsement, Statement
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from tests.factories import (
     EditionFactory,
     EndorsementFactory,
@@ -312,8 +312,7 @@ def test_an_organisation_suspended_through_the_admin_is_gone_at_once(servers: li
     organization, paths = world_organization()
     _fill(servers, paths)
     operator = with_totp(make_user("operator@example.org", is_staff=True, is_superuser=True))
-    client = Client()
-    client.force_login(operator)
+    client = sign_in(Client(), operator)
 
     client.post(
         "/admin/organizations/organization/",

@@ -21,7 +21,7 @@ from newsletters import tasks as newsletter_tasks
 from organizations.models import Membership, Organization, private_storage
 from portal.models import AuditEntry, User
 from portal.tasks import prune_audit_log
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
@@ -44,7 +44,7 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 def client_for(user: User | None = None) -> Client:
     client = Client(REMOTE_ADDR=HOME_IP, HTTP_USER_AGENT=BROWSER)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

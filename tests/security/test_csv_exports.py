@@ -19,6 +19,7 @@ from newsletters.models import MailingList
 from organizations.models import Organization
 from portal.models import User
 from statements.models import Statement
+from tests.conftest import sign_in
 from tests.factories import (
     EndorsementFactory,
     MailingListFactory,
@@ -71,7 +72,7 @@ def seeded(db: None) -> Seeded:
 @pytest.mark.parametrize("key", CSV_EXPORTS)
 def test_export_neutralises_every_cell_that_would_run_as_a_formula(seeded: Seeded, key: str) -> None:
     client = Client()
-    client.force_login(seeded.coordinator)
+    sign_in(client, seeded.coordinator)
 
     response = client.get(CSV_EXPORTS[key](seeded))
 

@@ -23,7 +23,7 @@ from organizations.models import (
 from portal import audit
 from portal.models import AuditEntry, User
 from statements.models import Endorsement
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
@@ -48,7 +48,7 @@ KARIM = "karim@example.org"
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import UserFactory
 from tests.portal.test_settings import manage, production_key
 from tests.security.site_pages import API_DOCS, LANGUAGES, SitePages, seed_site_pages
@@ -141,7 +141,7 @@ def test_every_public_page_has_security_headers_and_no_inline_script(
 def test_every_signed_in_page_has_security_headers_and_no_inline_script(
     client: Client, site: SitePages, language: str
 ) -> None:
-    client.force_login(site.coordinator)
+    sign_in(client, site.coordinator)
     urls = site.urls(language, signed_in=True)
 
     problems = [problem for url in urls for problem in page_problems(url, client.get(url))]

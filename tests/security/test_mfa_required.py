@@ -1,21 +1,26 @@
-"""Two-factor authentication is required to coordinate and to operate: a coordinator of a host organisation or
-a platform operator without an authenticator app is treated as a plain member (portal.access.viewer_of)
-until they turn one on through allauth's pages. Staff of ordinary organisations need none."""
+"""Two-factor authentication is required to coordinate and to operate, and it is a property of the session: a
+coordinator of a host organisation or a platform operator is treated as a plain member (portal.access.viewer_of)
+until they turn an authenticator app on through allauth's pages, and then in every session that did not enter one
+of its codes (a password-only session, an API token, code outside a request). Staff of ordinary organisations need
+none."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client, TestCase
 from pytest_django import DjangoAssertNumQueries
+from rest_framework.authtoken.models import Token
 
 from organizations.models import Membership, Organization
 from portal.access import viewer_of
 from portal.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
+    TOTP_SECRET,
     EditionFactory,
     MailingListFactory,
     MembershipFactory,
@@ -31,6 +36,7 @@ from tests.portal.conftest import html_text, log_in, totp_code, totp_secret_from
 pytestmark = pytest.mark.django_db
 
 BANNER = "Turn on two-factor authentication to use your coordinator role."
+BANNER_CONFIRM = "Confirm this session with your authenticator app to use your coordinator role."
 ACTIVATE = "/en/accounts/2fa/totp/activate/"
 
 
@@ -47,7 +53,10 @@ def turn_on_totp(client: Client) -> None:
     assert reauthenticate["Location"].startswith("/en/accounts/reauthenticate/")
     page = client.post(reauthenticate["Location"], {"password": PASSWORD}, follow=True)
     secret = totp_secret_from_page(page.content.decode())
-    response = client.post(ACTIVATE, {"code": totp_code(secret)})
+    # allauth announces the new authenticator once the transaction commits: that makes this session one that
+    # passed the second factor (portal.two_factor).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(ACTIVATE, {"code": totp_code(secret)})
     assert response.status_code == 302, response.content.decode()
 
 
@@ -252,3 +261,112 @@ def test_coordinator_without_totp_cannot_edit_the_host_through_the_api() -> None
     )
 
     assert response.status_code == 403
+
+
+# A property of the session, not of the account ---------------------------------------------------------
+
+
+def test_a_password_only_session_gains_no_powers_when_totp_is_turned_on_elsewhere() -> None:
+    coordinator = make_coordinator(totp=False)
+    first = logged_in(coordinator)
+    pages = coordinator_pages()
+
+    turn_on_totp(logged_in(coordinator))
+
+    refused = {path: status_of(first, path) for path in pages}
+    assert set(refused.values()) <= {403, 404}, refused
+    assert html_text(BANNER_CONFIRM) in first.get("/en/").content.decode()
+
+
+def test_coordinator_who_logs_in_with_the_code_coordinates() -> None:
+    coordinator = make_coordinator()
+    client = Client()
+    assert log_in(client, coordinator.email) == "/en/accounts/2fa/authenticate/"
+    client.post("/en/accounts/2fa/authenticate/", {"code": totp_code(TOTP_SECRET)})
+    pages = coordinator_pages()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        allowed = {path: status_of(client, path) for path in pages}
+
+    assert allowed == {path: 302 if path.endswith("/invite/") else 200 for path in pages}
+
+
+def test_a_session_without_the_second_factor_gives_a_coordinator_no_powers() -> None:
+    client = Client()
+    client.force_login(make_coordinator())
+    pages = coordinator_pages()
+
+    refused = {path: status_of(client, path) for path in pages}
+
+    assert set(refused.values()) <= {403, 404}, refused
+
+
+def test_a_password_only_session_confirms_the_code_to_coordinate() -> None:
+    client = sign_in(Client(), make_coordinator(), second_factor=False)
+    page = client.get("/en/organizations/").content.decode()
+    assert html_text(BANNER_CONFIRM) in page
+    assert 'href="/en/accounts/2fa/reauthenticate/?next=/en/organizations/"' in page
+
+    client.get("/en/accounts/2fa/reauthenticate/?next=/en/organizations/")
+    answer = client.post("/en/accounts/2fa/reauthenticate/?next=/en/organizations/", {"code": totp_code(TOTP_SECRET)})
+
+    assert answer.status_code == 302
+    assert client.get("/en/organizations/review/").status_code == 200
+    assert html_text(BANNER_CONFIRM) not in client.get("/en/").content.decode()
+
+
+def test_the_helper_marks_the_session_as_allauth_does() -> None:
+    client = sign_in(Client(), make_coordinator())
+
+    assert client.get("/en/organizations/review/").status_code == 200
+    assert [record["method"] for record in client.session["account_authentication_methods"]] == ["mfa"]
+
+
+def test_a_person_loaded_outside_a_request_has_no_powers() -> None:
+    coordinator = make_coordinator()
+    operator = UserFactory(is_staff=True, is_superuser=True)
+
+    for person in (coordinator, operator):
+        fresh = User.objects.get(pk=person.pk)  # as a Celery task or an email loads them
+        viewer = viewer_of(fresh)
+        assert not viewer.may_coordinate
+        assert viewer.host_ids == frozenset()
+        assert not host_organization().allows(fresh, Organization.MANAGE_MEMBERS)
+
+
+def test_an_api_token_gives_a_coordinator_no_powers() -> None:
+    coordinator = make_coordinator()
+    unlisted = OrganizationFactory(listed_publicly=False)
+    token = Token.objects.create(user=coordinator)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    hidden = client.get(f"/api/v1/organizations/{unlisted.slug}/")
+    edited = client.patch(
+        f"/api/v1/organizations/{host_organization().slug}/", {"acronym": "X"}, content_type="application/json"
+    )
+
+    assert hidden.status_code == 404
+    assert edited.status_code == 403
+    assert client.get("/api/v1/organizations/").status_code == 200
+
+
+def test_an_api_token_gives_an_operator_no_powers() -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    draft = OrganizationFactory(status=Organization.Status.DRAFT)
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator).key}")
+
+    assert client.get(f"/api/v1/organizations/{draft.slug}/").status_code == 404
+    assert client.patch(
+        f"/api/v1/organizations/{draft.slug}/", {"acronym": "X"}, content_type="application/json"
+    ).status_code in (403, 404)
+
+
+def test_turning_the_app_off_ends_every_sessions_powers() -> None:
+    coordinator = make_coordinator()
+    client = sign_in(Client(), coordinator)
+    assert client.get("/en/organizations/review/").status_code == 200
+
+    Authenticator.objects.filter(user=coordinator).delete()  # as turning it off in another session does
+
+    assert client.get("/en/organizations/review/").status_code == 403
+    assert html_text(BANNER) in client.get("/en/").content.decode()

@@ -15,6 +15,7 @@ from agreements.models import AccessionRequest
 from events.models import Invitation
 from organizations.models import JoinRequest, Membership, MembershipInvitation
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import (
     AgreementFactory,
     EventFactory,
@@ -41,7 +42,7 @@ def allowed_per_minute(action: str) -> int:
 
 def client_for(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

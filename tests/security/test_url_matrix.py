@@ -64,6 +64,7 @@ from newsletters.models import (
     Section,
     Subscription,
 )
+from organizations import services as organization_services
 from organizations.models import (
     Governorate,
     HistoryEntry,
@@ -80,6 +81,7 @@ from portal import pdf
 from portal.models import User
 from statements import services as statement_services
 from statements.models import Statement, StatementHistoryEntry
+from tests.conftest import sign_in
 from tests.factories import (
     AccessionRequestFactory,
     AgreementFactory,
@@ -110,20 +112,51 @@ from tests.security.test_csv_exports import CSV_EXPORTS
 
 # The people ------------------------------------------------------------------------------------------------
 
-ROLES = ("anonymous", "loner", "a_member", "a_editor", "a_owner", "b_owner", "coord_h", "coord_h2", "operator")
+ROLES = (
+    "anonymous",
+    "loner",
+    "a_member",
+    "a_editor",
+    "a_owner",
+    "b_owner",
+    "coord_h",
+    "coord_h2",
+    "h_password",
+    "operator",
+)
 # loner: a signed-up person with a verified address and no organisation. a_*: the member, editor and owner of
 # organisation A (verified, listed). b_owner: the owner of organisation B. coord_h: an editor of the IIIM (H,
-# a verified host organisation); coord_h2: an editor of a second host. operator: a platform operator.
+# a verified host organisation); coord_h2: an editor of a second host. h_password: an editor of H with an
+# authenticator app, in a session that entered only the password (portal.two_factor): no coordinator, a plain
+# member of H. operator: a platform operator.
 A_PEOPLE = ("a_member", "a_editor", "a_owner")
 COORDINATORS = ("coord_h", "coord_h2")
 H_KEEPERS = ("coord_h", "operator")  # those who keep what H owns: its editors and owners, and the operators
 REVIEWERS = (*COORDINATORS, "operator")  # can_review_organizations, can_create_events/agreements/publications
-WITH_AUTHENTICATOR = REVIEWERS  # coordinators and operators have turned on an authenticator app (TOTP)
+# Coordinators and operators have turned on an authenticator app (TOTP), and their sessions entered its code.
+WITH_AUTHENTICATOR = (*REVIEWERS, "h_password")
+SECOND_FACTOR_PASSED = REVIEWERS
+# h_token: h_password's person through an API token (rest_framework's TokenAuthentication), with no session. A
+# token passes no second factor: it gets what h_password gets from the API, and what a visitor gets elsewhere
+# (the pages do not read tokens).
+H_TOKEN = "h_token"
+
+
+def as_whom(role: str, url: str) -> str:
+    """The role whose answers `role` gets at `url`: itself, but for the API token (see H_TOKEN)."""
+    if role != H_TOKEN:
+        return role
+    return "h_password" if urlsplit(url).path.startswith("/api/") else "anonymous"
+
+
 TOTP_SECRET = "OBXXE5DBNQWXIZLTOQWXI33UOAWXGZLDOJSXIII="
 
 # The canaries ----------------------------------------------------------------------------------------------
 
 EMAIL = "canary-hidden@example.org"  # A's email, shown to the coordinators of host organisations
+# A's earlier email, changed while A showed its email to its own people only: its history keeps it from the
+# coordinators even now that they see the email (HistoryEntry.audiences).
+OLD_EMAIL = "canary-old-address@example.org"
 PHONE = "+963 11 555 0113"  # A's phone, shown to nobody outside A
 DRAFT_ORG = "Canary Draft Org"
 MOU = "Canary Confidential MoU"  # confidential MoU between H and A, with a stored signed PDF
@@ -141,6 +174,9 @@ UNNAMED_ENDORSER = "Canary Unnamed Endorser Org"
 # Unlisted; H recorded it as a named endorser of H's published statement and added it as a named party to H's
 # public protocol; its owners confirmed neither, so it is named on neither (the naming rule, DESIGN.md).
 RECORDED_ENDORSER = "Canary Recorded Endorser Org"
+# A's staff member who edited its profile: who works where is for A's people; the history names them to those who
+# also see the member list (Organization.rule, view_history_actors), never to coordinators of other organisations.
+HISTORY_ACTOR = "Canary History Actor"
 # A listed organisation whose delegate takes part in the closed event, not listed to the other participants.
 QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
 
@@ -154,8 +190,11 @@ class Canary:
 CANARIES = {
     # can_see_contact: the organisation's own people, the coordinators, the operators
     "email": Canary(EMAIL, (*A_PEOPLE, *COORDINATORS, "operator")),
+    # private when it was changed: the organisation's own people and the operators, whatever the audience today
+    "old_email": Canary(OLD_EMAIL, (*A_PEOPLE, "operator")),
     # private: the organisation's own people and the operators
     "phone": Canary(PHONE, (*A_PEOPLE, "operator")),
+    "history_actor": Canary(HISTORY_ACTOR, (*A_PEOPLE, "operator")),
     # can_view_organization: a draft is seen by its own people, the coordinators and the operators
     "draft_org": Canary(DRAFT_ORG, (*COORDINATORS, "operator")),
     # can_view_agreement: confidential to the parties' owners, the mechanism's keepers and the operators
@@ -234,6 +273,8 @@ def en(path: str) -> str:
 # Who may see the unlisted endorser as an organisation (can_view_organization: every coordinator) without
 # learning from it that it endorsed anything.
 COORDINATORS_SEE_UNLISTED = {"unnamed_endorser": ("coord_h2",), "recorded_endorser": ("coord_h2",)}
+# The button of the review form on a profile: shown to those who may review the organisation.
+REVIEW_FORM = "Record the decision"
 # What is printed or republished for everyone names the unnamed endorsers to nobody, not even their keepers.
 NAMED_ONLY = {UNNAMED_ENDORSER: (), RECORDED_ENDORSER: ()}
 
@@ -472,6 +513,20 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             only(REVIEWERS, others=404),
             "unlisted",
             also_seen_by=COORDINATORS_SEE_UNLISTED,
+        ),
+        case(
+            lambda w: en(f"organizations/{w.h2.slug}/"),
+            PUBLIC,
+            "host",
+            hidden_here={REVIEW_FORM: ("operator",)},
+            why="decisions on host organisations are the operators' (Organization.rule, REVIEW)",
+        ),
+        case(
+            lambda w: en(f"organizations/{w.suspended_by_operator.slug}/"),
+            only(REVIEWERS, others=404),
+            "suspended by an operator",
+            hidden_here={REVIEW_FORM: ("operator",)},
+            why="only operators change an operator's decision (Organization.rule, REVIEW)",
         ),
     ),
     "organizations:edit": (
@@ -1062,10 +1117,13 @@ def test_every_case_names_every_role() -> None:
 class World:
     users: dict[str, User | None]
     sessions: dict[str, str]
+    token: str  # h_password's API token (H_TOKEN)
     a: Organization
+    h2: Organization
     draft_org: Organization
     unlisted: Organization
     network: Organization
+    suspended_by_operator: Organization
     a_member_membership: Membership
     membership_invitation: MembershipInvitation
     invitation_token: str
@@ -1139,6 +1197,14 @@ def seed() -> World:
     network = OrganizationFactory(
         slug="truth-justice-charter", name_en="Truth and Justice Charter", name_ar="", acronym="", kind="network"
     )
+    suspended_by_operator = OrganizationFactory(
+        slug="suspended-association",
+        name_en="Suspended Association",
+        name_ar="",
+        acronym="",
+        status="suspended",
+        decided_by_operator=True,
+    )
     role = Membership.Role
     a_member, a_member_membership = _person(a, role.MEMBER, "member@families.example.org")
     users: dict[str, User | None] = {
@@ -1150,6 +1216,7 @@ def seed() -> World:
         "b_owner": _person(b, role.OWNER, "owner@caesar.example.org")[0],
         "coord_h": _person(h, role.EDITOR, "coordinator@iiim.example.org")[0],
         "coord_h2": _person(h2, role.EDITOR, "coordinator@envoy.example.org")[0],
+        "h_password": _person(h, role.EDITOR, "second-coordinator@iiim.example.org")[0],
         "operator": UserFactory(email="operator@example.org", is_staff=True, is_superuser=True),
     }
     for organization in (draft_org, unlisted, recorded, network):
@@ -1161,6 +1228,21 @@ def seed() -> World:
         actor=users["a_owner"],
         action=HistoryEntry.Action.EDITED,
         changes={"email": ["", EMAIL], "phone": ["", PHONE]},
+    )
+    # The email changed while A showed it to its own people only, then A showed it to coordinators.
+    a.email_visibility = "private"
+    organization_services.record(a, users["a_owner"], HistoryEntry.Action.EDITED, changes={"email": [OLD_EMAIL, EMAIL]})
+    a.email_visibility = "coordinators"
+    organization_services.record(
+        a, users["a_owner"], HistoryEntry.Action.EDITED, changes={"email_visibility": ["private", "coordinators"]}
+    )
+    HistoryEntry.objects.create(
+        organization=a,
+        actor=MembershipFactory(
+            organization=a, role=role.EDITOR, user__email="staff@families.example.org", user__full_name=HISTORY_ACTOR
+        ).user,
+        action=HistoryEntry.Action.EDITED,
+        changes={"acronym": ["", "FFF"]},
     )
     invitation = MembershipInvitationFactory(organization=a, invited_by=users["a_owner"])
 
@@ -1273,17 +1355,19 @@ def seed() -> World:
     sessions = {}
     for role_name, user in users.items():
         if user is not None:
-            client = Client()
-            client.force_login(user)
+            client = sign_in(Client(), user, second_factor=role_name in SECOND_FACTOR_PASSED)
             sessions[role_name] = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     world = World(
         users=users,
         sessions=sessions,
+        token=Token.objects.create(user=users["h_password"]).key,
         a=a,
+        h2=h2,
         draft_org=draft_org,
         unlisted=unlisted,
         network=network,
+        suspended_by_operator=suspended_by_operator,
         a_member_membership=a_member_membership,
         membership_invitation=invitation,
         invitation_token=signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token)),
@@ -1351,14 +1435,15 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
 
 
 @cache
-def _client(role: str) -> Client:
+def _client(role: str, token: str = "") -> Client:
     # One client per role for the whole module: a new one would load the middleware again for every request.
-    return Client()
+    return Client(HTTP_AUTHORIZATION=f"Token {token}") if token else Client()
 
 
 def client_as(world: World, role: str) -> Client:
-    """A browser signed in as `role` (none for anonymous visitors), with no cookie left from an earlier test."""
-    client = _client(role)
+    """A browser signed in as `role` (none for anonymous visitors, an API token for H_TOKEN), with no cookie left
+    from an earlier test."""
+    client = _client(role, world.token if role == H_TOKEN else "")
     client.cookies.clear()
     if role in world.sessions:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
@@ -1397,7 +1482,7 @@ MATRIX = [
     pytest.param(key, index, role, id=f"{key}{f'[{item.label}]' if item.label else ''}-{role}")
     for key, cases in ROUTES.items()
     for index, item in enumerate(cases)
-    for role in ROLES
+    for role in (*ROLES, H_TOKEN)
 ]
 
 
@@ -1412,14 +1497,15 @@ def test_route(world: World, key: str, index: int, role: str) -> None:
 
     response = client_as(world, role).get(url)
     text = readable_text(response)
+    expected = item.expect[as_whom(role, url)]
 
     assert response.status_code < 500, f"GET {url} as {role}: {response.status_code}"
-    assert response.status_code == item.expect[role], (
-        f"GET {url} as {role}: {response.status_code}, expected {item.expect[role]}"
+    assert response.status_code == expected, (
+        f"GET {url} as {role}: {response.status_code}, expected {expected}"
         + (f" ({item.why})" if item.why else "")
         + (f" -> {response['Location']}" if response.has_header("Location") else "")
     )
-    leaked = leaked_canaries(text, role, item)
+    leaked = leaked_canaries(text, as_whom(role, url), item)
     assert not leaked, f"GET {url} as {role} shows what they may not see: {leaked}"
     if response.get("Content-Type", "").startswith("text/csv"):
         assert key in CSV_EXPORTS, f"{key} serves CSV: list it in tests/security/test_csv_exports.py CSV_EXPORTS"
@@ -1430,6 +1516,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
     where = {
         "email": ("a_member", en(f"organizations/{world.a.slug}/")),
         "phone": ("a_member", en(f"organizations/{world.a.slug}/")),
+        "history_actor": ("a_owner", en(f"organizations/{world.a.slug}/history/")),
+        "old_email": ("a_owner", en(f"organizations/{world.a.slug}/history/")),
         "draft_org": ("coord_h2", en(f"organizations/{world.draft_org.slug}/")),
         "mou": ("a_owner", en(f"agreements/{world.mou.slug}/document/")),
         "street": ("a_member", en(f"events/{world.closed.slug}/")),
@@ -1447,6 +1535,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
     shown = {key: (role, url, CANARIES[key].text) for key, (role, url) in where.items()}
     # The organisers see every participant on the event's page, where the others see only those listed.
     shown["quiet participant"] = ("coord_h", en(f"events/{world.closed.slug}/"), QUIET_PARTICIPANT)
+    # Coordinators review other organisations than hosts: the form hidden on the hosts' profiles is there on A's.
+    shown["review form"] = ("coord_h2", en(f"organizations/{world.a.slug}/"), REVIEW_FORM)
     for key, (role, url, text) in shown.items():
         response = client_as(world, role).get(url)
         assert response.status_code == 200, (key, url, response.status_code)

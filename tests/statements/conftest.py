@@ -11,6 +11,7 @@ from django.test import Client, TestCase
 from organizations.models import Membership, Organization
 from portal.models import User
 from statements.models import Statement
+from tests.conftest import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, StatementFactory
 
 
@@ -29,7 +30,7 @@ def member_of(organization: Organization, role: str = Membership.Role.OWNER, **u
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from organizations.models import Membership, Organization
 from statements.models import Statement
+from tests.conftest import sign_in
 from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory
 from tests.statements.conftest import client_for, member_of
 
@@ -51,7 +52,7 @@ def test_query_count_does_not_grow_with_statements_or_endorsements(caller: tuple
     owner, user = caller
     client = APIClient() if path.startswith("/api/") else client_for()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     add_statements(2, 2, owner)
     few = queries(lambda: client.get(path))
 

@@ -15,6 +15,7 @@ from portal.access import MANAGE
 from portal.models import User
 from statements import services
 from statements.models import Statement, may_create_statements
+from tests.conftest import sign_in
 from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory, UserFactory
 from tests.statements.conftest import client_for, member_of, page_text, url
 
@@ -98,7 +99,7 @@ def test_api_counts_but_does_not_name_the_hidden_endorser(endorsed: dict[str, An
     for user in (None, letter_editor, UserFactory(is_superuser=True)):
         client = APIClient()
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user)
         listing = client.get("/api/v1/statements/")
         detail = client.get(f"/api/v1/statements/{endorsed['letter'].slug}/")
 
@@ -194,7 +195,7 @@ def test_draft_is_shown_to_the_owners_editors(draft: Statement) -> None:
     assert "Secret draft letter" in page_text(client_for(editor).get("/en/statements/"))
     assert "Secret draft letter" in page_text(client_for(editor).get(url(draft)))
     client = APIClient()
-    client.force_login(editor)
+    sign_in(client, editor)
     assert client.get("/api/v1/statements/secret-draft/").status_code == 200
 
 
