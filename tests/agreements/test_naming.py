@@ -18,6 +18,7 @@ from agreements import services
 from agreements.models import AccessionRequest, Agreement, AgreementParty
 from organizations.models import Membership, Organization
 from portal.models import User
+from tests.conftest import sign_in
 from tests.factories import (
     AccessionRequestFactory,
     AgreementFactory,
@@ -69,7 +70,7 @@ def person(organization: Organization, role: str, **fields: Any) -> User:
 def client_for(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
