@@ -22,6 +22,7 @@ from newsletters.models import Campaign, MailingList, Subscription
 from organizations.models import coordinated_organizations
 from portal import audit
 from portal.access import MANAGE, viewer_of
+from portal.proxies import client_ip
 from portal.spreadsheets import csv_response
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
@@ -44,7 +45,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletters/subscribe.html", {"form": form, "mailing_list": mailing_list}, status=400)
-    key = f"subscribe:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"subscribe:{client_ip(request)}"
     cache.add(key, 0, timeout=3600)
     if cache.incr(key) > SUBSCRIBE_LIMIT:
         form.add_error(None, _("Too many requests from your connection. Try again in an hour."))

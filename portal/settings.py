@@ -33,6 +33,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# How many proxies in front of the portal append to X-Forwarded-For (docker-compose.yml's layout: one). Every
+# rate limit and the audit log read the client's address through portal.proxies.client_ip, which trusts that
+# many entries from the end of the header; with 0, the header is the client's own words and is ignored.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before django.contrib.admin.
     "modeltranslation",
@@ -262,8 +267,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "portal.throttling.AnonRateThrottle",
+        "portal.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="120/minute"),
