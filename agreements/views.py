@@ -19,6 +19,7 @@ from organizations.models import Organization, coordinated_organizations
 from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
+from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 PARTY_COUNTS = {
     "originals": Count("parties", filter=Q(parties__joined_by=AgreementParty.JoinedBy.ORIGINAL), distinct=True),
@@ -99,6 +100,7 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@accepts_upload(MAX_DOCUMENT_BYTES)
 @login_required
 def agreement_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:

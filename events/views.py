@@ -33,6 +33,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, Viewer, viewer_of
 from portal.models import User
 from portal.ratelimit import limited
+from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 
 def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
@@ -245,6 +246,7 @@ def session_remove(request: HttpRequest, slug: str, session_id: int) -> HttpResp
     return redirect("events:manage", slug)
 
 
+@accepts_upload(MAX_DOCUMENT_BYTES)
 @login_required
 @require_POST
 def document_add(request: HttpRequest, slug: str) -> HttpResponse:

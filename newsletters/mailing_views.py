@@ -24,6 +24,7 @@ from portal import audit
 from portal.access import MANAGE, viewer_of
 from portal.proxies import client_ip
 from portal.spreadsheets import csv_response
+from portal.uploads import accepts_upload
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
 
@@ -122,6 +123,7 @@ def list_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     return render(request, "newsletters/form.html", {"form": form, "heading": _("Mailing list")})
 
 
+@accepts_upload(services.MAX_IMPORT_BYTES)
 @login_required
 def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)

@@ -20,6 +20,7 @@ from newsletters.models import Edition, Item, Publication, Section
 from organizations.models import Organization, coordinated_organizations
 from portal import printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
+from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
 def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
@@ -182,6 +183,7 @@ def publication_edit(request: HttpRequest, slug: str | None = None) -> HttpRespo
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def edition_edit(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     publication = _publication_for(request, slug, manage=True)
@@ -248,6 +250,7 @@ def section_edit(request: HttpRequest, slug: str, number: int, section_id: int |
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def item_edit(
     request: HttpRequest, slug: str, number: int, section_id: int, item_id: int | None = None

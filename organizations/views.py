@@ -30,6 +30,7 @@ from portal import audit
 from portal.access import MANAGE, Action, viewer_of
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
+from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -104,6 +105,7 @@ def _sections(request: HttpRequest, organization: Organization) -> list[str]:
     return [html for _receiver, html in responses if html]
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, request.FILES or None)
@@ -135,6 +137,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, MANAGE)
@@ -418,6 +421,7 @@ def export_organization(request: HttpRequest, slug: str) -> JsonResponse:
     return response
 
 
+@accepts_upload(exchange.MAX_IMPORT_BYTES)
 @login_required
 def import_directory(request: HttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:

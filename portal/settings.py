@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, whose check reads a POST's body: an oversized body is refused unread.
+    "portal.middleware.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.AuditOriginMiddleware",
@@ -245,6 +247,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# A request body may be this large (form fields; Django refuses more with a 400); the views that take a file
+# allow that file's limit more (portal.uploads.accepts_upload), and portal.middleware.RequestSizeMiddleware
+# refuses anything larger with a 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # Documents people upload (signed agreements, outcome papers) live outside MEDIA_ROOT and are served

@@ -21,6 +21,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
+from portal.uploads import accepts_upload
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement, may_create_statements, statement_owners
@@ -286,6 +287,7 @@ def endorsement_remove(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("statements:manage", slug)
 
 
+@accepts_upload(exchange.MAX_IMPORT_BYTES)
 @login_required
 def endorsement_import(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug, manage=True)
