@@ -77,6 +77,7 @@ from organizations.models import (
 from organizations.services import INVITATION_SALT
 from portal import pdf
 from portal.models import User
+from portal.uploads import body_limit
 from statements.models import Statement, StatementHistoryEntry
 from tests.factories import (
     AccessionRequestFactory,
@@ -1416,3 +1417,20 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         response = client_as(world, role).get(url)
         assert response.status_code == 200, (key, url, response.status_code)
         assert _squeezed(text) in _squeezed(readable_text(response)), (key, url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anonymous", "operator"])
+def test_every_route_refuses_a_body_over_its_limit_unread(world: World, role: str) -> None:
+    """A POST to any route saying its body is larger than that route takes (portal.uploads.body_limit) gets
+    413 before anything reads it: the body the test client holds is a few bytes, and reading past them fails."""
+    client = client_as(world, role)
+    for key, cases in ROUTES.items():
+        if key in OPTIONAL_ROUTES and key not in walk_routes():
+            continue
+        url = cases[0].url(world)
+        limit = body_limit(resolve(urlsplit(url).path).func, signed_in=role != "anonymous")
+        response = client.post(
+            url, data=b"x=1", content_type="application/x-www-form-urlencoded", CONTENT_LENGTH=str(limit + 1)
+        )
+        assert response.status_code == 413, f"POST {url} as {role} with {limit + 1} bytes: {response.status_code}"
