@@ -19,11 +19,14 @@ from django.views.decorators.http import require_POST
 
 from events import calendar, services
 from events.forms import (
+    FIRST_MONTH,
+    LAST_MONTH,
     DelegateForm,
     DocumentForm,
     EventForm,
     InvitationAnswerForm,
     InviteForm,
+    MonthForm,
     RegistrationForm,
     SessionForm,
 )
@@ -86,10 +89,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _month(request: HttpRequest, visible: Any) -> HttpResponse:
-    try:
-        first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        first = timezone.localdate().replace(day=1)
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"message": form.errors["month"][0]}, status=400)
+    first = form.cleaned_data["month"]
     days = month_calendar.monthrange(first.year, first.month)[1]
     last = first.replace(day=days)
     events = list(services.upcoming_for_calendar(request.user, first, last).select_related("owner"))
@@ -98,8 +101,8 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
         [(day, [event for event in events if event.starts_at.date() <= day <= event.ends_at.date()]) for day in week]
         for week in weeks
     ]
-    previous = (first - datetime.timedelta(days=1)).replace(day=1)
-    following = last + datetime.timedelta(days=1)
+    previous = (first - datetime.timedelta(days=1)).replace(day=1) if first > FIRST_MONTH else None
+    following = last + datetime.timedelta(days=1) if first < LAST_MONTH else None
     return render(
         request, "events/month.html", {"month": first, "grid": grid, "previous": previous, "following": following}
     )
