@@ -15,7 +15,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
-from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, translated
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, NamedChoicesField, translated
 from portal.uploads import reencode_image
 
 LOGO_MAX_SIDE = 512
@@ -28,14 +28,9 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
     translated_fields = ("name", "description")
     translated_labels = {"name": _("Name"), "description": _("Description")}
 
-    topics = forms.ModelMultipleChoiceField(
-        Topic.objects.all(), label=_("Focus areas"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    governorates = forms.ModelMultipleChoiceField(
-        Governorate.objects.all(),
-        label=_("Syrian governorates of operation"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    topics = NamedChoicesField(Topic.objects.all(), label=_("Focus areas"), required=False)
+    governorates = NamedChoicesField(
+        Governorate.objects.all(), label=_("Syrian governorates of operation"), required=False
     )
     working_languages = forms.MultipleChoiceField(
         choices=WORKING_LANGUAGES, label=_("Languages worked in"), required=False, widget=forms.CheckboxSelectMultiple

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from portal.access import ALL, MANAGE, NOTHING, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, holds, viewer_of
+from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -26,7 +27,7 @@ class Topic(models.Model):
     """A focus area, such as enforced disappearance or transitional justice (name translated)."""
 
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineField(_("name"), max_length=120)
 
     class Meta:
         ordering = ["name"]
@@ -41,7 +42,7 @@ class Governorate(models.Model):
     """One of Syria's fourteen governorates (name translated)."""
 
     code = models.SlugField(_("code"), unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    name = SingleLineField(_("name"), max_length=80)
 
     class Meta:
         ordering = ["name"]
@@ -131,9 +132,9 @@ class Organization(Guarded):
         VERIFIED = "verified", _("Verified")
         SUSPENDED = "suspended", _("Suspended")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    acronym = SingleLineField(_("acronym"), max_length=30, blank=True)
     slug = models.SlugField(_("address"), max_length=80, unique=True, allow_unicode=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CSO)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)

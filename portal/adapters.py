@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 
 from portal.proxies import client_ip
+from portal.text import isolated
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,3 +26,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if address is None:
             raise PermissionDenied("Unable to determine client IP address")
         return address
+
+
+def user_display(user: Any) -> str:
+    """How allauth names a person in its pages, messages and mail: the name they typed, isolated in plain text
+    (portal.text.isolated), since allauth puts it in sentences of its own."""
+    return isolated(str(user))

@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
             ],
+            # `isolate` (names and titles inside <bdi>) is used on nearly every page.
+            "builtins": ["portal.templatetags.bidi"],
         },
     },
 ]
@@ -164,6 +166,7 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email is the login; the address must be verified before the account is used.
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.adapters.user_display"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

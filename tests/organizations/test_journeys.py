@@ -485,7 +485,7 @@ def test_invitation_link_offers_log_in_and_sign_up_to_visitors(families: Organiz
     assert response.status_code == 200
     html = page_text(response)
     links = {unquote(href) for href in re.findall(r'href="([^"]+)"', html)}
-    assert "You are invited to join Massar Families Association" in html
+    assert "You are invited to join <bdi>Massar Families Association</bdi>" in html
     assert f"/en/accounts/login/?next={path}" in links
     assert f"/en/accounts/signup/?next={path}" in links
     assert "Accept and join" not in html
