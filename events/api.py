@@ -10,6 +10,7 @@ from rest_framework import serializers, viewsets
 
 from events.models import Event, Session
 from portal.access import prefetch_access
+from portal.api import FIELD_MAPPING
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -31,6 +32,7 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     series = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sessions = SessionSerializer(many=True, read_only=True)
+    serializer_field_mapping = FIELD_MAPPING
 
     class Meta:
         model = Event

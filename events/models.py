@@ -17,6 +17,7 @@ from django_countries.fields import CountryField
 
 from organizations.models import Organization, private_storage
 from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer
+from portal.links import WebAddressField
 from portal.models import validate_time_zone
 from portal.text import SingleLineField
 
@@ -111,7 +112,7 @@ class Event(Guarded):
     country = CountryField(_("country"), blank=True)
     # Shown only to confirmed participants and the organisers (Event.rule, SEE_LOGISTICS).
     street_address = models.TextField(_("street address"), blank=True)
-    online_link = models.URLField(_("online link"), blank=True, max_length=500)
+    online_link = WebAddressField(_("online link"), blank=True, max_length=500)
     working_languages = models.JSONField(_("working languages"), default=list, blank=True)
     interpretation = models.CharField(_("interpretation"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(

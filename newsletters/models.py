@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 from portal.access import ALL, VIEW, Action, Guarded, GuardedQuerySet, Viewer
+from portal.links import WebAddressesField
 from portal.sanitize import clean_html
 from portal.text import SingleLineField
 
@@ -150,7 +151,7 @@ class Item(models.Model):
     body = models.TextField(_("text"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="newsletters/items/", blank=True)
     photo_credit = SingleLineField(_("photo credit"), max_length=200, blank=True)
-    links = models.JSONField(_("links"), default=list, blank=True)
+    links = WebAddressesField(_("links"), default=list, blank=True)
     organizations = models.ManyToManyField(
         Organization, blank=True, related_name="bulletin_items", verbose_name=_("organisations mentioned")
     )

@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -16,6 +15,7 @@ from organizations.models import (
     Topic,
 )
 from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, NamedChoicesField, translated
+from portal.links import validate_web_addresses
 from portal.uploads import reencode_image
 
 LOGO_MAX_SIDE = 512
@@ -91,14 +91,7 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
 
     def clean_social_links(self) -> list[str]:
         links = [line.strip() for line in self.cleaned_data["social_links"].splitlines() if line.strip()]
-        validate = URLValidator(schemes=["https", "http"])
-        for link in links:
-            try:
-                validate(link)
-            except ValidationError as exc:
-                raise ValidationError(
-                    _("“%(link)s” is not a web address."), params={"link": link}, code="invalid"
-                ) from exc
+        validate_web_addresses(links)
         if len(links) > 10:
             raise ValidationError(_("At most 10 links."), code="too_many")
         return links

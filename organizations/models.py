@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from portal.access import ALL, MANAGE, NOTHING, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, holds, viewer_of
+from portal.links import WebAddressesField, WebAddressField
 from portal.text import SingleLineField
 
 if TYPE_CHECKING:
@@ -160,8 +161,8 @@ class Organization(Guarded):
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("focus areas"), blank=True, related_name="organizations")
     working_languages = models.JSONField(_("languages worked in"), default=list, blank=True)
-    website = models.URLField(_("website"), blank=True)
-    social_links = models.JSONField(_("social media links"), default=list, blank=True)
+    website = WebAddressField(_("website"), blank=True)
+    social_links = WebAddressesField(_("social media links"), default=list, blank=True)
     logo = models.ImageField(_("logo"), upload_to="organizations/logos/", blank=True)
 
     email = models.EmailField(_("email"), blank=True)

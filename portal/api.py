@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.fields import empty
 
+from portal.links import WebAddressField, validate_web_address
 from portal.models import User
 from portal.text import SingleLineField, single_line
 
@@ -25,8 +27,24 @@ class SingleLineCharField(serializers.CharField):
         return value
 
 
-# For a ModelSerializer's `serializer_field_mapping`: its SingleLineFields become SingleLineCharFields.
-FIELD_MAPPING = {**serializers.ModelSerializer.serializer_field_mapping, SingleLineField: SingleLineCharField}
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^https?://"})
+class WebAddressCharField(serializers.CharField):
+    """A web address sent to the API, checked as the model fields and the forms check it
+    (portal.links.validate_web_address); DRF's URLField would take ftp:// and more."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # A ModelSerializer leaves a URLField's validators out, expecting its own URLField to check.
+        self.validators.append(validate_web_address)
+
+
+# For a ModelSerializer's `serializer_field_mapping`: names and titles are cleaned as the model cleans them, web
+# addresses checked as the model checks them.
+FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    SingleLineField: SingleLineCharField,
+    WebAddressField: WebAddressCharField,
+}
 
 
 class MeSerializer(serializers.ModelSerializer):
