@@ -8,6 +8,7 @@ refuse the same addresses: what one of them saved, another can save again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ class WebAddressField(models.URLField):
 
     default_validators = [validate_web_address]
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         # The check is behaviour, not schema: migrations see the URLField the column is.
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.URLField", args, kwargs
@@ -57,6 +58,6 @@ class WebAddressesField(models.JSONField):
 
     default_validators = [validate_web_addresses]
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.JSONField", args, kwargs

@@ -10,6 +10,7 @@ filter, portal/templatetags/bidi.py), for rows written before.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -82,7 +83,7 @@ class SingleLineField(models.CharField):
             return cleaned
         return value
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         # The cleaning is behaviour, not schema: migrations see the CharField the column is.
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
