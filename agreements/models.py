@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import NamedAct, Organization, private_storage
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
+from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.access import GuardedManager
@@ -40,7 +41,7 @@ class Agreement(Guarded):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROTOCOL)
     slug = models.SlugField(_("address"), max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=250)
+    title = SingleLineField(_("title"), max_length=250)
     summary = models.TextField(_("summary"), blank=True)
     signed_on = models.DateField(_("signing date"), null=True, blank=True)
     signed_place = models.CharField(_("signing place"), max_length=120, blank=True)

@@ -23,6 +23,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
+from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 PARTY_COUNTS = {
     "originals": Count("parties", filter=Q(parties__joined_by=AgreementParty.JoinedBy.ORIGINAL), distinct=True),
@@ -106,6 +107,7 @@ def agreement_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     )
 
 
+@accepts_upload(MAX_DOCUMENT_BYTES)
 @login_required
 def agreement_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     if slug is None:

@@ -11,6 +11,7 @@ from rest_framework import serializers, viewsets
 from events.models import Event, EventSeries, Session
 from organizations.models import Organization
 from portal.access import prefetch_access
+from portal.api import FIELD_MAPPING
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -34,6 +35,7 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
         slug_field="slug", read_only=True, allow_null=True
     )
     sessions = SessionSerializer(many=True, read_only=True)
+    serializer_field_mapping = FIELD_MAPPING
 
     class Meta:
         model = Event

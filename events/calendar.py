@@ -43,7 +43,8 @@ def build_calendar(events: Iterable[Event], user: Any, name: str) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Civil Society Coordination Portal//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    # A calendar's name is one line; icalendar would refuse the line break of a title or name written past the forms.
+    calendar.add("x-wr-calname", icalendar.vText(" ".join(name.split())))
     events = list(events)
     prefetch_access(events, user, Event.SEE_LOGISTICS)
     for event in events:

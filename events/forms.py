@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from typing import Any
 
@@ -14,6 +15,38 @@ from organizations.models import WORKING_LANGUAGES, Governorate, Organization, T
 from portal.forms import ModelFormMixinBase, MultilingualFormMixin, field_of, translated
 from portal.models import TIME_ZONE_CHOICES, User
 from portal.uploads import check_pdf
+
+# The month calendar's weeks reach into the months around it, so the first and last years a date can hold are
+# not shown.
+FIRST_MONTH = datetime.date(2, 1, 1)
+LAST_MONTH = datetime.date(9998, 12, 1)
+
+
+class MonthForm(forms.Form):
+    """Which month the calendar shows: `month=YYYY-MM`, or this month when it is absent."""
+
+    month = forms.CharField(required=False, max_length=7)
+
+    def clean_month(self) -> datetime.date:
+        value = self.cleaned_data["month"]
+        if not value:
+            return timezone.localdate().replace(day=1)
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
+        try:
+            month = datetime.date(int(match[1]), int(match[2]), 1) if match else None
+        except ValueError:
+            month = None
+        if month is None or not FIRST_MONTH <= month <= LAST_MONTH:
+            raise ValidationError(
+                _(
+                    "This calendar cannot show that month. Give a year and a month from %(first)s to %(last)s, "
+                    "such as %(example)s."
+                ),
+                params={"first": "0002-01", "last": "9998-12", "example": f"{timezone.localdate():%Y-%m}"},
+                code="month",
+            )
+        return month
+
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -17,7 +17,9 @@ from django_countries.fields import CountryField
 
 from organizations.models import Organization, private_storage
 from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer
+from portal.links import WebAddressField
 from portal.models import validate_time_zone
+from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.access import GuardedManager
@@ -28,7 +30,7 @@ class EventSeries(models.Model):
 
     owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="event_series")
     slug = models.SlugField(_("address"), max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_working_group = models.BooleanField(
         _("standing working group"),
@@ -100,7 +102,7 @@ class Event(Guarded):
         EventSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("series")
     )
     slug = models.SlugField(_("address"), max_length=90, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STRATEGY_CONSULTATION)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON)
@@ -114,12 +116,12 @@ class Event(Guarded):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    venue = models.CharField(_("venue"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    venue = SingleLineField(_("venue"), max_length=200, blank=True)
+    city = SingleLineField(_("city"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
     # Shown only to confirmed participants and the organisers (Event.rule, SEE_LOGISTICS).
     street_address = models.TextField(_("street address"), blank=True)
-    online_link = models.URLField(_("online link"), blank=True, max_length=500)
+    online_link = WebAddressField(_("online link"), blank=True, max_length=500)
     working_languages = models.JSONField(_("working languages"), default=list, blank=True)
     interpretation = models.CharField(_("interpretation"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(
@@ -207,7 +209,7 @@ class Session(models.Model):
     """One item of the agenda."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     room = models.CharField(_("room or link"), max_length=200, blank=True)
@@ -353,7 +355,7 @@ class Document(Guarded):
         ORGANISERS = "organisers", _("Organisers only")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OUTCOME)
     visibility = models.CharField(
         _("who may read it"), max_length=15, choices=Visibility.choices, default=Visibility.PARTICIPANTS

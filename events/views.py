@@ -20,11 +20,14 @@ from django.views.decorators.http import require_POST
 
 from events import calendar, services
 from events.forms import (
+    FIRST_MONTH,
+    LAST_MONTH,
     DelegateForm,
     DocumentForm,
     EventForm,
     InvitationAnswerForm,
     InviteForm,
+    MonthForm,
     RegistrationForm,
     SessionForm,
 )
@@ -35,6 +38,7 @@ from portal.access import MANAGE, Viewer, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.ratelimit import limited
+from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 
 def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
@@ -87,10 +91,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _month(request: HttpRequest, visible: Any) -> HttpResponse:
-    try:
-        first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        first = timezone.localdate().replace(day=1)
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"message": form.errors["month"][0]}, status=400)
+    first = form.cleaned_data["month"]
     days = month_calendar.monthrange(first.year, first.month)[1]
     last = first.replace(day=days)
     events = list(services.upcoming_for_calendar(request.user, first, last).select_related("owner"))
@@ -99,8 +103,8 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
         [(day, [event for event in events if event.starts_at.date() <= day <= event.ends_at.date()]) for day in week]
         for week in weeks
     ]
-    previous = (first - datetime.timedelta(days=1)).replace(day=1)
-    following = last + datetime.timedelta(days=1)
+    previous = (first - datetime.timedelta(days=1)).replace(day=1) if first > FIRST_MONTH else None
+    following = last + datetime.timedelta(days=1) if first < LAST_MONTH else None
     return render(
         request, "events/month.html", {"month": first, "grid": grid, "previous": previous, "following": following}
     )
@@ -249,6 +253,7 @@ def session_remove(request: AuthenticatedHttpRequest, slug: str, session_id: int
     return redirect("events:manage", slug)
 
 
+@accepts_upload(MAX_DOCUMENT_BYTES)
 @login_required
 @require_POST
 def document_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:

@@ -18,6 +18,9 @@ from portal import views as portal_views
 from portal.api import MeView
 from statements.api import StatementViewSet
 
+# Form data Django refuses (too many fields, too much text) gets a translated page, not Django's plain one.
+handler400 = "portal.views.bad_request"
+
 api_router = routers.DefaultRouter()
 api_router.register("agreements", AgreementViewSet, basename="agreement")
 api_router.register("events", EventViewSet, basename="event")

@@ -5,13 +5,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import Campaign, Edition, Item, MailingList, Publication, Section
 from organizations.models import Membership
 from portal.access import ANONYMOUS
 from portal.forms import LANGUAGE_CODES, ModelFormMixinBase, MultilingualFormMixin, field_of, translated
+from portal.links import validate_web_addresses
 from portal.uploads import reencode_image
 
 PHOTO_MAX_SIDE = 1600
@@ -153,14 +153,7 @@ class ItemForm(PhotoMixin, MultilingualFormMixin, forms.ModelForm):
 
     def clean_links(self) -> list[str]:
         links = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
-        validate = URLValidator(schemes=["https", "http"])
-        for link in links:
-            try:
-                validate(link)
-            except ValidationError as exc:
-                raise ValidationError(
-                    _("“%(link)s” is not a web address."), params={"link": link}, code="invalid"
-                ) from exc
+        validate_web_addresses(links)
         return links
 
     def clean(self) -> dict[str, Any]:

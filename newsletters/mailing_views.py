@@ -24,7 +24,9 @@ from organizations.models import coordinated_organizations
 from portal import audit
 from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
+from portal.proxies import client_ip
 from portal.spreadsheets import csv_response
+from portal.uploads import accepts_upload
 
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
 
@@ -49,7 +51,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletters/subscribe.html", {"form": form, "mailing_list": mailing_list}, status=400)
-    key = f"subscribe:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"subscribe:{client_ip(request)}"
     cache.add(key, 0, timeout=3600)
     if cache.incr(key) > SUBSCRIBE_LIMIT:
         form.add_error(None, _("Too many requests from your connection. Try again in an hour."))
@@ -129,6 +131,7 @@ def list_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Htt
     return render(request, "newsletters/form.html", {"form": form, "heading": _("Mailing list")})
 
 
+@accepts_upload(services.MAX_IMPORT_BYTES)
 @login_required
 def list_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     mailing_list = _list_for(request, slug)

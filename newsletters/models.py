@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
 from portal.access import ALL, VIEW, Action, Guarded, GuardedQuerySet, Viewer
+from portal.links import WebAddressesField
 from portal.sanitize import clean_html
+from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.access import GuardedManager
@@ -39,7 +41,7 @@ class Publication(Guarded):
         Organization, on_delete=models.PROTECT, related_name="publications", verbose_name=_("publisher")
     )
     slug = models.SlugField(_("address"), max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -96,11 +98,11 @@ class Edition(Guarded):
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="editions")
     number = models.PositiveIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     period_start = models.DateField(_("period from"), null=True, blank=True)
     period_end = models.DateField(_("period to"), null=True, blank=True)
     cover_photo = models.ImageField(_("cover photo"), upload_to="newsletters/covers/", blank=True)
-    cover_credit = models.CharField(_("cover photo credit"), max_length=200, blank=True)
+    cover_credit = SingleLineField(_("cover photo credit"), max_length=200, blank=True)
     introduction = models.TextField(_("introduction"), blank=True)
     disclaimer = models.TextField(_("funder disclaimer"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -145,7 +147,7 @@ class Edition(Guarded):
 
 class Section(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineField(_("title"), max_length=200)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
@@ -165,11 +167,11 @@ class Item(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(_("position"), default=0)
     date = models.DateField(_("date"), null=True, blank=True)
-    title = models.CharField(_("title"), max_length=250)
+    title = SingleLineField(_("title"), max_length=250)
     body = models.TextField(_("text"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="newsletters/items/", blank=True)
-    photo_credit = models.CharField(_("photo credit"), max_length=200, blank=True)
-    links = models.JSONField(_("links"), default=list, blank=True)
+    photo_credit = SingleLineField(_("photo credit"), max_length=200, blank=True)
+    links = WebAddressesField(_("links"), default=list, blank=True)
     organizations = models.ManyToManyField(
         Organization, blank=True, related_name="bulletin_items", verbose_name=_("organisations mentioned")
     )
@@ -246,7 +248,7 @@ class MailingList(Guarded):
         verbose_name=_("publication"),
     )
     slug = models.SlugField(_("address"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_public = models.BooleanField(
         _("anyone may subscribe"),
@@ -357,7 +359,7 @@ class Campaign(models.Model):
     edition = models.ForeignKey(
         Edition, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns", verbose_name=_("edition")
     )
-    subject = models.CharField(
+    subject = SingleLineField(
         _("subject"), max_length=200, blank=True, help_text=_("For a message; an edition's email uses its title.")
     )
     body = models.TextField(_("message"), blank=True)

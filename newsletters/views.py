@@ -21,6 +21,7 @@ from organizations.models import Organization, coordinated_organizations
 from portal import printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
+from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
 def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
@@ -185,6 +186,7 @@ def publication_edit(request: AuthenticatedHttpRequest, slug: str | None = None)
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def edition_edit(request: AuthenticatedHttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     publication = _publication_for(request, slug, manage=True)
@@ -253,6 +255,7 @@ def section_edit(
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def item_edit(
     request: AuthenticatedHttpRequest, slug: str, number: int, section_id: int, item_id: int | None = None

@@ -32,6 +32,7 @@ from organizations.models import (
     Topic,
 )
 from portal.access import MANAGE
+from portal.api import FIELD_MAPPING, WebAddressCharField
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -60,9 +61,12 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=WORKING_LANGUAGES), required=False, max_length=len(WORKING_LANGUAGES)
     )
     social_links = serializers.ListField(
-        child=serializers.URLField(max_length=500), required=False, max_length=MAX_SOCIAL_LINKS
+        child=WebAddressCharField(max_length=500),
+        required=False,
+        max_length=MAX_SOCIAL_LINKS,
     )
     logo = serializers.ImageField(read_only=True, use_url=True)
+    serializer_field_mapping = FIELD_MAPPING
 
     class Meta:
         model = Organization

@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -15,7 +14,8 @@ from organizations.models import (
     Organization,
     Topic,
 )
-from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, field_of, translated
+from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, NamedChoicesField, field_of, translated
+from portal.links import validate_web_addresses
 from portal.uploads import reencode_image
 
 LOGO_MAX_SIDE = 512
@@ -28,14 +28,9 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
     translated_fields = ("name", "description")
     translated_labels = {"name": _("Name"), "description": _("Description")}
 
-    topics = forms.ModelMultipleChoiceField(
-        Topic.objects.all(), label=_("Focus areas"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    governorates = forms.ModelMultipleChoiceField(
-        Governorate.objects.all(),
-        label=_("Syrian governorates of operation"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    topics = NamedChoicesField(Topic.objects.all(), label=_("Focus areas"), required=False)
+    governorates = NamedChoicesField(
+        Governorate.objects.all(), label=_("Syrian governorates of operation"), required=False
     )
     working_languages = forms.MultipleChoiceField(
         choices=WORKING_LANGUAGES, label=_("Languages worked in"), required=False, widget=forms.CheckboxSelectMultiple
@@ -96,14 +91,7 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
 
     def clean_social_links(self) -> list[str]:
         links = [line.strip() for line in self.cleaned_data["social_links"].splitlines() if line.strip()]
-        validate = URLValidator(schemes=["https", "http"])
-        for link in links:
-            try:
-                validate(link)
-            except ValidationError as exc:
-                raise ValidationError(
-                    _("“%(link)s” is not a web address."), params={"link": link}, code="invalid"
-                ) from exc
+        validate_web_addresses(links)
         if len(links) > 10:
             raise ValidationError(_("At most 10 links."), code="too_many")
         return links

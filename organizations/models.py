@@ -31,6 +31,8 @@ from portal.access import (
     second_factors_of,
     viewer_of,
 )
+from portal.links import WebAddressesField, WebAddressField
+from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -40,7 +42,7 @@ class Topic(models.Model):
     """A focus area, such as enforced disappearance or transitional justice (name translated)."""
 
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineField(_("name"), max_length=120)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[models.Manager[Topic]]
@@ -59,7 +61,7 @@ class Governorate(models.Model):
     """One of Syria's fourteen governorates (name translated)."""
 
     code = models.SlugField(_("code"), unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    name = SingleLineField(_("name"), max_length=80)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[models.Manager[Governorate]]
@@ -169,9 +171,9 @@ class Organization(Guarded):
         VERIFIED = "verified", _("Verified")
         SUSPENDED = "suspended", _("Suspended")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    acronym = SingleLineField(_("acronym"), max_length=30, blank=True)
     slug = models.SlugField(_("address"), max_length=80, unique=True, allow_unicode=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CSO)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -197,8 +199,8 @@ class Organization(Guarded):
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("focus areas"), blank=True, related_name="organizations")
     working_languages = models.JSONField(_("languages worked in"), default=list, blank=True)
-    website = models.URLField(_("website"), blank=True)
-    social_links = models.JSONField(_("social media links"), default=list, blank=True)
+    website = WebAddressField(_("website"), blank=True)
+    social_links = WebAddressesField(_("social media links"), default=list, blank=True)
     logo = models.ImageField(_("logo"), upload_to="organizations/logos/", blank=True)
 
     email = models.EmailField(_("email"), blank=True)

@@ -106,9 +106,17 @@ RESERVED_SLUGS = {"register", "mine", "review", "invitations", "export", "import
 
 
 def unique_slug(name: str, acronym: str = "", *, exclude_pk: int | None = None) -> str:
-    """An address from the name, or the acronym when the name has no Latin letters (e.g. Arabic only)."""
+    """An address from the name, or the acronym when the name has no Latin letters (e.g. Arabic only), with a
+    random suffix whether or not another organisation has the name: a number, or the plain name being taken,
+    would tell that an unlisted or draft organisation uses it."""
     return slugs.unique_slug(
-        Organization, name, acronym, fallback="organization", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk
+        Organization,
+        name,
+        acronym,
+        fallback="organization",
+        reserved=RESERVED_SLUGS,
+        exclude_pk=exclude_pk,
+        always_suffixed=True,
     )
 
 

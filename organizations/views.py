@@ -32,6 +32,7 @@ from portal.access import MANAGE, Action, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
+from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -108,6 +109,7 @@ def _sections(request: HttpRequest, organization: Organization) -> list[str]:
     return [html for _receiver, html in responses if html]
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, request.FILES or None)
@@ -139,6 +141,7 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@accepts_upload(MAX_IMAGE_BYTES)
 @login_required
 def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, MANAGE)
@@ -449,6 +452,7 @@ def export_organization(request: AuthenticatedHttpRequest, slug: str) -> JsonRes
     return response
 
 
+@accepts_upload(exchange.MAX_IMPORT_BYTES)
 @login_required
 def import_directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:

@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
+from rest_framework.fields import empty
 
 from portal.http import AuthenticatedRequest
+from portal.links import WebAddressField, validate_web_address
 from portal.models import User
+from portal.text import SingleLineField, single_line
+
+
+class SingleLineCharField(serializers.CharField):
+    """A name or title sent to the API, checked as sent (a NUL is refused, as by the forms), then cleaned as its
+    model field cleans it (portal.text.single_line) before the serializer's own checks see it: a name of nothing
+    but direction controls is an empty one."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        value = super().run_validation(data)
+        if isinstance(value, str):
+            value = single_line(value)
+            if not value and not self.allow_blank:
+                self.fail("blank")
+        return value
+
+
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^https?://"})
+class WebAddressCharField(serializers.CharField):
+    """A web address sent to the API, checked as the model fields and the forms check it
+    (portal.links.validate_web_address); DRF's URLField would take ftp:// and more."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # A ModelSerializer leaves a URLField's validators out, expecting its own URLField to check.
+        self.validators.append(validate_web_address)
+
+
+# For a ModelSerializer's `serializer_field_mapping`: names and titles are cleaned as the model cleans them, web
+# addresses checked as the model checks them.
+FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    SingleLineField: SingleLineCharField,
+    WebAddressField: WebAddressCharField,
+}
 
 
 class MeSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = FIELD_MAPPING
+
     class Meta:
         model = User
         fields = ["email", "full_name", "preferred_language", "date_joined"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import ipaddress
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +34,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.models import AuditEntry, User
+from portal.proxies import client_ip
 
 Action = AuditEntry.Action
 
@@ -53,23 +53,6 @@ def request_origin(request: HttpRequest) -> Iterator[None]:
         yield
     finally:
         _current_request.reset(token)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from.
-
-    Behind the production proxy (SECURE_PROXY_SSL_HEADER set) REMOTE_ADDR is the proxy itself; the proxy
-    appends the address it saw to X-Forwarded-For, so only that last hop can be trusted (anything before it
-    the client may have written). Without a proxy the header is the client's own words and is ignored.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
-        address = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 def hashed_email(email: str) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TIME_ZONE_CHOICES, User
+from portal.templatetags.bidi import isolate
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -95,3 +96,13 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field_of(self, "time_zone", forms.ChoiceField).choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
         self.fields["time_zone"].help_text = self._meta.model._meta.get_field("time_zone").help_text
+
+
+class NamedChoicesField(forms.ModelMultipleChoiceField):
+    """Checkboxes for rows people named (focus areas, governorates): each label isolated, so that a direction
+    control in one cannot turn the next around (portal/templatetags/bidi.py)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Any) -> Any:
+        return isolate(super().label_from_instance(obj))

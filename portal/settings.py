@@ -34,6 +34,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# How many proxies in front of the portal append to X-Forwarded-For (docker-compose.yml's layout: one). Every
+# rate limit and the audit log read the client's address through portal.proxies.client_ip, which trusts that
+# many entries from the end of the header; with 0, the header is the client's own words and is ignored.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before django.contrib.admin.
     "modeltranslation",
@@ -73,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, whose check reads a POST's body: an oversized body is refused unread.
+    "portal.middleware.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.two_factor.SessionSecondFactorMiddleware",
@@ -100,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
             ],
+            # `isolate` (names and titles inside <bdi>) is used on nearly every page.
+            "builtins": ["portal.templatetags.bidi"],
         },
     },
 ]
@@ -161,6 +170,7 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email is the login; the address must be verified before the account is used.
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.adapters.user_display"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -246,6 +256,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# A request body may be this large (form fields; Django refuses more with a 400); the views that take a file
+# allow that file's limit more (portal.uploads.accepts_upload), and portal.middleware.RequestSizeMiddleware
+# refuses anything larger with a 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # Documents people upload (signed agreements, outcome papers) live outside MEDIA_ROOT and are served
@@ -268,8 +282,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "portal.throttling.AnonRateThrottle",
+        "portal.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="120/minute"),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -83,3 +86,28 @@ def check_pdf(upload: UploadedFile, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> U
     upload.seek(0)
     upload.name = f"{get_random_string(20).lower()}.pdf"
     return upload
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def accepts_upload(max_bytes: int) -> Callable[[View], View]:
+    """Let the decorated view receive a body larger than a form's by `max_bytes`, the largest file it takes.
+
+    portal.middleware.RequestSizeMiddleware refuses a larger body before anything reads it. The allowance holds
+    for signed-in people only: every upload view needs a login, so an anonymous visitor's body is never larger
+    than a form's. The file's own limit (a logo's, a CSV import's) is checked by its form with a clearer message.
+    """
+
+    def decorator(view: View) -> View:
+        view.upload_allowance = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def body_limit(view: Callable[..., Any], *, signed_in: bool) -> int:
+    """The largest request body `view` may receive: a form's (settings.DATA_UPLOAD_MAX_MEMORY_SIZE), and for
+    signed-in people the file its accepts_upload allows."""
+    allowance = getattr(view, "upload_allowance", 0) if signed_in else 0
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE + allowance

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import NamedAct, Organization, listed_q
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
+from portal.text import SingleLineField
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -102,7 +103,7 @@ class Statement(Guarded):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OPEN_LETTER)
     slug = models.SlugField(_("address"), max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=300)
+    title = SingleLineField(_("title"), max_length=300)
     text = models.TextField(_("text"), blank=True)
     addressees = models.CharField(_("addressed to"), max_length=300, blank=True)
     published_languages = models.JSONField(

@@ -22,6 +22,7 @@ from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
+from portal.uploads import accepts_upload
 from statements import exchange, services
 from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement, may_create_statements, statement_owners
@@ -301,6 +302,7 @@ def endorsement_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
     return redirect("statements:manage", slug)
 
 
+@accepts_upload(exchange.MAX_IMPORT_BYTES)
 @login_required
 def endorsement_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     statement = _statement_for(request, slug, manage=True)

@@ -49,7 +49,7 @@ def test_latest_published_edition_is_linked_and_a_draft_never(client: Client) ->
 
     text = client.get("/en/").content.decode()
 
-    assert f'href="{newer.get_absolute_url()}"><strong>Bulletin of autumn</strong>' in text
+    assert f'href="{newer.get_absolute_url()}"><strong><bdi>Bulletin of autumn</bdi></strong>' in text
     assert "Bulletin of spring" not in text
     assert "Unfinished draft" not in text
 

@@ -204,7 +204,9 @@ def test_imported_organizations_get_unique_addresses() -> None:
 
     assert report.ok, report.rows
     slugs = [organization.slug for organization in report.imported]
-    assert slugs == ["release-me-organization-2", "organization", "organization-2"]
+    # A random suffix for each (tests/organizations/test_addresses.py); the Arabic-only names have no Latin base.
+    assert [slug[:-5] for slug in slugs] == ["release-me-organization", "organization", "organization"]
+    assert len(set(slugs)) == 3
 
 
 def test_import_with_one_bad_row_reports_its_line_and_creates_nothing() -> None:

@@ -69,7 +69,7 @@ def test_arabic_profile_marks_the_english_description(client: Client, organizati
     html = client.get(f"/ar/organizations/{organization.slug}/").content.decode()
 
     assert '<div class="prose" lang="en" dir="ltr"><p>An association of the families' in html
-    assert "<h1><span >رابطة عائلات قيصر</span>" in html
+    assert "<h1><span ><bdi>رابطة عائلات قيصر</bdi></span>" in html
 
 
 def test_english_profile_marks_nothing(client: Client, organization: Organization) -> None:
@@ -83,7 +83,7 @@ def test_arabic_event_page_marks_its_english_title(client: Client) -> None:
 
     html = client.get(f"/ar/events/{event.slug}/").content.decode()
 
-    assert re.search(r'<h1 lang="en" dir="ltr">Consultation with the families&#x27; associations', html)
+    assert re.search(r'<h1 lang="en" dir="ltr"><bdi>Consultation with the families&#x27; associations', html)
 
 
 def test_arabic_edition_marks_the_items_not_yet_translated(client: Client) -> None:
@@ -94,8 +94,8 @@ def test_arabic_edition_marks_the_items_not_yet_translated(client: Client) -> No
     html = client.get(f"/ar/bulletins/{edition.publication.slug}/{edition.number}/").content.decode()
 
     assert '<article class="edition" lang="ar" dir="rtl">' in html
-    assert "<h2 >أنشطة المناصرة</h2>" in html
-    assert '<h3 lang="en" dir="ltr">Discussion session with the families</h3>' in html
+    assert "<h2 ><bdi>أنشطة المناصرة</bdi></h2>" in html
+    assert '<h3 lang="en" dir="ltr"><bdi>Discussion session with the families</bdi></h3>' in html
     assert '<div class="prose" lang="en" dir="ltr"><p>Synergy Association' in html
 
 
@@ -106,4 +106,4 @@ def test_untranslated_edition_marks_nothing_inside_its_english_article(client: C
     html = client.get(f"/ar/bulletins/{edition.publication.slug}/{edition.number}/").content.decode()
 
     assert '<article class="edition" lang="en" dir="ltr">' in html
-    assert "<h3 >Discussion session with the families</h3>" in html
+    assert "<h3 ><bdi>Discussion session with the families</bdi></h3>" in html

@@ -105,7 +105,7 @@ def test_forwarded_for_header_is_ignored_without_the_proxy(user: User) -> None:
 
 
 def test_behind_the_proxy_the_last_forwarded_hop_is_the_address(user: User, settings: Any) -> None:
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = 1
     client = Client(REMOTE_ADDR="10.0.0.2")  # the proxy
 
     client.post(

@@ -57,7 +57,8 @@ def test_named_endorsers_are_listed_once_each_over_the_pages(seeded: Statement) 
     pages = [page_text(client_for().get(url(seeded) + f"?page={number}")) for number in (1, 2)]
 
     lists = [text[text.index('class="endorsers"') :] for text in pages]
-    listed = [html.unescape(name) for text in lists for name in re.findall(r'<li>(?:<a href="[^"]+">)?([^<]+)', text)]
+    names = r'<li>(?:<a href="[^"]+">)?<bdi>([^<]+)'
+    listed = [html.unescape(name) for text in lists for name in re.findall(names, text)]
     assert len(listed) == 368
     assert sorted(listed) == sorted(str(endorsement.organization.name) for endorsement in named)
     assert "Page 1 of 2" in pages[0]
