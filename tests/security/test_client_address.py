@@ -101,8 +101,9 @@ def test_behind_the_proxy_the_visitor_who_fails_logins_is_still_limited(settings
 
 @pytest.mark.django_db
 def test_without_a_proxy_a_forwarded_for_header_does_not_escape_the_api_throttle(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, no_public_cache: None
 ) -> None:
+    # The throttle counts the requests that reach the API; the public cache answers repeated ones before it.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "5/minute", "user": None})
     client = Client(REMOTE_ADDR=VISITOR)
     answers = [client.get("/api/v1/organizations/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(6)]
@@ -111,7 +112,9 @@ def test_without_a_proxy_a_forwarded_for_header_does_not_escape_the_api_throttle
 
 
 @pytest.mark.django_db
-def test_behind_the_proxy_the_api_throttle_counts_each_visitor(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_the_proxy_the_api_throttle_counts_each_visitor(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, no_public_cache: None
+) -> None:
     settings.TRUSTED_PROXIES = 1
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "5/minute", "user": None})
     client = Client(REMOTE_ADDR=PROXY)
