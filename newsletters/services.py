@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from newsletters.models import (
 )
 from organizations.models import Organization
 from portal import audit, pdf, printing, slugs
+from portal.access import ANONYMOUS
 from portal.mail import send_to_address
 from portal.models import User
 from portal.spreadsheets import read_csv
@@ -144,18 +145,26 @@ def content_language(edition: Edition, language: str) -> str:
     return language if edition.has_translation(language) else settings.LANGUAGE_CODE
 
 
+def pdf_languages(edition: Edition) -> list[str]:
+    """The languages an edition's PDF is offered in: those it was written in."""
+    return [code for code in LANGUAGE_CODES if edition.has_translation(code)]
+
+
 def edition_html(edition: Edition, language: str) -> str:
-    """The print version of an edition in `language` (English where it has no translation)."""
-    shown = content_language(edition, language)
-    sections = edition.sections.prefetch_related("items__organizations")
-    with translation.override(shown):
+    """The print version of an edition in `language`: headings, dates and notes in that language; each text not
+    translated into it shown in English, marked with its own language and direction and a visible note. Names
+    only the organisations the public may see, as the PDF is the same for every reader."""
+    sections = edition.sections.prefetch_related(
+        Prefetch("items__organizations", queryset=Organization.objects.visible_to(ANONYMOUS))
+    )
+    with translation.override(language):
         return render_to_string(
             "newsletters/edition_pdf.html",
             {
                 "edition": edition,
                 "publication": edition.publication,
                 "sections": sections,
-                "language": shown,
+                "language": language,
                 "bidi": translation.get_language_bidi(),
                 "site_url": settings.SITE_URL,
             },
@@ -186,8 +195,7 @@ def request_pdf(edition: Edition, language: str) -> EditionPDF:
 
 
 def request_pdfs(edition: Edition) -> list[EditionPDF]:
-    languages = [code for code in LANGUAGE_CODES if edition.has_translation(code)]
-    return [request_pdf(edition, language) for language in languages]
+    return [request_pdf(edition, language) for language in pdf_languages(edition)]
 
 
 @contextmanager
