@@ -215,6 +215,11 @@ django.conf.locale.LANG_INFO["ku"] = {
     "name": "Kurdish (Kurmanji)",
     "name_local": "Kurdî",
 }
+# Each language as it names itself, where a reader picks one (the language switcher, the PDFs of an edition):
+# get_language_info(code)["name_local"]. CLDR's spelling: French, Spanish and Russian write their names in lower
+# case, Arabic without Django's shadda. (LANGUAGES keeps the names the models' choices were recorded with.)
+for _code, _name_local in {"ar": "العربية", "fr": "français", "es": "español", "ru": "русский"}.items():
+    django.conf.locale.LANG_INFO[_code] = {**django.conf.locale.LANG_INFO[_code], "name_local": _name_local}
 # locale/vendor holds our translations of Django's and allauth's own strings into Kurmanji, which they do
 # not ship; makemessages never writes there (it only writes locale/<language>/).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
@@ -222,7 +227,9 @@ LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-# See portal/formats/en/formats.py: "3 April 2018" in English, as in the seeds.
+# Dates and numbers as each language writes them (portal/formats/<language>/formats.py over Django's locales):
+# "3 April 2018" in English, as in the seeds; Arabic in day-month-year order with its own comma; Kurmanji, which
+# Django has no locale for, with its month names (locale/vendor/ku).
 FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
