@@ -59,13 +59,18 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if owned
         else None
     )
+    named_parties = [party for party in parties if party.allows(request.user)]
+    figures = agreement.party_figures()
     return render(
         request,
         "agreements/detail.html",
         {
             "agreement": agreement,
-            "named_parties": [party for party in parties if party.allows(request.user)],
-            "figures": agreement.party_figures(),
+            "named_parties": named_parties,
+            "figures": figures,
+            # The summary counts every party; the page says why it names fewer (consent to be named).
+            "total_parties": figures["originals"] + figures["accessions"],
+            "unnamed_here": figures["originals"] + figures["accessions"] - len(named_parties),
             "can_manage": agreement.allows(request.user, MANAGE),
             "accession_form": accession_form
             if accession_form and accession_form.fields["organization"].queryset.exists()

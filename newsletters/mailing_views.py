@@ -66,6 +66,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             subscription = services.confirm_subscription(token)
     except ValidationError as error:
         return render(request, "newsletters/subscription.html", {"error": error.messages[0]}, status=400)
+    if services.confirmation_expired(subscription):
+        # Said before any button: the link is dead, and the page leads to the form that sends a new one.
+        context = {"error": services.CONFIRMATION_EXPIRED, "subscribe_again": subscription.mailing_list}
+        return render(request, "newsletters/subscription.html", context, status=400)
     return render(request, "newsletters/subscription.html", {"subscription": subscription, "confirming": True})
 
 

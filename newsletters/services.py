@@ -226,6 +226,7 @@ def following_edition_pdf(printout: pdf.Printout) -> Iterator[None]:
 # Subscriptions -----------------------------------------------------------------------------------------
 
 CONFIRMATION_DAYS = 7
+CONFIRMATION_EXPIRED = _("This confirmation link has expired. Subscribe again to get a new one.")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -267,15 +268,19 @@ def subscription_for(token: str) -> Subscription:
 
 
 @transaction.atomic
+def confirmation_expired(subscription: Subscription) -> bool:
+    """Whether `subscription` awaits a confirmation its link can no longer give: sent too long ago."""
+    sent = subscription.confirmation_sent_at or subscription.created_at
+    too_old = sent < timezone.now() - timedelta(days=CONFIRMATION_DAYS)
+    return subscription.status == Subscription.Status.PENDING and too_old
+
+
 def confirm_subscription(token: str) -> Subscription:
     subscription = subscription_for(token)
     if subscription.status == Subscription.Status.CONFIRMED:
         return subscription
-    sent = subscription.confirmation_sent_at or subscription.created_at
-    if subscription.status != Subscription.Status.PENDING or sent < timezone.now() - timedelta(days=CONFIRMATION_DAYS):
-        raise ValidationError(
-            _("This confirmation link has expired. Subscribe again to get a new one."), code="expired"
-        )
+    if subscription.status != Subscription.Status.PENDING or confirmation_expired(subscription):
+        raise ValidationError(CONFIRMATION_EXPIRED, code="expired")
     subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
     subscription.save(update_fields=["status", "confirmed_at"])
     return subscription

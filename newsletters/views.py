@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -163,7 +165,7 @@ class PublicationFeed(Feed):
 
     def items(self, publication: Publication) -> list[Edition]:
         # A feed is public: what anyone may see, whoever asks.
-        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication")
+        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication__owner")
         return list(editions.order_by("-number")[:50])
 
     def item_title(self, edition: Edition) -> str:
@@ -172,11 +174,21 @@ class PublicationFeed(Feed):
     def item_description(self, edition: Edition) -> str:
         return edition.introduction
 
-    def item_pubdate(self, edition: Edition) -> object:
-        return edition.updated_at
+    def author_name(self, publication: Publication) -> str:
+        return str(publication.owner.name)
 
-    def item_updateddate(self, edition: Edition) -> object:
-        return edition.updated_at
+    def item_author_name(self, edition: Edition) -> str:
+        # Atom wants an author on every entry (or the feed): the publisher, as the edition's cover names it.
+        return str(edition.publication.owner.name)
+
+    def item_pubdate(self, edition: Edition) -> datetime.datetime:
+        """The day the edition was published, not when its row was last written (a late import, a correction)."""
+        if edition.published_on is None:
+            return edition.updated_at
+        return datetime.datetime.combine(edition.published_on, datetime.time.min, tzinfo=datetime.UTC)
+
+    def item_updateddate(self, edition: Edition) -> datetime.datetime:
+        return max(edition.updated_at, self.item_pubdate(edition))
 
 
 @login_required

@@ -30,6 +30,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production mode (DEBUG=0) needs ALLOWED_HOSTS.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form sent without its valid token (left open until the session expired) gets a page that says so.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

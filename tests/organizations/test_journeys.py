@@ -561,6 +561,8 @@ def test_expired_invitation_is_refused(
     assert shown.status_code == 400
     assert response.status_code == 400
     assert "This invitation has expired. Ask for a new one." in page_text(response)
+    # A dead link is not a dead end: the page leads back to the portal.
+    assert '<a class="button" href="/en/">' in shown.content.decode()
     assert not Membership.objects.filter(user=colleague).exists()
 
 
