@@ -421,6 +421,15 @@ def create_campaign(actor: User, mailing_list: MailingList, campaign: Campaign) 
     return campaign
 
 
+def recipients(mailing_list: MailingList) -> models.QuerySet[Subscription]:
+    """Who a campaign to `mailing_list` goes to: its confirmed subscriptions of addresses that do not bounce."""
+    return Subscription.objects.filter(
+        mailing_list=mailing_list,
+        status=Subscription.Status.CONFIRMED,
+        subscriber__status=Subscriber.Status.ACTIVE,
+    )
+
+
 def send_campaign(actor: User, campaign: Campaign, *, queue_sending: QueueSending) -> int | None:
     """Start sending now, or at the campaign's scheduled time if that is to come. Returns the number of
     recipients, or None when scheduled."""
@@ -441,22 +450,14 @@ def start_campaign(actor: User | None, campaign: Campaign, *, queue_sending: Que
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
             raise CampaignError(_("This campaign has already been started."))
-        recipients, params = (
-            Subscription.objects.filter(
-                mailing_list_id=campaign.mailing_list_id,
-                status=Subscription.Status.CONFIRMED,
-                subscriber__status=Subscriber.Status.ACTIVE,
-            )
-            .values_list("id")
-            .query.sql_with_params()
-        )
+        recipients_sql, params = recipients(campaign.mailing_list).values_list("id").query.sql_with_params()
         # INSERT ... SELECT: a Delivery object per recipient, built in Python and sent back, took 2 s for 20,000
         # recipients while this transaction held the campaign. The SELECT is Django's, values are parameters, and
         # SQLite needs a WHERE before ON CONFLICT.
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 "INSERT INTO newsletters_delivery (campaign_id, subscription_id, status, attempts, last_error) "  # noqa: S608
-                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients}) AS recipient "
+                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients_sql}) AS recipient "
                 "WHERE true ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
                 [campaign.pk, Delivery.Status.PENDING.value, *params],
             )

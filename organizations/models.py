@@ -110,6 +110,10 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
     def with_directory_data(self) -> OrganizationQuerySet:
         return self.prefetch_related("topics", "governorates")
 
+    def awaiting_review_by(self, who: Any) -> OrganizationQuerySet:
+        """The organisations submitted for verification that `who` may decide on (the review queue)."""
+        return self.allowing(who, Organization.REVIEW).filter(status=Organization.Status.PENDING)
+
 
 # An organisation the public directory shows (OrganizationQuerySet.listed).
 LISTED = Q(status="verified", listed_publicly=True)

@@ -155,5 +155,5 @@ def test_publisher_composes_and_sends_an_edition(page: Page, base_url: str, demo
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
     assert page.get_by_role("button", name="Send me a test").is_visible()
-    assert page.get_by_role("button", name="Send now").is_visible()
+    assert page.locator("main summary", has_text="Send now").is_visible()
     picture(page, "coordinator-campaign")
