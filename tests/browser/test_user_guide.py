@@ -89,7 +89,7 @@ def test_visitor_reads_the_directory_and_an_edition_in_arabic(page: Page, base_u
 
     page.goto(f"{base_url}/ar/bulletins/victim-support-project/3/")
     assert page.evaluate("document.documentElement.dir") == "rtl"
-    assert page.locator("a[href$='/3/pdf/']").is_visible()
+    assert page.locator("a.button[href$='/ar/bulletins/victim-support-project/3/pdf/']").is_visible()
     picture(page, "visitor-edition-phone", "phone")
 
 
