@@ -68,14 +68,19 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     owned = agreement.accession_organizations(request.user)
     applicants = Organization.objects.filter(pk__in=owned).exclude(agreement_parties__agreement=agreement)
     accession_form = AccessionForm(organizations=applicants) if owned and applicants.exists() else None
+    named_parties = [party for party in parties if party.allows(request.user)]
+    figures = agreement.party_figures()
     return render(
         request,
         "agreements/detail.html",
         {
             "agreement": agreement,
-            "named_parties": [party for party in parties if party.allows(request.user)],
+            "named_parties": named_parties,
             "own_parties": [choice for choice in choices if choice["can_name"] or choice["can_unname"]],
-            "figures": agreement.party_figures(),
+            "figures": figures,
+            # The summary counts every party; the page says why it names fewer (consent to be named).
+            "total_parties": figures["originals"] + figures["accessions"],
+            "unnamed_here": figures["originals"] + figures["accessions"] - len(named_parties),
             "can_manage": agreement.allows(request.user, MANAGE),
             "accession_form": accession_form,
         },

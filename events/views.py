@@ -220,8 +220,10 @@ def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "registrations": event.registrations.select_related("user", "organization").order_by(
                 "status", "created_at"
             ),
-            "session_form": SessionForm(event=event),
-            "document_form": DocumentForm(),
+            # Three forms on one page: the agenda's and the documents' fields get ids of their own, so that each
+            # label names its own field (the invitation form and the document form both have a "kind").
+            "session_form": SessionForm(event=event, auto_id="session-%s"),
+            "document_form": DocumentForm(auto_id="document-%s"),
             "sessions": event.sessions.all(),
             "documents": event.documents.all(),
         },

@@ -18,8 +18,11 @@ from portal import views as portal_views
 from portal.api import MeView
 from statements.api import StatementViewSet
 
-# Form data Django refuses (too many fields, too much text) gets a translated page, not Django's plain one.
-handler400 = "portal.views.bad_request"
+# The pages a visitor meets when something goes wrong, in their language (portal/errors.py).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
 
 api_router = routers.DefaultRouter()
 api_router.register("agreements", AgreementViewSet, basename="agreement")

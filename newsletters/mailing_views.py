@@ -69,6 +69,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             subscription = services.confirm_subscription(token)
     except ValidationError as error:
         return render(request, "newsletters/subscription.html", {"error": error.messages[0]}, status=400)
+    if services.confirmation_expired(subscription):
+        # Said before any button: the link is dead, and the page leads to the form that sends a new one.
+        context = {"error": services.CONFIRMATION_EXPIRED, "subscribe_again": subscription.mailing_list}
+        return render(request, "newsletters/subscription.html", context, status=400)
     return render(request, "newsletters/subscription.html", {"subscription": subscription, "confirming": True})
 
 
@@ -205,6 +209,10 @@ def campaign_detail(request: AuthenticatedHttpRequest, slug: str, campaign_id: i
             "campaign": campaign,
             "progress": dispatch.progress(campaign),
             "preview": dispatch.render_campaign(campaign, get_language()),
+            # Named in the confirmation that "Send now" asks for, and checked again when it is given.
+            "recipients": services.recipients(campaign.mailing_list).count()
+            if campaign.status == Campaign.Status.DRAFT
+            else None,
         },
     )
 
@@ -215,6 +223,21 @@ def campaign_progress(request: AuthenticatedHttpRequest, slug: str, campaign_id:
     return JsonResponse({"status": campaign.get_status_display(), **dispatch.progress(campaign)})
 
 
+def _unconfirmed(request: HttpRequest, campaign: Campaign) -> str | None:
+    """Why the sending of `campaign` is not confirmed: the coordinator confirms the number of recipients the page
+    named, and it must still be the number the list has."""
+    confirmed = request.POST.get("recipients", "")
+    if not confirmed.isdigit():
+        return _("Confirm the number of recipients before sending.")
+    count = services.recipients(campaign.mailing_list).count()
+    if int(confirmed) != count:
+        return _("The list now has %(count)s recipients, not %(confirmed)s. Check and confirm again.") % {
+            "count": count,
+            "confirmed": confirmed,
+        }
+    return None
+
+
 @login_required
 @require_POST
 def campaign_action(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> HttpResponse:
@@ -223,6 +246,8 @@ def campaign_action(request: AuthenticatedHttpRequest, slug: str, campaign_id: i
     if action == "test":
         services.send_test(request.user, campaign, queue_test=tasks.send_campaign_test.delay)
         messages.success(request, _("A test was sent to %(email)s.") % {"email": request.user.email})
+    elif action == "send" and (error := _unconfirmed(request, campaign)):
+        messages.error(request, error)
     elif action == "send":
         try:
             count = services.send_campaign(request.user, campaign, queue_sending=tasks.dispatch_campaign.delay)

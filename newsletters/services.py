@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from newsletters.models import (
 )
 from organizations.models import Organization
 from portal import audit, pdf, printing, slugs
+from portal.access import ANONYMOUS
 from portal.mail import send_to_address
 from portal.models import User
 from portal.spreadsheets import read_csv
@@ -144,18 +145,26 @@ def content_language(edition: Edition, language: str) -> str:
     return language if edition.has_translation(language) else settings.LANGUAGE_CODE
 
 
+def pdf_languages(edition: Edition) -> list[str]:
+    """The languages an edition's PDF is offered in: those it was written in."""
+    return [code for code in LANGUAGE_CODES if edition.has_translation(code)]
+
+
 def edition_html(edition: Edition, language: str) -> str:
-    """The print version of an edition in `language` (English where it has no translation)."""
-    shown = content_language(edition, language)
-    sections = edition.sections.prefetch_related("items__organizations")
-    with translation.override(shown):
+    """The print version of an edition in `language`: headings, dates and notes in that language; each text not
+    translated into it shown in English, marked with its own language and direction and a visible note. Names
+    only the organisations the public may see, as the PDF is the same for every reader."""
+    sections = edition.sections.prefetch_related(
+        Prefetch("items__organizations", queryset=Organization.objects.visible_to(ANONYMOUS))
+    )
+    with translation.override(language):
         return render_to_string(
             "newsletters/edition_pdf.html",
             {
                 "edition": edition,
                 "publication": edition.publication,
                 "sections": sections,
-                "language": shown,
+                "language": language,
                 "bidi": translation.get_language_bidi(),
                 "site_url": settings.SITE_URL,
             },
@@ -186,8 +195,7 @@ def request_pdf(edition: Edition, language: str) -> EditionPDF:
 
 
 def request_pdfs(edition: Edition) -> list[EditionPDF]:
-    languages = [code for code in LANGUAGE_CODES if edition.has_translation(code)]
-    return [request_pdf(edition, language) for language in languages]
+    return [request_pdf(edition, language) for language in pdf_languages(edition)]
 
 
 @contextmanager
@@ -218,6 +226,7 @@ def following_edition_pdf(printout: pdf.Printout) -> Iterator[None]:
 # Subscriptions -----------------------------------------------------------------------------------------
 
 CONFIRMATION_DAYS = 7
+CONFIRMATION_EXPIRED = _("This confirmation link has expired. Subscribe again to get a new one.")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -259,15 +268,19 @@ def subscription_for(token: str) -> Subscription:
 
 
 @transaction.atomic
+def confirmation_expired(subscription: Subscription) -> bool:
+    """Whether `subscription` awaits a confirmation its link can no longer give: sent too long ago."""
+    sent = subscription.confirmation_sent_at or subscription.created_at
+    too_old = sent < timezone.now() - timedelta(days=CONFIRMATION_DAYS)
+    return subscription.status == Subscription.Status.PENDING and too_old
+
+
 def confirm_subscription(token: str) -> Subscription:
     subscription = subscription_for(token)
     if subscription.status == Subscription.Status.CONFIRMED:
         return subscription
-    sent = subscription.confirmation_sent_at or subscription.created_at
-    if subscription.status != Subscription.Status.PENDING or sent < timezone.now() - timedelta(days=CONFIRMATION_DAYS):
-        raise ValidationError(
-            _("This confirmation link has expired. Subscribe again to get a new one."), code="expired"
-        )
+    if subscription.status != Subscription.Status.PENDING or confirmation_expired(subscription):
+        raise ValidationError(CONFIRMATION_EXPIRED, code="expired")
     subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
     subscription.save(update_fields=["status", "confirmed_at"])
     return subscription
@@ -408,6 +421,15 @@ def create_campaign(actor: User, mailing_list: MailingList, campaign: Campaign) 
     return campaign
 
 
+def recipients(mailing_list: MailingList) -> models.QuerySet[Subscription]:
+    """Who a campaign to `mailing_list` goes to: its confirmed subscriptions of addresses that do not bounce."""
+    return Subscription.objects.filter(
+        mailing_list=mailing_list,
+        status=Subscription.Status.CONFIRMED,
+        subscriber__status=Subscriber.Status.ACTIVE,
+    )
+
+
 def send_campaign(actor: User, campaign: Campaign, *, queue_sending: QueueSending) -> int | None:
     """Start sending now, or at the campaign's scheduled time if that is to come. Returns the number of
     recipients, or None when scheduled."""
@@ -428,22 +450,14 @@ def start_campaign(actor: User | None, campaign: Campaign, *, queue_sending: Que
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
             raise CampaignError(_("This campaign has already been started."))
-        recipients, params = (
-            Subscription.objects.filter(
-                mailing_list_id=campaign.mailing_list_id,
-                status=Subscription.Status.CONFIRMED,
-                subscriber__status=Subscriber.Status.ACTIVE,
-            )
-            .values_list("id")
-            .query.sql_with_params()
-        )
+        recipients_sql, params = recipients(campaign.mailing_list).values_list("id").query.sql_with_params()
         # INSERT ... SELECT: a Delivery object per recipient, built in Python and sent back, took 2 s for 20,000
         # recipients while this transaction held the campaign. The SELECT is Django's, values are parameters, and
         # SQLite needs a WHERE before ON CONFLICT.
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 "INSERT INTO newsletters_delivery (campaign_id, subscription_id, status, attempts, last_error) "  # noqa: S608
-                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients}) AS recipient "
+                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients_sql}) AS recipient "
                 "WHERE true ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
                 [campaign.pk, Delivery.Status.PENDING.value, *params],
             )

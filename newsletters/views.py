@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
@@ -8,8 +11,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -101,7 +106,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             "translated": edition.has_translation(language),
             "content_language": services.content_language(edition, language),
             "can_manage": edition.publication.allows(request.user, MANAGE),
-            "pdfs": edition.pdfs.all(),
+            "pdf_links": _pdf_links(edition),
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
             # is not even named.
             "visible_organizations": set(
@@ -118,10 +123,25 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
 
 
+def _pdf_links(edition: Edition) -> list[dict[str, str]]:
+    """The edition's PDF in each language it was written in, each named in its own language."""
+    links = []
+    for code in services.pdf_languages(edition):
+        with translation.override(code):
+            url = reverse("newsletters:edition_pdf", args=[edition.publication.slug, edition.number])
+        info = get_language_info(code)
+        links.append({"code": code, "name": info["name_local"], "dir": "rtl" if info["bidi"] else "ltr", "url": url})
+    return links
+
+
 def edition_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
-    """Serve the current PDF; if this content version has not been rendered yet, queue it and wait."""
+    """Serve the current PDF; if this content version has not been rendered yet, queue it and wait. There is
+    none in a language the edition was not written in: the English one is at its own address."""
     edition = _edition_for(request, slug, number)
     language = get_language()
+    if not edition.has_translation(language):
+        with translation.override(settings.LANGUAGE_CODE):
+            return redirect("newsletters:edition_pdf", slug, number)
     return printing.serve_or_queue(
         request,
         services.edition_printout(edition, language),
@@ -149,7 +169,7 @@ class PublicationFeed(Feed):
         # A feed is public: what anyone may see, whoever asks.
         # django-stubs' plugin gives this related manager no EditionQuerySet methods: it does not come back to a
         # relation whose model declares its manager further down the module.
-        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication")  # type: ignore[attr-defined]
+        editions = publication.editions.visible_to(ANONYMOUS).select_related("publication__owner")  # type: ignore[attr-defined]
         return list(editions.order_by("-number")[:50])
 
     def item_title(self, edition: Edition) -> str:
@@ -158,11 +178,21 @@ class PublicationFeed(Feed):
     def item_description(self, edition: Edition) -> str:
         return edition.introduction
 
-    def item_pubdate(self, edition: Edition) -> object:
-        return edition.updated_at
+    def author_name(self, publication: Publication) -> str:
+        return str(publication.owner.name)
 
-    def item_updateddate(self, edition: Edition) -> object:
-        return edition.updated_at
+    def item_author_name(self, edition: Edition) -> str:
+        # Atom wants an author on every entry (or the feed): the publisher, as the edition's cover names it.
+        return str(edition.publication.owner.name)
+
+    def item_pubdate(self, edition: Edition) -> datetime.datetime:
+        """The day the edition was published, not when its row was last written (a late import, a correction)."""
+        if edition.published_on is None:
+            return edition.updated_at
+        return datetime.datetime.combine(edition.published_on, datetime.time.min, tzinfo=datetime.UTC)
+
+    def item_updateddate(self, edition: Edition) -> datetime.datetime:
+        return max(edition.updated_at, self.item_pubdate(edition))
 
 
 @login_required

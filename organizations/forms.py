@@ -118,7 +118,8 @@ class ReviewForm(forms.Form):
         ("request_changes", _("Ask for changes")),
         ("suspend", _("Suspend")),
     ]
-    decision = forms.ChoiceField(choices=DECISIONS, label=_("Decision"))
+    # No decision is preselected: verifying is a choice, not what an unconsidered click records.
+    decision = forms.ChoiceField(choices=[("", _("Choose a decision")), *DECISIONS], label=_("Decision"))
     message = forms.CharField(
         label=_("Message to the owners"),
         required=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -133,6 +133,10 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
 
     def with_directory_data(self) -> OrganizationQuerySet:
         return self.prefetch_related("topics", "governorates")
+
+    def awaiting_review_by(self, who: Any) -> OrganizationQuerySet:
+        """The organisations submitted for verification that `who` may decide on (the review queue)."""
+        return self.allowing(who, Organization.REVIEW).filter(status=Organization.Status.PENDING)
 
 
 def unhidden_q(prefix: str = "") -> Q:

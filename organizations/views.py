@@ -239,10 +239,7 @@ def history(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
-    waiting = Organization.objects.allowing(request.user, Organization.REVIEW).filter(
-        status=Organization.Status.PENDING
-    )
-    waiting = waiting.order_by("updated_at")
+    waiting = Organization.objects.awaiting_review_by(request.user).order_by("updated_at")
     items = [(organization, ReviewForm(auto_id=f"review-{organization.pk}-%s")) for organization in waiting]
     return render(request, "organizations/review_queue.html", {"items": items})
 

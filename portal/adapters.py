@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import get_language
 
 from portal.proxies import client_ip
@@ -26,6 +29,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if address is None:
             raise PermissionDenied("Unable to determine client IP address")
         return address
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """Signed in, from whatever page and in whatever language it was: the page they were going to, in the
+        language they prefer, and the welcome in it too (after the second factor, if they have one)."""
+        preferred = getattr(user, "preferred_language", "")
+        if preferred not in dict(settings.LANGUAGES):
+            return super().post_login(request, user, **kwargs)
+        translation.activate(preferred)
+        request.LANGUAGE_CODE = preferred
+        response = super().post_login(request, user, **kwargs)
+        location = response.get("Location") if response.status_code in (301, 302) else None
+        if location:
+            # translate_url resolves the address in the active language: the one its prefix names.
+            with translation.override(translation.get_language_from_path(urlsplit(location).path) or preferred):
+                response["Location"] = translate_url(location, preferred)
+        return response
 
 
 def user_display(user: Any) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -65,7 +67,50 @@ def render_pdf(html: str) -> bytes:
                 raise ValueError(f"Refused to fetch {url!r}: only this site's own files may appear in a PDF.")
             return URLFetcherResponse(url, local.read_bytes())
 
-    return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=LocalOnlyFetcher()).write_pdf()
+    document = HTML(string=html, base_url=settings.SITE_URL, url_fetcher=LocalOnlyFetcher())
+    resolve_auto_direction(document.etree_element)
+    return document.write_pdf()
+
+
+# Elements whose text does not count for the direction of the element around them (HTML's "auto" directionality).
+_OWN_DIRECTION = {"bdi", "script", "style", "textarea"}
+
+
+def _first_strong_direction(element: Any) -> str | None:
+    """ "ltr" or "rtl" after the first strongly directional character of `element`'s text, skipping the
+    descendants that have a direction of their own; None when there is none."""
+    for text in _own_texts(element):
+        for char in text:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+    return None
+
+
+def _own_texts(element: Any) -> Any:
+    yield element.text or ""
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _OWN_DIRECTION and child.get("dir") is None:
+            yield from _own_texts(child)
+        yield child.tail or ""
+
+
+def resolve_auto_direction(root: Any) -> None:
+    """Give every `<bdi>` and `dir="auto"` element of `root` the direction of its first strong character.
+
+    Browsers do this (HTML's directionality), WeasyPrint does not: it lays out each element in the direction it
+    inherits, so an Arabic name in an English sentence would be set left to right. WeasyPrint already shapes every
+    inline element on its own, which isolates it as `unicode-bidi: isolate` would; it only lacks the direction.
+    An element without any strong character keeps the direction around it."""
+    for element in root.iter():
+        if (element.tag == "bdi" and element.get("dir") in (None, "auto")) or element.get("dir") == "auto":
+            direction = _first_strong_direction(element)
+            if direction:
+                element.set("dir", direction)
+            else:
+                element.attrib.pop("dir", None)
 
 
 def ensure_pdf(html: str) -> Path:

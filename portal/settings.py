@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production mode (DEBUG=0) needs ALLOWED_HOSTS.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form sent without its valid token (left open until the session expired) gets a page that says so.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "organizations.context_processors.review_queue",
             ],
             # `isolate` (names and titles inside <bdi>) is used on nearly every page.
             "builtins": ["portal.templatetags.bidi"],
@@ -227,6 +230,11 @@ django.conf.locale.LANG_INFO["ku"] = {
     "name": "Kurdish (Kurmanji)",
     "name_local": "Kurdî",
 }
+# Each language as it names itself, where a reader picks one (the language switcher, the PDFs of an edition):
+# get_language_info(code)["name_local"]. CLDR's spelling: French, Spanish and Russian write their names in lower
+# case, Arabic without Django's shadda. (LANGUAGES keeps the names the models' choices were recorded with.)
+for _code, _name_local in {"ar": "العربية", "fr": "français", "es": "español", "ru": "русский"}.items():
+    django.conf.locale.LANG_INFO[_code] = {**django.conf.locale.LANG_INFO[_code], "name_local": _name_local}
 # locale/vendor holds our translations of Django's and allauth's own strings into Kurmanji, which they do
 # not ship; makemessages never writes there (it only writes locale/<language>/).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
@@ -234,7 +242,9 @@ LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
-# See portal/formats/en/formats.py: "3 April 2018" in English, as in the seeds.
+# Dates and numbers as each language writes them (portal/formats/<language>/formats.py over Django's locales):
+# "3 April 2018" in English, as in the seeds; Arabic in day-month-year order with its own comma; Kurmanji, which
+# Django has no locale for, with its month names (locale/vendor/ku).
 FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -3,13 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.i18n import set_language as django_set_language
@@ -71,11 +69,3 @@ def _switch_language(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The 400 page (handler400), in the page's language."""
-    if isinstance(exception, DisallowedHost):
-        # The page's links need the host that was just refused: Django's plain page, which needs nothing.
-        return defaults.bad_request(request, exception)
-    return render(request, "400.html", status=400)

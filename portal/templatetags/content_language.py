@@ -39,6 +39,12 @@ def language_of(obj: models.Model, field: str) -> str:
     return active
 
 
+@register.filter
+def falls_back(obj: models.Model, field: str) -> bool:
+    """Whether `obj.<field>` is shown in another language than the active one, for want of a translation."""
+    return language_of(obj, field) != get_language()
+
+
 @register.simple_tag
 def lang_attrs(obj: models.Model, field: str, surrounding: str | None = None) -> SafeString | str:
     """`lang="…" dir="…"` for an element holding `obj.<field>` when that text is in another language than the

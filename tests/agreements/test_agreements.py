@@ -396,6 +396,25 @@ def test_unnamed_party_is_not_named_in_the_api(world: World, role: str) -> None:
     assert (row["original_signatories"], row["accessions"]) == (28, 1)
 
 
+def test_page_says_why_fewer_parties_are_named_than_signed(world: World) -> None:
+    page = text_of(client_for().get(f"/en/agreements/{world.protocol.slug}/"))
+
+    assert "Of the 29 parties, 27 are not named here." in page
+    assert "A party is named publicly only if it agreed to be: signing does not make an organisation public." in page
+
+
+def test_page_in_arabic_says_why_fewer_parties_are_named(world: World) -> None:
+    page = text_of(client_for().get(f"/ar/agreements/{world.protocol.slug}/"))
+
+    assert "عدد الأطراف: 29، ولا يُذكر هنا اسم 27 منها." in page
+
+
+def test_no_explanation_when_every_party_is_named_to_the_reader(world: World) -> None:
+    page = text_of(world.client("iiim_coordinator").get(f"/en/agreements/{world.protocol.slug}/"))
+
+    assert "are not named here" not in page
+
+
 def test_unnamed_party_is_named_to_the_mechanisms_coordinators(world: World) -> None:
     client = world.client("iiim_coordinator")
 

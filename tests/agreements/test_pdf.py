@@ -135,6 +135,25 @@ def test_arabic_pdf_has_the_arabic_title() -> None:
 
 
 @pytest.mark.django_db
+def test_arabic_pdf_sets_the_english_summary_and_names_left_to_right() -> None:
+    protocol = make_protocol()
+    AgreementPartyFactory(
+        agreement=protocol,
+        organization=OrganizationFactory(name_en="Adopt a Revolution e.V.", name_ar="", acronym=""),
+        named_publicly=True,
+    )
+
+    html = protocol_html(protocol, "ar")
+    text = pypdf_text(pdf_body(Client().get(f"/ar/agreements/{protocol.slug}/pdf/")))
+
+    # The summary was written in English only: its own language and direction, its full stop at its end.
+    assert '<div lang="en" dir="ltr"><p>A set of overarching principles' in html
+    assert "collaborate with the IIIM in the future." in text
+    assert "Adopt a Revolution e.V." in text
+    assert ".Adopt" not in text
+
+
+@pytest.mark.django_db
 def test_rendering_twice_stores_one_file(private_media: Path) -> None:
     protocol = make_protocol()
     client = Client()

@@ -97,9 +97,10 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "login": lambda site: "/accounts/login/",
     "signup": lambda site: "/accounts/signup/",
     "preferences": lambda site: "/accounts/preferences/",
+    "manage event": lambda site: f"/events/{site.event.slug}/manage/",
 }
 # Pages for a signed-in person (the editor of the publisher); the others are read as a visitor.
-SIGNED_IN = {"register", "compose", "preferences"}
+SIGNED_IN = {"register", "compose", "preferences", "manage event"}
 
 
 def blocking_violations(page: Page) -> list[str]:

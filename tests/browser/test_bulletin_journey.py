@@ -105,14 +105,18 @@ def test_coordinator_composes_and_publishes_an_edition_a_visitor_reads_it_in_ara
     page.goto(f"{base_url}/ar/bulletins/{publication.slug}/1/")
     assert page.evaluate("document.documentElement.lang") == "ar"
     assert page.evaluate("document.documentElement.dir") == "rtl"
-    expect(page.locator("article.edition")).to_have_attribute("dir", "rtl")
+    # The edition's Arabic texts take the page's direction; none is marked as another language.
+    expect(page.locator("article.edition h1[lang], article.edition section [lang]")).to_have_count(0)
     expect(page.locator(".alert--warning")).to_have_count(0)
     expect(page.locator("article.edition h1")).to_have_text(EDITION_AR)
     expect(page.locator("article.edition section h2")).to_have_text([title_ar for _title_en, title_ar in SECTIONS])
     save_screenshots(page, "bulletin", "3-edition-ar")
 
-    pdf_url = page.locator("a[href$='/pdf/']").get_attribute("href")
+    pdf_url = page.locator("a.button[href$='/pdf/']").get_attribute("href")
     assert pdf_url == f"/ar/bulletins/{publication.slug}/1/pdf/"
+    # The English PDF is offered too, named in English; there is none in a language the edition lacks.
+    expect(page.locator(".edition__pdfs a[hreflang='en']")).to_have_text("English")
+    expect(page.locator(".edition__pdfs a")).to_have_count(2)
     response = page.request.get(base_url + pdf_url)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"

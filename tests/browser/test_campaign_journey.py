@@ -87,8 +87,14 @@ def test_coordinator_sends_an_edition_to_a_list_and_watches_it_go_out(
     assert test.to == [COORDINATOR]
     assert test.subject == f"[TEST] {TITLE}"
 
-    click_and_wait(page, "main button", has_text="Send now")
+    # "Send now" asks first, naming the list and how many it goes to.
+    page.locator("main summary", has_text="Send now").click()
+    expect(page.locator("details.confirm")).to_contain_text(
+        f"This emails the campaign to the 3 confirmed subscribers of {mailing_list.name}"
+    )
+    click_and_wait(page, "main button", has_text="Send to 3 subscribers")
     expect(page.locator("main")).to_contain_text("Sending to 3 subscribers.")
+    expect(page.locator("main")).not_to_contain_text("Before you send")
     expect(page.locator('[data-field="status"]')).to_have_text("Sending")
     progress = page.locator('progress[data-field="progress"]')
     expect(progress).to_have_js_property("value", 0)

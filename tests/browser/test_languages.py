@@ -4,6 +4,9 @@ in the reader's language, as the compiled catalogue has it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -81,3 +84,41 @@ def test_arabic_page_runs_right_to_left_with_navigation_starting_on_the_right(
             }"""
         )
         assert abs(gap) < 2, name
+
+
+@pytest.fixture
+def _media(settings: Any, tmp_path: Path) -> None:
+    # The live server runs in this process: its rendered PDFs go to this test's folder, not the project's var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.mark.parametrize("language", ["ku", "fr", "es", "ru"])
+def test_error_page_and_pdf_in_the_readers_language(
+    page: Page, base_url: str, edition: Edition, _media: None, language: str
+) -> None:
+    with translation.override(language):
+        expected = [gettext(label) for label in NAVIGATION]
+        heading = gettext("Page not found")
+
+    response = page.goto(f"{base_url}/{language}/no-such-page/")
+
+    assert response is not None
+    assert response.status == 404
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.locator("main h1").inner_text() == heading
+    assert [text.strip() for text in page.locator(".site-nav li").all_inner_texts()] == expected
+    assert page.locator("main a.button").get_attribute("href") == f"/{language}/"
+
+    # The edition was written in English and Arabic only: its page offers those PDFs, never one in the reader's
+    # language, and the one it offers first is the English document.
+    page.goto(f"{base_url}/{language}/bulletins/{edition.publication.slug}/{edition.number}/")
+    links = [link.get_attribute("href") for link in page.locator(".edition__pdfs a").all()]
+    assert links == [
+        f"/en/bulletins/{edition.publication.slug}/{edition.number}/pdf/",
+        f"/ar/bulletins/{edition.publication.slug}/{edition.number}/pdf/",
+    ]
+    pdf = page.request.get(base_url + links[0])
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF-")

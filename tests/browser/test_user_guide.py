@@ -89,7 +89,7 @@ def test_visitor_reads_the_directory_and_an_edition_in_arabic(page: Page, base_u
 
     page.goto(f"{base_url}/ar/bulletins/victim-support-project/3/")
     assert page.evaluate("document.documentElement.dir") == "rtl"
-    assert page.locator("a[href$='/3/pdf/']").is_visible()
+    assert page.locator("a.button[href$='/ar/bulletins/victim-support-project/3/pdf/']").is_visible()
     picture(page, "visitor-edition-phone", "phone")
 
 
@@ -155,5 +155,5 @@ def test_publisher_composes_and_sends_an_edition(page: Page, base_url: str, demo
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
     assert page.get_by_role("button", name="Send me a test").is_visible()
-    assert page.get_by_role("button", name="Send now").is_visible()
+    assert page.locator("main summary", has_text="Send now").is_visible()
     picture(page, "coordinator-campaign")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import html
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from tests.factories import (
     host_organization,
     make_coordinator,
 )
+from tests.portal.conftest import elements_by_id
 
 pytestmark = pytest.mark.django_db
 
@@ -733,3 +735,17 @@ def test_only_coordinators_schedule_events(send: Send, role: str) -> None:
     if response.status_code == 302:
         assert "/accounts/login/" in response["Location"]
     assert not Event.objects.exists()
+
+
+def test_every_label_on_the_manage_page_names_its_own_field(coordinator: User) -> None:
+    event = EventFactory(owner=host_organization())
+
+    page = client_for(coordinator).get(f"/en/events/{event.slug}/manage/").content.decode()
+
+    # The invitation form and the document form both have a "kind": each id once, each label for its own field.
+    elements = elements_by_id(page)
+    assert [id_ for id_, found in elements.items() if len(found) > 1] == []
+    labelled = re.findall(r'<label for="([^"]+)"', page)
+    assert labelled, "the page has no labels"
+    assert [target for target in labelled if target not in elements] == []
+    assert len(labelled) == len(set(labelled))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from newsletters import services, tasks
 from newsletters.models import Campaign, MailingList
 from tests.factories import CampaignFactory, MailingListFactory, SubscriptionFactory
-from tests.newsletters.conftest import World, client_for, post
+from tests.newsletters.conftest import World, client_for, post, text_of
 
 
 @pytest.fixture
@@ -37,9 +37,18 @@ def campaign(mailing_list: MailingList, world: World) -> Campaign:
     return CampaignFactory(mailing_list=mailing_list, created_by=world.editor)
 
 
-def act(world: World, campaign: Campaign, action: str, **extra: Any) -> Any:
-    path = f"/en/bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/action/"
-    return post(client_for(world.editor), path, {"action": action}, **extra)
+def campaign_url(campaign: Campaign, suffix: str = "") -> str:
+    return f"/en/bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/{suffix}"
+
+
+def act(world: World, campaign: Campaign, action: str, data: dict[str, Any] | None = None, **extra: Any) -> Any:
+    """Press a button on the campaign's page. "Send" is confirmed for the recipients the page named, as a
+    coordinator does (unless the test passes what the confirmation said)."""
+    if action == "send" and data is None:
+        data = {"recipients": services.recipients(campaign.mailing_list).count()}
+    return post(
+        client_for(world.editor), campaign_url(campaign, "action/"), {"action": action, **(data or {})}, **extra
+    )
 
 
 def status_of(campaign: Campaign) -> str:
@@ -78,6 +87,48 @@ def test_sending_now_writes_the_ledger_and_queues_the_sending(
     assert status_of(campaign) == Campaign.Status.SENDING
     assert campaign.deliveries.count() == 2
     assert queued == [campaign.pk]
+
+
+def test_send_now_asks_to_confirm_naming_the_list_and_the_number_of_recipients(
+    world: World, campaign: Campaign
+) -> None:
+    page = text_of(client_for(world.editor).get(campaign_url(campaign)))
+
+    assert (
+        "This emails the campaign to the 2 confirmed subscribers of Victim Support Project: news, "
+        "each in their own language. It cannot be recalled once sent."
+    ) in page
+    assert "Send to 2 subscribers" in page
+
+
+def test_sending_without_confirming_sends_nothing(world: World, campaign: Campaign, queued: list[int]) -> None:
+    response = act(world, campaign, "send", data={}, follow=True)
+
+    assert "Confirm the number of recipients before sending." in text_of(response)
+    assert status_of(campaign) == Campaign.Status.DRAFT
+    assert queued == []
+
+
+def test_a_confirmation_for_another_number_of_recipients_sends_nothing(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    # Someone subscribed between the page and the click: the coordinator confirmed 2, the list has 3.
+    SubscriptionFactory(mailing_list=campaign.mailing_list)
+
+    response = act(world, campaign, "send", data={"recipients": "2"}, follow=True)
+
+    assert "The list now has 3 recipients, not 2. Check and confirm again." in text_of(response)
+    assert status_of(campaign) == Campaign.Status.DRAFT
+    assert queued == []
+
+
+def test_once_sent_the_page_no_longer_says_before_you_send(world: World, campaign: Campaign, queued: list[int]) -> None:
+    act(world, campaign, "send")
+
+    page = text_of(client_for(world.editor).get(campaign_url(campaign)))
+
+    assert "Before you send" not in page
+    assert "Send to 2 subscribers" not in page
 
 
 def test_a_campaign_scheduled_later_starts_at_its_time(world: World, campaign: Campaign, queued: list[int]) -> None:

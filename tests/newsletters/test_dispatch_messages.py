@@ -22,7 +22,14 @@ from django.utils import timezone
 from newsletters import dispatch, services, tasks
 from newsletters.dispatch import UNSUBSCRIBE_PLACEHOLDER, MessageTemplate, RenderedMessage
 from newsletters.models import Campaign, Delivery, Subscriber, Subscription
-from tests.factories import CampaignFactory, SubscriberFactory, SubscriptionFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    EditionFactory,
+    SectionFactory,
+    SubscriberFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
 
 SUBJECT_AR = "لقاء مع روابط العائلات في غازي عنتاب"
 # One paragraph longer than the 998 octets an 8bit line may hold: the parts must go out quoted-printable.
@@ -56,6 +63,28 @@ def token_of(message: EmailMessage) -> str:
 def arabic(db: None) -> RenderedMessage:
     campaign = CampaignFactory(subject_ar=SUBJECT_AR, body_ar=BODY_AR)
     return dispatch.render_campaign(campaign, "ar")
+
+
+def test_arabic_email_of_an_edition_gives_each_english_text_its_own_language_and_direction(db: None) -> None:
+    edition = EditionFactory(title_ar="العدد الأول")
+    SectionFactory(edition=edition, title_en="Advocacy Activities", title_ar="أنشطة المناصرة")
+    SectionFactory(edition=edition, title_en="Trainings and Projects", title_ar="")
+    campaign = CampaignFactory(edition=edition, mailing_list__publication=edition.publication)
+
+    html = dispatch.render_campaign(campaign, "ar").html
+
+    assert '<html lang="ar" dir="rtl">' in html
+    assert ">العدد الأول</h1>" in html
+    assert '<div lang="en" dir="ltr"><p>Families of the disappeared' in html
+    assert "<li >أنشطة المناصرة</li>" in html
+    assert '<li lang="en" dir="ltr">Trainings and Projects</li>' in html
+
+
+def test_arabic_email_of_an_english_message_is_left_to_right(db: None) -> None:
+    html = dispatch.render_campaign(CampaignFactory(), "ar").html
+
+    assert '<h1 lang="en" dir="ltr" style=' in html
+    assert '<div lang="en" dir="ltr"><p>The IIIM will meet' in html
 
 
 def test_each_recipient_gets_a_message_of_their_own(arabic: RenderedMessage) -> None:

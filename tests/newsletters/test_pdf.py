@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client, TestCase
 from pypdf import PdfReader
 
-from newsletters import demo
+from newsletters import demo, services
 from newsletters.models import Edition, EditionPDF, Item
 from organizations.models import Membership, Organization
 from portal import pdf
@@ -132,15 +132,103 @@ def test_arabic_pdf_has_the_arabic_title_section_headings_and_disclaimer(edition
         assert normal(title_en) not in text
 
 
-def test_language_without_translation_serves_the_english_content(edition: Edition) -> None:
+def test_pdf_in_a_language_the_edition_lacks_is_the_english_one(edition: Edition) -> None:
     assert not edition.has_translation("ku")
 
-    text = pdf_text(download(client_for(), edition, "ku"))
+    response = client_for().get(edition_url(edition, "pdf/", "ku"))
 
-    assert TITLE_EN in text
-    for title_en, _title_ar in demo.SECTIONS:
-        assert normal(title_en) in text
-    assert normal(demo.DISCLAIMER) in text
+    # Not an English document under a Kurdish name: the English PDF, at its own address.
+    assert response.status_code == 302
+    assert response["Location"] == edition_url(edition, "pdf/", "en")
+
+
+def test_edition_page_offers_the_pdf_only_in_languages_the_edition_has(edition: Edition) -> None:
+    kurdish = client_for().get(edition_url(edition, "", "ku")).content.decode()
+    arabic = client_for().get(edition_url(edition, "", "ar")).content.decode()
+
+    assert f'href="{edition_url(edition, "pdf/", "ku")}"' not in kurdish
+    assert f'href="{edition_url(edition, "pdf/", "en")}"' in kurdish
+    assert f'href="{edition_url(edition, "pdf/", "ar")}"' in kurdish
+    assert f'href="{edition_url(edition, "pdf/", "ar")}"' in arabic
+    assert f'href="{edition_url(edition, "pdf/", "fr")}"' not in arabic
+
+
+@pytest.fixture
+def french(edition: Edition) -> Edition:
+    """The demo edition with its title and first section translated into French, its items not."""
+    edition.title_fr = "Numéro 3 : d’avril à septembre 2024"
+    edition.disclaimer_fr = "Ce document a été réalisé avec l’aide financière de l’Union européenne."
+    edition.save()
+    section = edition.sections.first()
+    section.title_fr = "Activités et déclarations communes des groupes de victimes"
+    section.save()
+    return edition
+
+
+def test_french_pdf_has_french_headings_dates_contents_and_disclaimer(french: Edition) -> None:
+    text = pdf_text(download(client_for(), french, "fr"))
+
+    assert "Numéro 3 : d’avril à septembre 2024" in text
+    assert "Sommaire" in text
+    assert "Contents" not in text
+    assert "avril 2024 – septembre 2024" in text
+    assert "24 mai 2024" in text  # an item's date
+    assert "Activités et déclarations communes des groupes de victimes" in text
+    assert "Ce document a été réalisé avec l’aide financière de l’Union européenne." in text
+    assert normal(demo.DISCLAIMER) not in text
+
+
+def test_french_pdf_marks_the_items_shown_in_english(french: Edition) -> None:
+    html = services.edition_html(french, "fr")
+    text = pdf_text(download(client_for(), french, "fr"))
+
+    assert '<html lang="fr" dir="ltr">' in html
+    assert '<h3 lang="en" dir="ltr">Welcoming the Paris Criminal Court' in html
+    # The second section's title is English too, in the contents and as a heading.
+    assert html.count('lang="en" dir="ltr">Advocacy Activities<') == 2
+    assert "Welcoming the Paris Criminal Court's ruling in the Dabbagh case" in text
+    # One note for the introduction and one for each item.
+    assert text.count("Pas encore traduit : affiché en anglais.") == 7
+
+
+def test_pdfs_in_two_languages_differ(french: Edition) -> None:
+    assert download(client_for(), french, "fr") != download(client_for(), french, "en")
+
+
+def test_arabic_pdf_lays_out_english_items_left_to_right(edition: Edition) -> None:
+    html = services.edition_html(edition, "ar")
+    text = pdf_text(download(client_for(), edition, "ar"))
+
+    assert '<html lang="ar" dir="rtl">' in html
+    # Full stops and quotation marks where an English reader puts them, not at the far end of the line.
+    assert "Report: «Not Our Choice, but We Are Bound by Hope»" in text
+    assert "«Letters of Pain»" in text
+    assert normal("represented under the Truth and Justice Charter, issued a joint statement.") in text
+    assert normal("culminated in a book titled «Letters of Pain».") in text
+    assert ".Association" not in text
+    assert_arabic_paragraph_in(edition.disclaimer_ar, text)
+
+
+def test_english_pdf_keeps_arabic_names_in_their_order(edition: Edition) -> None:
+    item = Item.objects.get(section__edition=edition, title_en="International Day in Support of Victims of Torture")
+    first = OrganizationFactory(name_en="رابطة عائلات قيصر", name_ar="رابطة عائلات قيصر")
+    second = OrganizationFactory(name_en="ملتقى الأمل", name_ar="ملتقى الأمل")
+    item.organizations.set([first, second])
+
+    text = pdf_text(download(client_for(), edition, "en"))
+
+    # Each name is isolated: the comma between two right-to-left names does not swap them.
+    assert re.search("Organisations mentioned: رابطة عائلات قيصر ?, ?ملتقى الأمل", text), text
+
+
+def test_arabic_pdf_sets_an_english_name_left_to_right(edition: Edition) -> None:
+    item = Item.objects.get(section__edition=edition, title_en="International Day in Support of Victims of Torture")
+    item.organizations.set([OrganizationFactory(name_en="Adopt a Revolution e.V.", name_ar="")])
+
+    text = pdf_text(download(client_for(), edition, "ar"))
+
+    assert "Adopt a Revolution e.V." in text
+    assert ".Adopt" not in text
 
 
 def test_second_download_of_an_unchanged_edition_does_not_render_again(edition: Edition, renders: list[str]) -> None:

@@ -146,6 +146,45 @@ def test_an_expired_confirmation_link_is_refused_with_a_clear_message(mailing_li
     assert subscription.status == Subscription.Status.PENDING
 
 
+def test_opening_an_expired_confirmation_link_says_so_and_leads_to_the_subscription_form(
+    mailing_list: MailingList,
+) -> None:
+    subscription = SubscriptionFactory(
+        mailing_list=mailing_list,
+        status=Subscription.Status.PENDING,
+        confirmation_sent_at=timezone.now() - datetime.timedelta(days=8),
+    )
+
+    response = Client().get(token_url(subscription.token, "confirm", language="fr"))
+
+    # Before any button: the link is dead, and where to get a new one.
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Ce lien de confirmation a expiré. Abonnez-vous à nouveau pour en recevoir un nouveau." in page
+    assert "Confirmer mon abonnement" not in page
+    form = f"/fr/bulletins/{mailing_list.publication.slug}/#subscribe-{mailing_list.slug}"
+    assert f'href="{form}"' in response.content.decode()
+
+
+def test_the_confirmed_page_leads_on_to_the_bulletin(mailing_list: MailingList) -> None:
+    subscription = SubscriptionFactory(
+        mailing_list=mailing_list, status=Subscription.Status.PENDING, confirmation_sent_at=timezone.now()
+    )
+
+    response = post(Client(), token_url(subscription.token, "confirm"))
+
+    assert response.status_code == 200
+    assert "Your subscription is confirmed." in text_of(response)
+    assert f'href="/en/bulletins/{mailing_list.publication.slug}/"' in response.content.decode()
+
+
+def test_an_unknown_link_leads_back_to_the_home_page(db: None) -> None:
+    response = Client().get(token_url("no-such-token", "confirm", language="ar"))
+
+    assert response.status_code == 400
+    assert '<a class="button" href="/ar/">' in response.content.decode()
+
+
 # Unsubscribing ------------------------------------------------------------------------------------------
 
 

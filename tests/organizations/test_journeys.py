@@ -187,6 +187,44 @@ def test_submitting_twice_is_refused_with_a_message(applicant: User, coordinator
     assert mail.outbox == []
 
 
+def test_the_review_form_makes_the_coordinator_choose_a_decision(applicant: User, coordinator: User) -> None:
+    owner_client = client_for(applicant)
+    organization = register(owner_client)
+    post(owner_client, f"/en/organizations/{organization.slug}/submit/")
+
+    queue = client_for(coordinator).get("/en/organizations/review/").content.decode()
+    refused = post(client_for(coordinator), f"/en/organizations/{organization.slug}/review/", {"decision": ""})
+
+    # No decision is preselected: "Verify" is one choice among three, not what an unconsidered click records.
+    select = re.search(r'<select name="decision"[^>]*>(.*?)</select>', queue, re.S).group(1)
+    assert re.match(r'\s*<option value="" selected>', select)
+    assert select.count("selected") == 1
+    assert refused.status_code == 302
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.PENDING
+
+
+def test_the_menu_shows_how_many_organisations_await_review(applicant: User, coordinator: User) -> None:
+    owner_client = client_for(applicant)
+    for name in ["Hope for Detainees' Families", "Voices of the Missing"]:
+        organization = register(owner_client, name_en=name)
+        post(owner_client, f"/en/organizations/{organization.slug}/submit/")
+
+    page = client_for(coordinator).get("/en/").content.decode()
+
+    assert re.search(
+        r'<a href="/en/organizations/review/">Verify <span class="badge">2</span>'
+        r'<span class="visually-hidden"> \(2 organisations waiting\)</span></a>',
+        page,
+    ), page
+
+
+def test_the_menu_shows_no_count_when_nothing_awaits_review(coordinator: User) -> None:
+    page = client_for(coordinator).get("/en/").content.decode()
+
+    assert '<a href="/en/organizations/review/">Verify</a>' in page
+
+
 def test_coordinator_verifies_and_owners_are_emailed(applicant: User, coordinator: User) -> None:
     owner_client = client_for(applicant)
     organization = register(owner_client)
@@ -563,6 +601,8 @@ def test_expired_invitation_is_refused(
     assert shown.status_code == 400
     assert response.status_code == 400
     assert "This invitation has expired. Ask for a new one." in page_text(response)
+    # A dead link is not a dead end: the page leads back to the portal.
+    assert '<a class="button" href="/en/">' in shown.content.decode()
     assert not Membership.objects.filter(user=colleague).exists()
 
 

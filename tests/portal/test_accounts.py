@@ -231,3 +231,34 @@ def test_logging_in_sends_root_to_preferred_language(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/ar/"
+
+
+@pytest.mark.parametrize(
+    ("page", "destination"),
+    [
+        ("/en/accounts/login/", "/ar/"),
+        ("/fr/accounts/login/?next=/fr/events/", "/ar/events/"),
+        ("/ku/accounts/login/?next=/ku/bulletins/%3Fq%3Dhope", "/ar/bulletins/?q=hope"),
+    ],
+)
+def test_signing_in_from_any_page_lands_in_the_preferred_language(client: Client, page: str, destination: str) -> None:
+    make_user("layla@example.org", preferred_language="ar")
+
+    response = client.post(page, {"login": "layla@example.org", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == destination
+    # The welcome too is in Arabic.
+    assert "لقد سجلت الدخول بنجاح يا layla@example.org." in client.get(destination).content.decode()
+
+
+def test_signing_in_with_a_second_factor_lands_in_the_preferred_language(
+    client: Client, totp_user: tuple[User, str]
+) -> None:
+    user, secret = totp_user
+    User.objects.filter(pk=user.pk).update(preferred_language="ru")
+    client.post("/en/accounts/login/?next=/en/events/", {"login": user.email, "password": PASSWORD})
+
+    response = client.post("/en/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+
+    assert response["Location"] == "/ru/events/"

@@ -93,17 +93,38 @@ def test_arabic_edition_marks_the_items_not_yet_translated(client: Client) -> No
 
     html = client.get(f"/ar/bulletins/{edition.publication.slug}/{edition.number}/").content.decode()
 
-    assert '<article class="edition" lang="ar" dir="rtl">' in html
+    assert '<html lang="ar" dir="rtl">' in html
     assert "<h2 ><bdi>أنشطة المناصرة</bdi></h2>" in html
     assert '<h3 lang="en" dir="ltr"><bdi>Discussion session with the families</bdi></h3>' in html
     assert '<div class="prose" lang="en" dir="ltr"><p>Synergy Association' in html
 
 
-def test_untranslated_edition_marks_nothing_inside_its_english_article(client: Client) -> None:
+def test_untranslated_edition_marks_each_english_text_and_keeps_the_pages_headings(client: Client) -> None:
     edition = EditionFactory()
     ItemFactory(section=SectionFactory(edition=edition), title_en="Discussion session with the families")
 
     html = client.get(f"/ar/bulletins/{edition.publication.slug}/{edition.number}/").content.decode()
 
-    assert '<article class="edition" lang="en" dir="ltr">' in html
-    assert "<h3 ><bdi>Discussion session with the families</bdi></h3>" in html
+    # The page's own words (the edition's number, "Contents") stay Arabic, right to left; the edition's English.
+    assert '<article class="edition">' in html
+    assert f"العدد {edition.number}" in html
+    assert f'<h1 lang="en" dir="ltr"><bdi>{edition.title_en}</bdi></h1>' in html
+    assert '<h3 lang="en" dir="ltr"><bdi>Discussion session with the families</bdi></h3>' in html
+
+
+def test_contact_details_on_an_arabic_page_run_left_to_right_beside_their_label(client: Client) -> None:
+    organization = OrganizationFactory(
+        website="https://caesar-families.example.org/",
+        email="info@caesar-families.example.org",
+        email_visibility="public",
+        phone="+963 11 123 4567",
+        phone_visibility="public",
+    )
+
+    html = client.get(f"/ar/organizations/{organization.slug}/").content.decode()
+
+    # Isolated inline runs, left to right, in a block that keeps the page's alignment (beside the label, not at
+    # the far edge).
+    assert '<dd><span dir="ltr">+963 11 123 4567</span></dd>' in html
+    assert '<a href="mailto:info@caesar-families.example.org" dir="ltr">' in html
+    assert '<a href="https://caesar-families.example.org/" rel="noopener noreferrer nofollow" dir="ltr">' in html

@@ -102,3 +102,22 @@ def test_language_switcher_is_on_every_page(client: Client, path: str) -> None:
     assert f'<input name="next" type="hidden" value="{path}">' in content
     for code in LANGUAGE_CODES:
         assert f'<option value="{code}" lang="{code}"' in content
+
+
+NAMES_IN_THEMSELVES = {
+    "en": "English",
+    "ar": "العربية",
+    "ku": "Kurdî",
+    "fr": "français",
+    "es": "español",
+    "ru": "русский",
+}
+
+
+@pytest.mark.parametrize("page_language", ["en", "ar", "ru"])
+def test_language_switcher_names_each_language_in_itself(client: Client, page_language: str) -> None:
+    content = client.get(f"/{page_language}/").content.decode()
+
+    for code, name in NAMES_IN_THEMSELVES.items():
+        selected = " selected" if code == page_language else " "
+        assert f'<option value="{code}" lang="{code}"{selected}>{name}</option>' in content

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from portal import pdf, tasks
 from statements import services
@@ -71,3 +72,19 @@ def test_the_task_prints_the_version_the_page_asked_for(letter: Statement, queue
     assert response.status_code == 202
     assert len(queued) == 2
     assert queued[1][3] == html_of(letter)
+
+
+def test_arabic_pdf_sets_english_names_left_to_right(letter: Statement) -> None:
+    EndorsementFactory(
+        statement=letter, organization=OrganizationFactory(name_en="Adopt a Revolution e.V.", name_ar="", acronym="")
+    )
+
+    html = html_of(letter, "ar")
+    stored = tasks.render_pdf("statement", letter.pk, "ar", html)
+    text = " ".join(page.extract_text() for page in PdfReader(pdf.stored_pdf(stored.removesuffix(".pdf"))).pages)
+
+    assert '<li lang="en" dir="ltr">Adopt a Revolution e.V.</li>' in html
+    assert "Adopt a Revolution e.V." in text
+    assert ".Adopt" not in text
+    # The letter itself was written in English: left to right in the Arabic PDF too.
+    assert "We call on all Member States to stop reprisals against human rights defenders." in text
