@@ -74,10 +74,10 @@ def test_arabic_email_of_an_edition_gives_each_english_text_its_own_language_and
     html = dispatch.render_campaign(campaign, "ar").html
 
     assert '<html lang="ar" dir="rtl">' in html
-    assert ">العدد الأول</h1>" in html
+    assert "><bdi>العدد الأول</bdi></h1>" in html
     assert '<div lang="en" dir="ltr"><p>Families of the disappeared' in html
-    assert "<li >أنشطة المناصرة</li>" in html
-    assert '<li lang="en" dir="ltr">Trainings and Projects</li>' in html
+    assert "<li ><bdi>أنشطة المناصرة</bdi></li>" in html
+    assert '<li lang="en" dir="ltr"><bdi>Trainings and Projects</bdi></li>' in html
 
 
 def test_arabic_email_of_an_english_message_is_left_to_right(db: None) -> None:
