@@ -76,7 +76,7 @@ def test_arabic_date_has_no_latin_comma() -> None:
     assert all("," not in text for text in written), written
 
 
-@pytest.mark.parametrize(("month", "name"), enumerate(KURMANJI_MONTHS, start=1))
+@pytest.mark.parametrize(("month", "name"), list(enumerate(KURMANJI_MONTHS, start=1)))
 def test_kurmanji_month_names(month: int, name: str) -> None:
     with translation.override("ku"):
         assert formats.date_format(datetime.date(2024, month, 15), "DATE_FORMAT") == f"15 {name} 2024"
