@@ -3,6 +3,7 @@ owner organisation's coordinators)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from organizations.models import Organization
 from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
+from portal.models import User
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
@@ -165,39 +167,34 @@ def endorse(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug)
-    try:
-        services.withdraw(request.user, _posted_endorsement(request, statement))
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The endorsement was withdrawn."))
-    return _back(statement)
+    return _on_own_endorsement(request, slug, services.withdraw, _("The endorsement was withdrawn."))
 
 
 @login_required
 @require_POST
 def stop_naming(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug)
-    try:
-        services.stop_naming(request.user, _posted_endorsement(request, statement))
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The organisation is no longer named publicly; it is still counted."))
-    return _back(statement)
+    done = _("The organisation is no longer named publicly; it is still counted.")
+    return _on_own_endorsement(request, slug, services.stop_naming, done)
 
 
 @login_required
 @require_POST
 def name_publicly(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    done = _("The organisation is named publicly among the endorsers.")
+    return _on_own_endorsement(request, slug, services.name_publicly, done)
+
+
+def _on_own_endorsement(
+    request: AuthenticatedHttpRequest, slug: str, act: Callable[[User, Endorsement], object], done: str
+) -> HttpResponse:
+    """Withdraw, stop naming or name the endorsement posted: the service decides who may, the page reports."""
     statement = _statement_for(request, slug)
     try:
-        services.name_publicly(request.user, _posted_endorsement(request, statement))
+        act(request.user, _posted_endorsement(request, statement))
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, _("The organisation is named publicly among the endorsers."))
+        messages.success(request, done)
     return _back(statement)
 
 
