@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import kombu.pools
 import pytest
@@ -45,8 +45,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a real worker shares them with the test",
 )
 
-# A Redis database of its own, flushed before and after each test: never the cache's or the broker's DB 0.
-REDIS_DB = 14
 # Seconds after which a dead worker's claimed deliveries are sent again; short so that the kill test is quick.
 CLAIM_SECONDS = 5
 WAIT_SECONDS = 600  # generous: a loaded CI machine sends slowly, and only a hang should fail
@@ -106,10 +104,6 @@ def free_port() -> int:
 
 
 # The worker ---------------------------------------------------------------------------------------------
-
-
-def redis_url(db: int) -> str:
-    return urlsplit(settings.REDIS_URL)._replace(path=f"/{db}").geturl()
 
 
 def database_url_for_workers() -> str:
@@ -199,9 +193,11 @@ class Setup:
 
 @pytest.fixture
 def setup(transactional_db: None, tmp_path: Path) -> Iterator[Setup]:
-    """An SMTP sink on a free loopback port, a dedicated Redis database as broker for this process and for
+    """An SMTP sink on a free loopback port, REDIS_URL's database as broker for this process and for
     the workers, and the environment that points the workers at the test database and the sink."""
-    url = redis_url(REDIS_DB)
+    # REDIS_URL's database, the broker of these workers alone: each engineer and CI job gives the tests a database
+    # of its own (the tests' cache, flushed before each test anyway), so workers never take another run's tasks.
+    url = settings.REDIS_URL
     broker = redis.Redis.from_url(url)
     broker.flushdb()
     saved = {name: celery_app.conf[name] for name in ("broker_url", "result_backend", "task_always_eager")}
