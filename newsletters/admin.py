@@ -79,15 +79,16 @@ class CampaignAdmin(TranslationAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["campaign", "subscription", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["campaign", "subscription", "status", "attempts", "sent_at", "possibly_duplicate"]
+    list_filter = ["status", "possibly_duplicate"]
     readonly_fields = [
         "campaign",
         "subscription",
         "status",
         "attempts",
-        "claimed_at",
+        "claim",
         "next_attempt_at",
         "sent_at",
         "last_error",
+        "possibly_duplicate",
     ]

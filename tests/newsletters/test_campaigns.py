@@ -12,8 +12,8 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
 
-from newsletters import services, tasks
-from newsletters.models import Campaign, MailingList
+from newsletters import dispatch, services, tasks
+from newsletters.models import Campaign, Claim, MailingList
 from tests.factories import CampaignFactory, MailingListFactory, SubscriptionFactory
 from tests.newsletters.conftest import World, client_for, post
 
@@ -122,3 +122,17 @@ def test_campaigns_still_sending_after_a_restart_are_queued_again(
 
     assert tasks.resume_interrupted_campaigns() == 1
     assert queued == [campaign.pk, campaign.pk]
+
+
+def test_a_campaign_with_a_sender_at_work_is_not_queued_again(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    act(world, campaign, "send")
+    lease = dispatch.Lease(campaign)
+
+    assert tasks.resume_interrupted_campaigns() == 0
+    # Its sender stopped and its lease expired: nobody is at work on the campaign any more.
+    Claim.objects.filter(pk=lease.claim.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert tasks.resume_interrupted_campaigns() == 1
+    assert queued == [campaign.pk, campaign.pk]
+
