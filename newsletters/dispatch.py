@@ -284,7 +284,6 @@ def send_test(actor: User, campaign: Campaign) -> None:
 
 
 # Sending ----------------------------------------------------------------------------------------------
-# Sending ----------------------------------------------------------------------------------------------
 
 
 class LeaseLost(Exception):
@@ -411,6 +410,7 @@ def take_over_expired_claims(campaign_id: int) -> int:
         for claim in expired:
             journal = SentJournal(claim)
             journal.recover()
+            transaction.on_commit(journal.forget)
             held = Delivery.objects.filter(claim=claim, status=Delivery.Status.CLAIMED)
             in_flight = held.order_by("pk").values_list("pk", flat=True).first()
             if in_flight is None:
@@ -421,7 +421,6 @@ def take_over_expired_claims(campaign_id: int) -> int:
                 last_error=f"On its way when {claim.worker} stopped renewing its lease"[:500],
             )
             released += held.update(status=Delivery.Status.PENDING, claim=None)
-            transaction.on_commit(journal.forget)
         Claim.objects.filter(pk__in=[claim.pk for claim in expired]).update(ended_at=Now())
     if released:
         logger.warning("campaign %s: took over %s deliveries from stopped senders", campaign_id, released)
@@ -689,7 +688,9 @@ class Sender:
                 or delivery.subscriber_status != Subscriber.Status.ACTIVE
             ):
                 # Unsubscribed or bouncing since the campaign started: never send.
-                Delivery.objects.filter(pk=delivery.pk, claim=self.lease.claim).update(status=Delivery.Status.SKIPPED)
+                Delivery.objects.filter(pk=delivery.pk, claim=self.lease.claim, status=Delivery.Status.CLAIMED).update(
+                    status=Delivery.Status.SKIPPED
+                )
                 continue
             language = delivery.language
             if language not in self.templates:
