@@ -51,7 +51,7 @@ from portal.models import User
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
+BATCH_SIZE = 250
 # How many senders share a campaign at once (any more end at once: they would only queue behind the others).
 SENDERS = getattr(settings, "DISPATCH_SENDERS", 4)
 # A sender that has not renewed its lease for this long is taken for dead: its claims go to the others.
