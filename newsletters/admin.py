@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from newsletters.models import (
     Campaign,
+    Claim,
     Delivery,
     Edition,
     EditionPDF,
@@ -75,6 +77,18 @@ class SubscriptionAdmin(admin.ModelAdmin):
 class CampaignAdmin(TranslationAdmin):
     list_display = ["__str__", "mailing_list", "status", "scheduled_at", "started_at", "finished_at"]
     list_filter = ["status"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """The senders' leases: which worker sent what, and when a stopped one's claims were taken over."""
+
+    list_display = ["campaign", "worker", "created_at", "expires_at", "ended_at"]
+    list_select_related = ["campaign"]
+    readonly_fields = ["campaign", "token", "worker", "created_at", "expires_at", "ended_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Delivery)
