@@ -1,13 +1,15 @@
 """How fast a campaign goes out through the real pipeline, compared with the fastest a client can talk to the
 same SMTP server.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/dispatch.py --recipients 20000
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/dispatch.py --recipients 20000 --workers 2
 
 1. Starts an SMTP sink (aiosmtpd, in a process of its own) on a free loopback port.
 2. Creates a throwaway PostgreSQL database (portal_bench_dispatch) next to the one DATABASE_URL names and
    migrates it; fills it with a list of N confirmed subscribers and a message campaign.
-3. Starts a real Celery worker (`--pool solo`) on a Redis database of its own (13 unless --redis-db), starts
-   the campaign and times it until every Delivery is sent.
+3. Starts N real Celery workers (`--workers N`, 1 unless given; each `--pool solo`, one process) on a Redis database
+   of its own (13 unless --redis-db), with DISPATCH_SENDERS=N; warms them with a campaign of two batches per
+   worker to another list (unless --cold); starts the campaign and times it until every Delivery is sent; prints
+   how many messages each worker sent.
 4. Sends the same messages, built beforehand from the same rendered campaign, with a bare smtplib loop over
    one connection to the same sink.
 
@@ -104,26 +106,56 @@ def database_url(database: dict[str, Any], name: str) -> str:
 # The benchmark ------------------------------------------------------------------------------------------
 
 
-def wait_for_worker(app: Any, worker: subprocess.Popen, timeout: float = 60) -> None:
+def check_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is not None:
+            raise SystemExit(f"a worker exited with status {worker.returncode}")
+
+
+def wait_for_workers(app: Any, workers: list[subprocess.Popen], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited with status {worker.returncode}")
-        if app.control.ping(timeout=1):
+        check_workers(workers)
+        if len(app.control.ping(timeout=1)) >= len(workers):
             return
-    raise SystemExit(f"the worker did not answer within {timeout} s")
+    raise SystemExit(f"the workers did not all answer within {timeout} s")
 
 
-def fill(recipients: int) -> Any:
+def start_worker(number: int, env: dict[str, str], log: Any) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - a fixed command line
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"bench-dispatch-{number}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def fill(recipients: int, name: str = "reader") -> Any:
+    """A list of `recipients` confirmed subscribers (addresses begin with `name`) and a message campaign to it."""
     from newsletters.models import Campaign, MailingList, Subscriber, Subscription
     from organizations.models import Organization
 
-    owner = Organization.objects.create(
-        name="Benchmark host", slug="bench-host", status=Organization.Status.VERIFIED, is_host=True
+    owner, _created = Organization.objects.get_or_create(
+        slug="bench-host", defaults={"name": "Benchmark host", "status": Organization.Status.VERIFIED, "is_host": True}
     )
-    mailing_list = MailingList.objects.create(owner=owner, slug="bench", name="Benchmark list")
+    mailing_list = MailingList.objects.create(owner=owner, slug=f"bench-{name}", name=f"Benchmark list {name}")
     subscribers = Subscriber.objects.bulk_create(
-        [Subscriber(email=f"reader{n:06d}@bench.example.org", language="en") for n in range(recipients)],
+        [Subscriber(email=f"{name}{n:06d}@bench.example.org", language="en") for n in range(recipients)],
         batch_size=5000,
     )
     Subscription.objects.bulk_create(
@@ -144,7 +176,7 @@ def fill(recipients: int) -> Any:
     )
 
 
-def time_campaign(campaign: Any, recipients: int, worker: subprocess.Popen, timeout: float) -> float:
+def time_campaign(campaign: Any, recipients: int, workers: list[subprocess.Popen], timeout: float) -> float:
     from newsletters import services, tasks
     from newsletters.models import Campaign, Delivery
 
@@ -152,8 +184,7 @@ def time_campaign(campaign: Any, recipients: int, worker: subprocess.Popen, time
     services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
     deadline = time.monotonic() + timeout
     while not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DONE).exists():
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited with status {worker.returncode}")
+        check_workers(workers)
         if time.monotonic() > deadline:
             raise SystemExit(f"the campaign was not sent within {timeout} s")
         time.sleep(0.1)
@@ -162,6 +193,22 @@ def time_campaign(campaign: Any, recipients: int, worker: subprocess.Popen, time
     if sent != recipients:
         raise SystemExit(f"only {sent} of {recipients} deliveries were sent")
     return elapsed
+
+
+def shares(campaign: Any, workers: list[subprocess.Popen]) -> str:
+    """How many messages each worker sent (the ledger names the claim, and so the process, that sent each)."""
+    from django.db.models import Count
+
+    from newsletters.models import Delivery
+
+    sent = dict(
+        campaign.deliveries.filter(status=Delivery.Status.SENT)
+        .values_list("claim__worker")
+        .annotate(count=Count("id"))
+        .values_list("claim__worker", "count")
+    )
+    by_pid = {worker.rsplit(":", 1)[-1]: count for worker, count in sent.items()}
+    return ", ".join(str(by_pid.get(str(worker.pid), 0)) for worker in workers)
 
 
 def prebuilt_messages(campaign: Any) -> list[tuple[str, bytes]]:
@@ -184,6 +231,13 @@ def time_bare(port: int, sender: str, messages: list[tuple[str, bytes]]) -> floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes sending the campaign (default 1)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="time the first campaign of fresh workers (by default a smaller campaign warms them first, as the "
+        "long-lived workers of production are: URL map and templates loaded, connections open)",
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds the campaign may take (default 900)")
     parser.add_argument("--redis-db", type=int, default=13, help="a Redis database of its own (default 13)")
     args = parser.parse_args()
@@ -213,14 +267,15 @@ def main() -> int:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        "DISPATCH_SENDERS": str(args.workers),
     }
 
     context = multiprocessing.get_context("spawn")
     count, ready, stop = context.Value("q", 0), context.Event(), context.Event()
     sink = context.Process(target=run_sink, args=(port, count, ready, stop), daemon=True)
     broker = redis.Redis.from_url(bench_redis)
-    worker: subprocess.Popen | None = None
-    # The worker's banner and warnings go to a file, so that `ratio ...` stays the last line of the output.
+    workers: list[subprocess.Popen] = []
+    # The workers' banners and warnings go to a file, so that `ratio ...` stays the last line of the output.
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-dispatch-worker-", suffix=".log", delete=False)
     database_created = succeeded = False
     try:
@@ -228,7 +283,7 @@ def main() -> int:
         if not ready.wait(30):
             raise SystemExit("the SMTP sink did not start")
         broker.flushdb()
-        print(f"recipients {args.recipients}", flush=True)
+        print(f"recipients {args.recipients} workers {args.workers}", flush=True)
         recreate_database(server, BENCH_DATABASE, create=True)
         database_created = True
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
@@ -242,35 +297,23 @@ def main() -> int:
         from portal.celery import app
 
         campaign = fill(args.recipients)
-        worker = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "portal",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                "bench-dispatch@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_worker(app, worker)
+        workers.extend(start_worker(number, env, worker_log) for number in range(1, args.workers + 1))
+        wait_for_workers(app, workers)
+        warmed = 0
+        if not args.cold:
+            from newsletters.dispatch import BATCH_SIZE
 
-        campaign_seconds = time_campaign(campaign, args.recipients, worker, args.timeout)
+            warmed = 2 * BATCH_SIZE * args.workers  # two batches for each worker's sender
+            seconds = time_campaign(fill(warmed, name="warm"), warmed, workers, args.timeout)
+            print(f"warm-up: {warmed} messages in {seconds:.1f} s (not counted below)", flush=True)
+
+        campaign_seconds = time_campaign(campaign, args.recipients, workers, args.timeout)
         campaign_rate = args.recipients / campaign_seconds
-        received = count.value
+        received = count.value - warmed
         print(
             f"campaign: {args.recipients} messages in {campaign_seconds:.1f} s, {campaign_rate:.1f} messages/s "
-            f"(one worker, --pool solo; the sink received {received})",
+            f"({args.workers} worker{'s' if args.workers > 1 else ''}, --pool solo, sent {shares(campaign, workers)}; "
+            f"the sink received {received})",
             flush=True,
         )
 
@@ -283,15 +326,17 @@ def main() -> int:
         bare_rate = len(messages) / bare_seconds
         print(
             f"bare smtplib: {len(messages)} prebuilt messages in {bare_seconds:.1f} s, {bare_rate:.1f} messages/s "
-            f"(one connection; the sink received {count.value - received})",
+            f"(one connection; the sink received {count.value - warmed - received})",
             flush=True,
         )
         print(f"ratio {campaign_rate / bare_rate:.2f}")
         succeeded = True
         return 0
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
             try:
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -313,7 +358,7 @@ def main() -> int:
         if succeeded:
             os.unlink(worker_log.name)
         else:
-            print(f"the worker's log: {worker_log.name}", file=sys.stderr)
+            print(f"the workers' log: {worker_log.name}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from newsletters.models import (
     Campaign,
+    Claim,
     Delivery,
     Edition,
     EditionPDF,
@@ -77,17 +79,30 @@ class CampaignAdmin(TranslationAdmin):
     list_filter = ["status"]
 
 
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """The senders' leases: which worker sent what, and when a stopped one's claims were taken over."""
+
+    list_display = ["campaign", "worker", "created_at", "expires_at", "ended_at"]
+    list_select_related = ["campaign"]
+    readonly_fields = ["campaign", "token", "worker", "created_at", "expires_at", "ended_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["campaign", "subscription", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["campaign", "subscription", "status", "attempts", "sent_at", "possibly_duplicate"]
+    list_filter = ["status", "possibly_duplicate"]
     readonly_fields = [
         "campaign",
         "subscription",
         "status",
         "attempts",
-        "claimed_at",
+        "claim",
         "next_attempt_at",
         "sent_at",
         "last_error",
+        "possibly_duplicate",
     ]

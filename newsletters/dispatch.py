@@ -1,28 +1,35 @@
 """Sending campaigns: exactly once in practice, safe to kill at any moment, shared by any number of workers.
 
 The ledger is the Delivery table. Starting a campaign (newsletters.services.start_campaign) writes one pending row
-per confirmed subscription. A worker claims a batch of pending rows in a short transaction (SELECT ... FOR UPDATE
-SKIP LOCKED, so two workers never claim the same row), sends them over one reused SMTP connection and notes each
-message sent as soon as the server accepts it (SentJournal: in Redis, then in the ledger a batch at a time). If the
-worker dies, what it noted is marked sent and its other claimed rows become pending again once their claim is older
-than DISPATCH_CLAIM_SECONDS; only the message in flight at the moment of the kill can go twice.
+per confirmed subscription; newsletters.tasks then queues DISPATCH_SENDERS senders, which any workers run in
+parallel, each a slice of seconds at a time (dispatch). A sender holds a lease (Claim), renewed every few seconds
+while it lives. It claims a batch of due rows under it in a short transaction (SELECT ... FOR UPDATE SKIP LOCKED, so
+two senders never claim the same row), sends them in order over its own SMTP connection, under the campaign's and
+the global rate limits (Pace), and notes each message as soon as the server accepts it (SentJournal: in Redis, then
+in the ledger a batch at a time). A sender that stops renewing its lease (its worker died or stalled) loses its
+claims to the others within seconds of its expiry: what it noted is marked sent, the message that was on its way is
+marked as possibly sent twice and goes again with the rest. If the mail server goes away, a sender hands its claims
+back at once and tries again after a short, growing wait.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import os
 import re
 import secrets
 import smtplib
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from email import message_from_bytes
 from email.message import Message
 from email.utils import formatdate, make_msgid
 from functools import cache
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
@@ -33,21 +40,35 @@ from django.core.mail.message import sanitize_address, utf8_charset_qp
 from django.core.mail.utils import DNS_NAME
 from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.db.models import Count, F, Q
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from newsletters.models import TOKEN_LENGTH, Campaign, Delivery, Subscriber, Subscription
+from newsletters.models import TOKEN_LENGTH, Campaign, Claim, Delivery, Subscriber, Subscription
 from portal.models import User
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
-# A claim older than this is considered abandoned by a dead worker.
-CLAIM_SECONDS = getattr(settings, "DISPATCH_CLAIM_SECONDS", 120)
-# The first wait after a temporary SMTP failure; it doubles with each attempt.
+BATCH_SIZE = 250
+# How many senders share a campaign at once (any more end at once: they would only queue behind the others).
+SENDERS = getattr(settings, "DISPATCH_SENDERS", 4)
+# A sender that has not renewed its lease for this long is taken for dead: its claims go to the others.
+LEASE_SECONDS = getattr(settings, "DISPATCH_LEASE_SECONDS", 10)
+# It renews it this often, so that a pause of a few seconds (a slow query, a busy machine) never costs it its claims.
+RENEW_SECONDS = LEASE_SECONDS / 3
+# How often a sender with nothing to claim looks again, for a lease that has expired meanwhile.
+WATCH_SECONDS = 1.0
+# Messages per second for all campaigns together (0: no limit); each campaign may have its own as well.
+RATE_LIMIT = getattr(settings, "DISPATCH_RATE_LIMIT", 0)
+# The first wait after a temporary SMTP refusal of a message; it doubles with each attempt.
 RETRY_SECONDS = getattr(settings, "DISPATCH_RETRY_SECONDS", 30)
-# One task sends for at most this long, then queues the next, so no task outlives the broker's patience.
+# The first and the longest wait before connecting again to a mail server out of reach: short, so that a campaign
+# resumes within seconds of the server's return.
+RECONNECT_SECONDS = (0.5, 4.0)
+# One task sends for at most this long, then queues the next, so no task outlives the broker's patience and other
+# tasks get their turn on the worker.
 TASK_SECONDS = 20
 # Notes of messages sent that never reached the ledger (a worker and Redis lost at once) expire after a week.
 JOURNAL_SECONDS = 7 * 24 * 3600
@@ -63,10 +84,21 @@ def progress(campaign: Campaign) -> dict[str, int]:
         total=Count("id"),
         sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
         failed=Count("id", filter=Q(status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED])),
+        # Sent, perhaps a second time: on its way when its sender stopped, it went again from another.
+        possibly_duplicate=Count("id", filter=Q(status=Delivery.Status.SENT, possibly_duplicate=True)),
     )
     counts["queued"] = counts["total"] - counts["sent"] - counts["failed"]
     counts["percent"] = round(100 * (counts["sent"] + counts["failed"]) / counts["total"]) if counts["total"] else 0
     return counts
+
+
+def possibly_sent_twice(campaign: Campaign) -> list[str]:
+    """The addresses that may have received the campaign twice (Delivery.possibly_duplicate), in order."""
+    return list(
+        campaign.deliveries.filter(status=Delivery.Status.SENT, possibly_duplicate=True)
+        .order_by("subscription__subscriber__email")
+        .values_list("subscription__subscriber__email", flat=True)
+    )
 
 
 # Building messages ------------------------------------------------------------------------------------
@@ -186,21 +218,61 @@ class CampaignEmail(EmailMultiAlternatives):
         return message_from_bytes(self.data)
 
 
-def send_email(connection: BaseEmailBackend, email: CampaignEmail) -> None:
-    """Send `email`, over `connection` if it is open. Django's SMTP backend would parse the addresses and
-    serialise the message again: its SMTP client gets the bytes. Other backends (the test outbox, the console)
-    take the message."""
+def send_email(
+    connection: BaseEmailBackend, email: CampaignEmail, *, before_data: Callable[[], object] | None = None
+) -> None:
+    """Send `email`, over `connection` if it is open, calling `before_data` once the server has taken the envelope,
+    just before the message itself goes. Django's SMTP backend would parse the addresses and serialise the message
+    again: its SMTP client gets the bytes. Other backends (the test outbox, the console) take the message."""
     if not isinstance(connection, SMTPBackend):
+        if before_data is not None:
+            before_data()
         connection.send_messages([email])
         return
     opened = connection.open()
     try:
         if connection.connection is None:  # open() connects or raises: the connections here never fail silently
             raise smtplib.SMTPServerDisconnected("not connected")
-        connection.connection.sendmail(email.envelope_from, [email.address], email.data)
+        _transmit(connection.connection, email, before_data)
     finally:
         if opened:
             connection.close()
+
+
+def _transmit(smtp: smtplib.SMTP, email: CampaignEmail, before_data: Callable[[], object] | None) -> None:
+    """smtplib's sendmail for one recipient, in its steps so that `before_data` runs between them: the same
+    commands, the same errors, and a refusal resets the session (or closes it, on 421) as sendmail does."""
+    smtp.ehlo_or_helo_if_needed()
+    options = [f"size={len(email.data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+    code, response = smtp.mail(email.envelope_from, options)
+    if code != 250:
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, response, email.envelope_from)
+    code, response = smtp.rcpt(email.address)
+    if code not in (250, 251):
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({email.address: (code, response)})
+    if before_data is not None:
+        before_data()
+    try:
+        code, response = smtp.data(email.data)
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise MessageInterrupted(f"lost the mail server during DATA: {error}") from error
+    if code != 250:
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPDataError(code, response)
+
+
+class MessageInterrupted(smtplib.SMTPServerDisconnected):
+    """The connection broke while the message itself was going: the server may have taken it or not."""
+
+
+def _end_transaction(smtp: smtplib.SMTP, code: int) -> None:
+    if code == 421:  # the server is closing the connection
+        smtp.close()
+        return
+    with suppress(smtplib.SMTPServerDisconnected):
+        smtp.rset()
 
 
 def send_test(actor: User, campaign: Campaign) -> None:
@@ -214,27 +286,145 @@ def send_test(actor: User, campaign: Campaign) -> None:
 # Sending ----------------------------------------------------------------------------------------------
 
 
-def _release_abandoned_claims(campaign_id: int, now: datetime.datetime) -> None:
-    Delivery.objects.filter(
-        campaign_id=campaign_id,
-        status=Delivery.Status.CLAIMED,
-        claimed_at__lt=now - datetime.timedelta(seconds=CLAIM_SECONDS),
-    ).update(status=Delivery.Status.PENDING, claimed_at=None)
+class LeaseLost(Exception):
+    """The sender did not renew its lease in time, and another sender took over what it had claimed."""
 
 
-def _claim(campaign_id: int, limit: int) -> list[Delivery]:
-    now = timezone.now()
-    with transaction.atomic():
-        # In no particular order: ordered by id, PostgreSQL walked the primary key past every row already sent,
-        # a scan that grew with the campaign, instead of reading the pending ones from the (campaign, status) index.
-        rows = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(campaign_id=campaign_id, status=Delivery.Status.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .values_list("pk", flat=True)[:limit]
+class Lease:
+    """A sender's hold on the deliveries it claims (a Claim row), renewed every RENEW_SECONDS while the sender
+    lives, in the database's clock. Once it has expired, any other sender takes the deliveries over
+    (take_over_expired_claims). The sender starts no message on a lease older than RENEW_SECONDS, so a lease
+    taken over leaves at most the one message that was on its way."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.renewed = time.monotonic()
+        self.claim = Claim.objects.create(
+            campaign=campaign,
+            token=secrets.token_hex(16),
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            expires_at=_lease_expiry(),
         )
-        Delivery.objects.filter(pk__in=rows).update(status=Delivery.Status.CLAIMED, claimed_at=now)
-    return list(Delivery.objects.filter(pk__in=rows).select_related("subscription__subscriber").order_by("pk"))
+
+    def surplus(self) -> bool:
+        """Whether DISPATCH_SENDERS older senders are at work on the campaign already."""
+        senders = (
+            Claim.objects.filter(campaign_id=self.claim.campaign_id, ended_at__isnull=True, expires_at__gt=Now())
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return self.claim.pk not in set(senders[:SENDERS])
+
+    def renew(self) -> None:
+        started = time.monotonic()
+        if not self._renewed():
+            raise LeaseLost
+        self.renewed = started
+
+    def keep(self) -> None:
+        """Renew the lease if a third of it has passed since it was last renewed."""
+        if time.monotonic() - self.renewed > RENEW_SECONDS:
+            self.renew()
+
+    def claim_deliveries(self, limit: int) -> list[Claimed]:
+        """Claim up to `limit` of the campaign's due deliveries, renewing the lease in the same transaction."""
+        started = time.monotonic()
+        with transaction.atomic():
+            if not self._renewed():
+                raise LeaseLost
+            # In no particular order: ordered by id, PostgreSQL walked the primary key past every row already
+            # sent, a scan that grew with the campaign, instead of reading the pending ones from the
+            # (campaign, status) index.
+            due = (
+                Delivery.objects.select_for_update(skip_locked=True)
+                .filter(campaign_id=self.claim.campaign_id, status=Delivery.Status.PENDING)
+                .filter(_DUE)
+                .values("pk")[:limit]
+            )
+            Delivery.objects.filter(pk__in=due).update(status=Delivery.Status.CLAIMED, claim=self.claim)
+        self.renewed = started
+        # Sent in order of id: of what a stopped sender still held, the first was the one on its way.
+        rows = (
+            Delivery.objects.filter(claim=self.claim, status=Delivery.Status.CLAIMED)
+            .order_by("pk")
+            .values_list(*_CLAIMED_FIELDS)
+        )
+        return [Claimed(*row) for row in rows]
+
+    def end(self) -> None:
+        """Close the lease of a sender that stops in good order. One that still holds deliveries (it stopped on an
+        error, mid-batch) is left to expire, so that another sender takes them over with its journal."""
+        if not Delivery.objects.filter(claim=self.claim, status=Delivery.Status.CLAIMED).exists():
+            Claim.objects.filter(pk=self.claim.pk, ended_at__isnull=True).update(ended_at=Now())
+
+    def _renewed(self) -> bool:
+        return bool(Claim.objects.filter(pk=self.claim.pk, ended_at__isnull=True).update(expires_at=_lease_expiry()))
+
+
+class Claimed(NamedTuple):
+    """A claimed delivery, with what sending it needs: tuples, because model instances with their subscription and
+    subscriber took longer to build than the messages to send."""
+
+    pk: int
+    attempts: int
+    token: str
+    subscription_status: str
+    subscriber_id: int
+    email: str
+    language: str
+    subscriber_status: str
+
+
+# Where each field of Claimed comes from.
+_CLAIMED_FIELDS = [
+    "pk",
+    "attempts",
+    "subscription__token",
+    "subscription__status",
+    "subscription__subscriber_id",
+    "subscription__subscriber__email",
+    "subscription__subscriber__language",
+    "subscription__subscriber__status",
+]
+
+
+def _lease_expiry() -> CombinedExpression:
+    return Now() + datetime.timedelta(seconds=LEASE_SECONDS)
+
+
+# Deliveries that may be tried now: never tried, or their wait after a temporary refusal is over.
+_DUE = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=Now())
+
+
+def take_over_expired_claims(campaign_id: int) -> int:
+    """Give back to the queue what the campaign's senders whose lease has expired still held; return how many.
+
+    What such a sender noted as accepted by the mail server is marked sent first. Of the rest, the first (a sender
+    sends in order of id) was on its way when the sender stopped: it goes again, marked as possibly sent twice."""
+    released = 0
+    with transaction.atomic():
+        expired = list(
+            Claim.objects.select_for_update(skip_locked=True).filter(
+                campaign_id=campaign_id, ended_at__isnull=True, expires_at__lt=Now()
+            )
+        )
+        for claim in expired:
+            journal = SentJournal(claim)
+            journal.recover()
+            transaction.on_commit(journal.forget)
+            held = Delivery.objects.filter(claim=claim, status=Delivery.Status.CLAIMED)
+            in_flight = held.order_by("pk").values_list("pk", flat=True).first()
+            if in_flight is None:
+                continue
+            Delivery.objects.filter(pk=in_flight).update(
+                possibly_duplicate=True,
+                attempts=F("attempts") + 1,
+                last_error=f"On its way when {claim.worker} stopped renewing its lease"[:500],
+            )
+            released += held.update(status=Delivery.Status.PENDING, claim=None)
+        Claim.objects.filter(pk__in=[claim.pk for claim in expired]).update(ended_at=Now())
+    if released:
+        logger.warning("campaign %s: took over %s deliveries from stopped senders", campaign_id, released)
+    return released
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -246,32 +436,66 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(code, int) and code >= 500
 
 
-def _record_failure(delivery: Delivery, error: Exception) -> None:
+def _server_unavailable(error: Exception) -> bool:
+    """Whether `error` says the mail server is out of reach or closing (421), rather than refusing one message."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _msg in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    # Every SMTPException is an OSError: what is left is the network's (refused, reset, timed out).
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def _record_failure(delivery: Claimed, error: Exception, claim: Claim, *, server_unavailable: bool = False) -> None:
     text = f"{error.__class__.__name__}: {error}"[:500]
+    mine = Delivery.objects.filter(pk=delivery.pk, claim=claim, status=Delivery.Status.CLAIMED)
+    if isinstance(error, MessageInterrupted):
+        # It goes again; if the server had taken it before the connection broke, the recipient gets it twice.
+        mine.update(possibly_duplicate=True)
     if _is_permanent(error) or delivery.attempts + 1 >= MAX_ATTEMPTS:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.FAILED, last_error=text, attempts=F("attempts") + 1
-        )
+        mine.update(status=Delivery.Status.FAILED, last_error=text, attempts=F("attempts") + 1)
         if _is_permanent(error):
-            subscriber = delivery.subscription.subscriber
-            Subscriber.objects.filter(pk=subscriber.pk).update(bounce_count=F("bounce_count") + 1)
-            Subscriber.objects.filter(pk=subscriber.pk, bounce_count__gte=BOUNCE_THRESHOLD).update(
-                status=Subscriber.Status.BOUNCING
-            )
+            subscriber = Subscriber.objects.filter(pk=delivery.subscriber_id)
+            subscriber.update(bounce_count=F("bounce_count") + 1)
+            subscriber.filter(bounce_count__gte=BOUNCE_THRESHOLD).update(status=Subscriber.Status.BOUNCING)
         return
-    # Temporary: back to the queue with exponential backoff (30 s, 60 s, 120 s... by default).
-    delay = datetime.timedelta(seconds=RETRY_SECONDS * 2**delivery.attempts)
-    Delivery.objects.filter(pk=delivery.pk).update(
+    # Temporary: back to the queue. Refused for itself, it waits (30 s, 60 s, 120 s... by default); caught in an
+    # outage of the server, it goes to whichever sender reconnects first.
+    delay = None if server_unavailable else Now() + datetime.timedelta(seconds=RETRY_SECONDS * 2**delivery.attempts)
+    mine.update(
         status=Delivery.Status.PENDING,
-        claimed_at=None,
+        claim=None,
         attempts=F("attempts") + 1,
         last_error=text,
-        next_attempt_at=timezone.now() + delay,
+        next_attempt_at=delay,
     )
 
 
 def _still_sending(campaign_id: int) -> bool:
     return Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).exists()
+
+
+@dataclass
+class Remaining:
+    due: int  # pending and may be tried now
+    later: int  # pending, waiting after a temporary refusal
+    claimed: int  # held by a sender, live or stopped
+
+    def __bool__(self) -> bool:
+        return bool(self.due or self.later or self.claimed)
+
+
+def _remaining(campaign_id: int) -> Remaining:
+    counts = Delivery.objects.filter(
+        campaign_id=campaign_id, status__in=[Delivery.Status.PENDING, Delivery.Status.CLAIMED]
+    ).aggregate(
+        due=Count("id", filter=Q(status=Delivery.Status.PENDING) & _DUE),
+        later=Count("id", filter=Q(status=Delivery.Status.PENDING, next_attempt_at__gt=Now())),
+        claimed=Count("id", filter=Q(status=Delivery.Status.CLAIMED)),
+    )
+    return Remaining(**counts)
 
 
 @cache
@@ -280,93 +504,263 @@ def _redis() -> redis.Redis | None:
 
 
 class SentJournal:
-    """Where a worker notes each message the mail server has accepted, the moment it has.
+    """Where a sender notes each message the mail server has accepted, the moment it has.
 
-    With Redis (the broker every worker has), a note is one round trip, several times cheaper than a commit in
-    PostgreSQL, which set the pace of a campaign (bench/dispatch.py). The notes reach the ledger a batch at a
-    time (flush) and, before any abandoned claim is given back to the queue, whatever a worker noted and did
-    not flush (recover): a worker killed between the two loses nothing, and what it noted is never sent again.
-    Without Redis (the embedded default, where tasks run in-process) each message is marked in the ledger at
-    once. The key holds the campaign's start, so a restored database never meets notes of another campaign.
+    With Redis (the broker every worker has), a note costs next to nothing: it goes without waiting for Redis, which
+    has answered by the time the next message has its envelope accepted; the sender reads that answer then (confirm),
+    before the next message itself goes, so that at most the message on its way is missing from the journal. The
+    notes reach the ledger a batch at a time (flush); those of a sender that stopped before its flush reach it when
+    another sender takes its claims over (recover), before anything it held is given back to the queue: a sender
+    killed between the two loses nothing, and what it noted is never sent again. Without Redis (the embedded
+    default, where tasks run in-process) each message is marked in the ledger at once. The key is the claim's
+    random token, so that a restored database never meets notes of another claim.
     """
 
-    def __init__(self, campaign: Campaign) -> None:
-        self.key = f"newsletters:sent:{campaign.pk}:{campaign.started_at.timestamp() if campaign.started_at else 0}"
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.key = f"newsletters:sent:{claim.token}"
         self.redis = _redis()
         self.noted: list[int] = []
+        self.connection: redis.Connection | None = None  # one of its own, for the order of the replies
+        self.unanswered = 0
+        self.expires = False  # the key has its expiry
 
     def note(self, delivery_id: int) -> None:
         if self.redis is None:
             self._mark([delivery_id])
             return
-        pipeline = self.redis.pipeline(transaction=False)
-        pipeline.sadd(self.key, delivery_id)
-        pipeline.expire(self.key, JOURNAL_SECONDS)
-        pipeline.execute()
+        self.confirm()
+        commands: list[tuple[object, ...]] = [("SADD", self.key, delivery_id)]
+        if not self.expires:
+            commands.append(("EXPIRE", self.key, JOURNAL_SECONDS))
+        self._send(commands)
+        self.expires = True
         self.noted.append(delivery_id)
 
+    def confirm(self) -> None:
+        """Wait until Redis has the notes sent so far."""
+        while self.unanswered and self.connection is not None:
+            self.unanswered -= 1
+            self.connection.read_response()
+
     def flush(self) -> None:
-        """Mark sent in the ledger what this worker noted."""
+        """Mark sent in the ledger what this sender noted."""
         if self.noted:
             self._mark(self.noted)
             self.noted = []
+            if self.redis is not None:
+                self._send([("DEL", self.key)])
+                self.confirm()
+                self.expires = False
 
     def recover(self) -> None:
-        """Mark sent in the ledger what any worker noted and did not flush (it may have died doing it)."""
+        """Mark sent in the ledger what the claim's sender noted and did not flush (it stopped before)."""
         if self.redis is not None:
             self._mark([int(member) for member in self.redis.smembers(self.key)])
 
-    def _mark(self, delivery_ids: list[int]) -> None:
-        if not delivery_ids:
-            return
-        # Only rows still claimed: another worker may have recovered them already.
-        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.CLAIMED).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
-        )
+    def forget(self) -> None:
         if self.redis is not None:
-            self.redis.srem(self.key, *delivery_ids)
+            self.redis.delete(self.key)
 
+    def close(self) -> None:
+        if self.redis is not None and self.connection is not None:
+            if self.unanswered:  # its replies would be read by the next user of the connection
+                self.connection.disconnect()
+            self.redis.connection_pool.release(self.connection)
+            self.connection, self.unanswered = None, 0
 
-def send_batch(
-    campaign: Campaign,
-    deliveries: list[Delivery],
-    connection: BaseEmailBackend,
-    templates: dict[str, MessageTemplate],
-    journal: SentJournal,
-) -> None:
-    interval = 1 / campaign.rate_limit if campaign.rate_limit else 0
-    # Another worker takes over claims older than CLAIM_SECONDS: a batch that is slow to send (a slow server,
-    # a rate limit) hands back what it has not sent by half that time, instead of racing it.
-    hand_back_at = time.monotonic() + CLAIM_SECONDS / 2
-    for index, delivery in enumerate(deliveries):
-        started = time.monotonic()
-        if index and started > hand_back_at:
-            Delivery.objects.filter(
-                pk__in=[rest.pk for rest in deliveries[index:]],
-                status=Delivery.Status.CLAIMED,
-                claimed_at=delivery.claimed_at,
-            ).update(status=Delivery.Status.PENDING, claimed_at=None)
+    def _send(self, commands: list[tuple[object, ...]]) -> None:
+        if self.redis is None:
             return
-        subscription = delivery.subscription
-        subscriber = subscription.subscriber
-        if subscription.status != Subscription.Status.CONFIRMED or subscriber.status != Subscriber.Status.ACTIVE:
-            # Unsubscribed or bouncing since the campaign started: never send.
-            Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
-            continue
-        language = subscriber.language
-        if language not in templates:
-            templates[language] = MessageTemplate.build(render_campaign(campaign, language))
+        if self.connection is None:
+            self.connection = self.redis.connection_pool.get_connection()
+        self.connection.send_packed_command(self.connection.pack_commands(commands))
+        self.unanswered += len(commands)
+
+    def _mark(self, delivery_ids: list[int]) -> None:
+        if delivery_ids:
+            # Only rows still held under this claim: a sender that lost its lease marks nothing another now holds.
+            Delivery.objects.filter(pk__in=delivery_ids, claim=self.claim, status=Delivery.Status.CLAIMED).update(
+                status=Delivery.Status.SENT, sent_at=Now(), attempts=F("attempts") + 1
+            )
+
+
+# Reserves the next free moment under each limit (keys: one per limit; ARGV: each limit's interval in microseconds)
+# in the server's clock, and returns the microseconds to wait for it. Integers are formatted by hand: Lua 5.1
+# would print them with 14 significant digits.
+_PACE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local slot = now
+for _, key in ipairs(KEYS) do
+  local free = tonumber(redis.call('GET', key) or '0')
+  if free > slot then slot = free end
+end
+for index, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[index])
+  local ttl = math.ceil((slot - now + interval) / 1000) + 60000
+  redis.call('SET', key, string.format('%.0f', slot + interval), 'PX', string.format('%.0f', ttl))
+end
+return string.format('%.0f', slot - now)
+"""
+
+
+class Pace:
+    """The campaign's rate limit and the global one (DISPATCH_RATE_LIMIT), held across every sender: each message
+    takes the next free moment under both, reserved in Redis (in-process without it, where one sender runs)."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        limits = [(f"newsletters:pace:{campaign.pk}", campaign.rate_limit), ("newsletters:pace", RATE_LIMIT)]
+        self.keys = [key for key, rate in limits if rate]
+        self.intervals = [1 / rate for _key, rate in limits if rate]
+        self.redis = _redis()
+        self.script = self.redis.register_script(_PACE_SCRIPT) if self.redis is not None and self.keys else None
+        self.free_at = 0.0
+
+    def wait(self) -> float:
+        """Seconds to wait before the next message may go (0 without limits)."""
+        if not self.keys:
+            return 0
+        if self.script is not None:
+            return int(self.script(keys=self.keys, args=[round(i * 1_000_000) for i in self.intervals])) / 1_000_000
+        now = time.monotonic()
+        slot = max(now, self.free_at)
+        self.free_at = slot + max(self.intervals)
+        return slot - now
+
+
+class Sender:
+    """One slice of one sender's work on a campaign: it claims batches of due deliveries under its lease and sends
+    them over its own SMTP connection until none is left or its time is up. Any number of senders, on any number
+    of workers, share a campaign this way, each taking over the claims of those that stopped."""
+
+    def __init__(self, campaign: Campaign, seconds: float) -> None:
+        self.campaign = campaign
+        self.deadline = time.monotonic() + seconds
+        self.lease = Lease(campaign)
+        self.journal = SentJournal(self.lease.claim)
+        self.pace = Pace(campaign)
+        self.connection = get_connection(fail_silently=False)
+        self.connected = False
+        self.templates: dict[str, MessageTemplate] = {}
+        self.reconnect_wait = RECONNECT_SECONDS[0]
+        self.next_look = 0.0
+
+    def run(self) -> str:
+        campaign_id = self.campaign.pk
+        if self.lease.surplus():
+            return "surplus"
+        while time.monotonic() < self.deadline:
+            if time.monotonic() >= self.next_look:
+                # Once a second rather than once a batch: a pause takes effect as soon, and so does a takeover.
+                if not _still_sending(campaign_id):
+                    return "stopped"
+                take_over_expired_claims(campaign_id)
+                self.next_look = time.monotonic() + WATCH_SECONDS
+            if not self.connect():
+                continue
+            deliveries = self.lease.claim_deliveries(BATCH_SIZE)
+            if deliveries:
+                try:
+                    self.send(deliveries)
+                finally:
+                    self.journal.flush()  # what the server accepted reaches the ledger, even if the batch stopped
+                continue
+            remaining = _remaining(campaign_id)
+            if not remaining:
+                break
+            if remaining.claimed:
+                # Other senders hold the rest: watch their leases until they end or expire, then take over.
+                self.pause(WATCH_SECONDS)
+            elif remaining.due:
+                self.pause(0.05)  # claimed and given back meanwhile, or locked by a sender claiming it
+            else:
+                return "more"  # only retries after temporary refusals: the next slice is queued for their time
+        return _finish_if_done(campaign_id)
+
+    def send(self, deliveries: list[Claimed]) -> None:
+        """Send a claimed batch in order of id. If the mail server becomes unavailable, give back at once what is
+        left of the batch, for whichever sender reconnects first, and wait before connecting again."""
+        for index, delivery in enumerate(deliveries):
+            self.lease.keep()
+            if (
+                delivery.subscription_status != Subscription.Status.CONFIRMED
+                or delivery.subscriber_status != Subscriber.Status.ACTIVE
+            ):
+                # Unsubscribed or bouncing since the campaign started: never send.
+                Delivery.objects.filter(pk=delivery.pk, claim=self.lease.claim, status=Delivery.Status.CLAIMED).update(
+                    status=Delivery.Status.SKIPPED
+                )
+                continue
+            language = delivery.language
+            if language not in self.templates:
+                self.templates[language] = MessageTemplate.build(render_campaign(self.campaign, language))
+            self.wait_for_pace()
+            try:
+                send_email(
+                    self.connection,
+                    self.templates[language].fill(delivery.email, delivery.token),
+                    before_data=self.journal.confirm,
+                )
+            except (smtplib.SMTPException, OSError, ValueError) as error:
+                if _server_unavailable(error):
+                    self.hand_back(deliveries[index:], error)
+                    return
+                _record_failure(delivery, error, self.lease.claim)
+                continue
+            self.journal.note(delivery.pk)
+        self.reconnect_wait = RECONNECT_SECONDS[0]
+
+    def hand_back(self, rest: list[Claimed], error: Exception) -> None:
+        claim = self.lease.claim
+        with transaction.atomic():
+            _record_failure(rest[0], error, claim, server_unavailable=True)
+            Delivery.objects.filter(
+                pk__in=[delivery.pk for delivery in rest[1:]], claim=claim, status=Delivery.Status.CLAIMED
+            ).update(status=Delivery.Status.PENDING, claim=None)
+        logger.warning(
+            "campaign %s: mail server unavailable (%s), %s deliveries given back", claim.campaign_id, error, len(rest)
+        )
+        self.disconnect()
+        self.back_off()
+
+    def connect(self) -> bool:
+        if self.connected:
+            return True
         try:
-            send_email(connection, templates[language].fill(subscriber.email, subscription.token))
-        except (smtplib.SMTPException, OSError, ValueError) as error:
-            _record_failure(delivery, error)
-            if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
-                connection.close()
-                connection.open()
-            continue
-        journal.note(delivery.pk)
-        if interval:
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+            self.connection.open()
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("campaign %s: cannot reach the mail server (%s)", self.campaign.pk, error)
+            self.disconnect()
+            self.back_off()
+            return False
+        self.connected = True
+        return True
+
+    def disconnect(self) -> None:
+        with suppress(smtplib.SMTPException, OSError):
+            self.connection.close()
+        self.connected = False
+
+    def back_off(self) -> None:
+        """Wait before trying the mail server again: the wait doubles with each failure, up to a few seconds, so
+        that the sending resumes soon after the server is back."""
+        self.pause(self.reconnect_wait)
+        self.reconnect_wait = min(self.reconnect_wait * 2, RECONNECT_SECONDS[1])
+
+    def pause(self, seconds: float) -> None:
+        """Sleep for `seconds` or until the slice is over, keeping the lease."""
+        until = min(time.monotonic() + seconds, self.deadline)
+        while (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, RENEW_SECONDS))
+            self.lease.keep()
+
+    def wait_for_pace(self) -> None:
+        left = self.pace.wait()
+        while left > 0:
+            time.sleep(min(left, RENEW_SECONDS))
+            left -= RENEW_SECONDS
+            self.lease.keep()
 
 
 @contextmanager
@@ -391,32 +785,25 @@ def _commits_without_waiting_for_disk() -> Iterator[None]:
 
 
 def dispatch(campaign_id: int, *, seconds: float = TASK_SECONDS) -> str:
-    """Send pending deliveries for up to `seconds`. Returns "done", "more" or "stopped"."""
+    """Send the campaign's due deliveries for up to `seconds`, alongside any other senders. Returns "done" (nothing
+    left to send), "stopped" (paused or cancelled), "more" (queue this sender again, after next_attempt_delay), or
+    "surplus" (DISPATCH_SENDERS senders are at work already: this one ends)."""
     campaign = Campaign.objects.select_related("edition", "mailing_list").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         return "stopped"
-    journal = SentJournal(campaign)
-    journal.recover()  # before any claim is released: what a dead worker sent must not go again
-    _release_abandoned_claims(campaign_id, timezone.now())
-    deadline = time.monotonic() + seconds
-    templates: dict[str, MessageTemplate] = {}
-    connection = get_connection(fail_silently=False)
-    connection.open()
-    try:
-        with _commits_without_waiting_for_disk():
-            while time.monotonic() < deadline:
-                if not _still_sending(campaign_id):
-                    return "stopped"
-                deliveries = _claim(campaign_id, BATCH_SIZE)
-                if not deliveries:
-                    break
-                try:
-                    send_batch(campaign, deliveries, connection, templates, journal)
-                finally:
-                    journal.flush()  # what the server accepted reaches the ledger, even if the batch stopped
-    finally:
-        connection.close()
-    return _finish_if_done(campaign_id)
+    with _commits_without_waiting_for_disk():
+        sender = Sender(campaign, seconds)
+        try:
+            state = sender.run()
+        except LeaseLost:
+            logger.warning("campaign %s: a sender stalled past its lease; its claims were taken over", campaign_id)
+            state = "more"
+        finally:
+            sender.disconnect()
+            sender.journal.close()
+        # Not on an error: what the sender still held is taken over, with its journal, once the lease expires.
+        sender.lease.end()
+    return state
 
 
 def _finish_if_done(campaign_id: int) -> str:
@@ -432,19 +819,15 @@ def _finish_if_done(campaign_id: int) -> str:
 
 
 def next_attempt_delay(campaign_id: int) -> float:
-    """Seconds until the next delivery of the campaign may be tried (0 if one is ready now)."""
-    now = timezone.now()
-    waiting = Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.PENDING)
-    if waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
+    """Seconds before the campaign's next sender should start: none while deliveries are due or held by a sender
+    (whose lease may need taking over), else until the first retry after a temporary refusal."""
+    remaining = _remaining(campaign_id)
+    if remaining.due or remaining.claimed or not remaining.later:
         return 0
-    soonest = waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
-    claimed = (
-        Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.CLAIMED)
-        .order_by("claimed_at")
-        .values_list("claimed_at", flat=True)
+    soonest = (
+        Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.PENDING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
         .first()
     )
-    candidates = [
-        value for value in [soonest, claimed and claimed + datetime.timedelta(seconds=CLAIM_SECONDS)] if value
-    ]
-    return max(1.0, (min(candidates) - now).total_seconds()) if candidates else 0
+    return max(0.5, (soonest - timezone.now()).total_seconds()) if soonest else 0

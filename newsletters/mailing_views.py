@@ -202,12 +202,14 @@ def _campaign_for(request: HttpRequest, slug: str, campaign_id: int) -> Campaign
 @login_required
 def campaign_detail(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request, slug, campaign_id)
+    progress = dispatch.progress(campaign)
     return render(
         request,
         "newsletters/campaign.html",
         {
             "campaign": campaign,
-            "progress": dispatch.progress(campaign),
+            "progress": progress,
+            "possibly_twice": dispatch.possibly_sent_twice(campaign) if progress["possibly_duplicate"] else [],
             "preview": dispatch.render_campaign(campaign, get_language()),
             # Named in the confirmation that "Send now" asks for, and checked again when it is given.
             "recipients": services.recipients(campaign.mailing_list).count()

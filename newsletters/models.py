@@ -392,9 +392,37 @@ class Campaign(models.Model):
         return reverse("newsletters:campaign", args=[self.mailing_list.slug, self.pk])
 
 
+class Claim(models.Model):
+    """One sender's lease on the deliveries it claims while it sends a slice of a campaign
+    (newsletters.dispatch). The sender renews it every few seconds; once it has expired (its worker died or
+    stalled), any other sender takes the deliveries over. Kept once ended: each delivery names the claim that
+    sent it, and so the worker."""
+
+    # Never shown to the public; written all the time while campaigns send (portal.publiccache).
+    feeds_public_pages = False
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="claims")
+    # Names the sender's journal of sent messages in Redis (dispatch.SentJournal); random, so that a restored
+    # database never meets the notes of another claim.
+    token = models.CharField(max_length=32, unique=True)
+    worker = models.CharField(_("worker"), max_length=200)  # host:pid of the worker process
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        # Senders look for live and expired leases every second; ended ones pile up over a campaign.
+        indexes = [models.Index(fields=["campaign", "expires_at"], condition=Q(ended_at=None), name="claim_open")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.worker}"
+
+
 class Delivery(models.Model):
     """One row per campaign and recipient, created before sending: the ledger that makes sending exactly
-    once in practice. A row is claimed in a short transaction, sent, and marked sent at once."""
+    once in practice. A row is claimed under a sender's lease in a short transaction, sent, and marked sent."""
 
     # Never shown to the public; written all the time while campaigns send (portal.publiccache).
     feeds_public_pages = False
@@ -410,10 +438,20 @@ class Delivery(models.Model):
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The lease it is claimed under (while it is claimed), then the one that sent it. A claim cannot be deleted
+    # while it holds deliveries, unless they are deleted with it (their campaign).
+    claim = models.ForeignKey(Claim, on_delete=models.RESTRICT, null=True, blank=True, related_name="deliveries")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    possibly_duplicate = models.BooleanField(
+        _("possibly sent twice"),
+        default=False,
+        help_text=_(
+            "The message was on its way when the worker sending it stopped, or when the connection to the mail "
+            "server broke, and was sent again: the recipient may have received it twice."
+        ),
+    )
 
     class Meta:
         verbose_name = _("delivery")

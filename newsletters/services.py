@@ -13,12 +13,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Max, Prefetch
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from newsletters.models import (
     Campaign,
+    Claim,
     Delivery,
     Edition,
     EditionPDF,
@@ -403,8 +405,8 @@ def unique_list_slug(name: str) -> str:
 
 # Campaigns ---------------------------------------------------------------------------------------------
 # A campaign's sending goes to the queue through the task the caller passes in (newsletters.tasks'
-# dispatch_campaign.delay, from a view or a task): services never import tasks, and an import contract can say
-# so. The sending itself is newsletters.dispatch.
+# dispatch_campaign.delay, from a view or a task, which queues the campaign's senders): services never import
+# tasks, and an import contract can say so. The sending itself is newsletters.dispatch.
 
 QueueSending = Callable[[int], object]  # given a campaign's id
 
@@ -456,8 +458,9 @@ def start_campaign(actor: User | None, campaign: Campaign, *, queue_sending: Que
         # SQLite needs a WHERE before ON CONFLICT.
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(
-                "INSERT INTO newsletters_delivery (campaign_id, subscription_id, status, attempts, last_error) "  # noqa: S608
-                f"SELECT %s, recipient.id, %s, 0, '' FROM ({recipients_sql}) AS recipient "
+                "INSERT INTO newsletters_delivery "  # noqa: S608
+                "(campaign_id, subscription_id, status, attempts, last_error, possibly_duplicate) "
+                f"SELECT %s, recipient.id, %s, 0, '', false FROM ({recipients_sql}) AS recipient "
                 "WHERE true ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
                 [campaign.pk, Delivery.Status.PENDING.value, *params],
             )
@@ -500,8 +503,11 @@ def start_due_campaigns(*, queue_sending: QueueSending, now: datetime | None = N
 
 
 def resume_interrupted_campaigns(*, queue_sending: QueueSending) -> int:
-    """Queue sending for every campaign still marked as sending (after a restart, or from beat)."""
-    ids = list(Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True))
+    """Queue sending for every campaign marked as sending that no sender is at work on (after a restart, or from
+    beat). One with a live sender needs none: its senders take over each other's claims."""
+    live = Claim.objects.filter(campaign=models.OuterRef("pk"), ended_at=None, expires_at__gt=Now())
+    abandoned = Campaign.objects.filter(status=Campaign.Status.SENDING).exclude(models.Exists(live))
+    ids = list(abandoned.values_list("pk", flat=True))
     for campaign_id in ids:
         queue_sending(campaign_id)
     return len(ids)

@@ -140,8 +140,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks are short (a campaign is sent in slices of seconds), so an unacknowledged task is re-delivered soon.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
-# A delivery claimed by a worker that then died is sent again after this many seconds.
-DISPATCH_CLAIM_SECONDS = env.int("DISPATCH_CLAIM_SECONDS", default=120)
+# Campaigns (newsletters.dispatch): each is sent by this many senders at once, every one a task that any worker
+# process may run, over its own SMTP connection; set it to the number of worker processes, on every machine, that
+# should share a campaign (the sum of their --concurrency).
+DISPATCH_SENDERS = env.int("DISPATCH_SENDERS", default=4)
+# A sender renews the lease on what it has claimed every third of this; a worker that dies or stalls loses its
+# claims to the other senders this many seconds after its last renewal.
+DISPATCH_LEASE_SECONDS = env.int("DISPATCH_LEASE_SECONDS", default=10)
+# Messages per second for all campaigns together, across every worker (0: as fast as the mail server accepts);
+# each campaign may also have its own limit.
+DISPATCH_RATE_LIMIT = env.int("DISPATCH_RATE_LIMIT", default=0)
 # First wait before a delivery refused with a temporary SMTP error is tried again; it doubles each time.
 DISPATCH_RETRY_SECONDS = env.int("DISPATCH_RETRY_SECONDS", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -1,6 +1,7 @@
 """A campaign's life through its coordinator's page (newsletters.services): saved as a draft by its author, a
-test to the author first, sent now or at its scheduled time, paused and resumed. The sending itself is held
-back (dispatch_campaign.delay only notes the campaign), so that each step shows what it queued."""
+test to the author first, sent now or at its scheduled time, paused and resumed, and what its page says of
+messages that may have gone twice. The sending itself is held back (dispatch_campaign.delay only notes the
+campaign), so that each step shows what it queued."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
 
-from newsletters import services, tasks
-from newsletters.models import Campaign, MailingList
+from newsletters import dispatch, services, tasks
+from newsletters.models import Campaign, Claim, Delivery, MailingList
 from tests.factories import CampaignFactory, MailingListFactory, SubscriptionFactory
 from tests.newsletters.conftest import World, client_for, post, text_of
 
@@ -173,3 +174,48 @@ def test_campaigns_still_sending_after_a_restart_are_queued_again(
 
     assert tasks.resume_interrupted_campaigns() == 1
     assert queued == [campaign.pk, campaign.pk]
+
+
+def test_a_campaign_with_a_sender_at_work_is_not_queued_again(
+    world: World, campaign: Campaign, queued: list[int]
+) -> None:
+    act(world, campaign, "send")
+    lease = dispatch.Lease(campaign)
+
+    assert tasks.resume_interrupted_campaigns() == 0
+    # Its sender stopped and its lease expired: nobody is at work on the campaign any more.
+    Claim.objects.filter(pk=lease.claim.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert tasks.resume_interrupted_campaigns() == 1
+    assert queued == [campaign.pk, campaign.pk]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Possibly sent twice"), ("ar", "ربما أُرسلت مرتين"), ("fr", "Peut-être envoyé deux fois")],
+)
+def test_the_campaign_page_counts_the_messages_possibly_sent_twice_and_names_their_recipients(
+    world: World, campaign: Campaign, language: str, label: str
+) -> None:
+    services.start_campaign(world.editor, campaign, queue_sending=tasks.dispatch_campaign.delay)
+    twice, once = campaign.deliveries.select_related("subscription__subscriber").order_by("pk")
+    Delivery.objects.filter(pk=once.pk).update(status=Delivery.Status.SENT)
+    Delivery.objects.filter(pk=twice.pk).update(status=Delivery.Status.SENT, possibly_duplicate=True)
+    path = f"/{language}/bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/"
+
+    text = text_of(client_for(world.editor).get(path))
+
+    assert f"{label}: 1" in text
+    assert twice.subscription.subscriber.email in text
+    assert once.subscription.subscriber.email not in text
+
+
+def test_the_campaign_page_says_nothing_of_duplicates_when_there_are_none(world: World, campaign: Campaign) -> None:
+    services.start_campaign(world.editor, campaign, queue_sending=tasks.dispatch_campaign.delay)
+    campaign.deliveries.update(status=Delivery.Status.SENT)
+
+    text = text_of(
+        client_for(world.editor).get(f"/en/bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/")
+    )
+
+    assert "Possibly sent twice" not in text
+    assert "Recipients who may have received it twice" not in text

@@ -4,7 +4,6 @@ package, as a mail client would, and compare them with what was rendered."""
 
 from __future__ import annotations
 
-import datetime
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
 
 from newsletters import dispatch, services, tasks
 from newsletters.dispatch import UNSUBSCRIBE_PLACEHOLDER, MessageTemplate, RenderedMessage
@@ -257,26 +255,3 @@ def test_an_address_no_message_can_carry_fails_alone_and_the_campaign_goes_on(db
     failed = Delivery.objects.get(campaign=campaign, subscription=broken)
     assert failed.status == Delivery.Status.FAILED
     assert "ValueError" in failed.last_error
-
-
-@pytest.mark.skipif(not settings.REDIS_URL, reason="the journal of sent messages lives in Redis")
-def test_what_a_dead_worker_noted_as_sent_is_marked_sent_and_never_sent_again(db: None, sink: Sink) -> None:
-    campaign: Campaign = CampaignFactory()
-    readers = [SubscriptionFactory(mailing_list=campaign.mailing_list) for _number in range(4)]
-    services.start_campaign(None, campaign, queue_sending=tasks.dispatch_campaign.delay)
-    campaign.refresh_from_db()
-    # A worker claimed all four, had two accepted by the server and noted them, then died before its flush.
-    claimed = dispatch._claim(campaign.pk, 10)
-    journal = dispatch.SentJournal(campaign)
-    for delivery in claimed[:2]:
-        journal.note(delivery.pk)
-    Delivery.objects.filter(campaign=campaign).update(claimed_at=timezone.now() - datetime.timedelta(days=1))
-
-    assert dispatch.dispatch(campaign.pk) == "done"
-
-    noted = {delivery.subscription.subscriber.email for delivery in claimed[:2]}
-    received = [envelope.rcpt_tos[0] for envelope in sink.envelopes]
-    assert sorted(received) == sorted(
-        reader.subscriber.email for reader in readers if reader.subscriber.email not in noted
-    )
-    assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {Delivery.Status.SENT}
