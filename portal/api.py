@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.fields import empty
+from rest_framework.parsers import JSONParser
 
 from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
@@ -62,6 +63,8 @@ class MeView(generics.RetrieveUpdateAPIView):
 
     serializer_class = MeSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # JSON only: a form body that parses into no field at all would otherwise be an accepted empty change.
+    parser_classes = [JSONParser]
     http_method_names = ["get", "patch", "head", "options"]
     request: AuthenticatedRequest
 

@@ -55,6 +55,7 @@ from events.models import Document, Event, EventSeries, Invitation, Registration
 from newsletters import services as newsletter_services
 from newsletters.models import (
     Campaign,
+    Claim,
     Delivery,
     Edition,
     EditionPDF,
@@ -1016,6 +1017,7 @@ ADMIN_MODELS: dict[tuple[str, str], int] = {
     ("newsletters", "subscription"): 200,
     ("newsletters", "campaign"): 200,
     ("newsletters", "delivery"): 200,
+    ("newsletters", "claim"): 403,  # a sender's lease: read-only, never added by hand
     ("statements", "statement"): 200,
     ("statements", "statementhistoryentry"): 403,
 }
@@ -1318,6 +1320,7 @@ def seed() -> World:
     pending = SubscriptionFactory(mailing_list=mailing_list, status="pending")
     campaign = CampaignFactory(mailing_list=mailing_list)
     Delivery.objects.create(campaign=campaign, subscription=subscription)
+    Claim.objects.create(campaign=campaign, token="lease-0", worker="worker-1:42", expires_at=timezone.now())
 
     # Statements of H: a draft, and a published one endorsed by A (named) and by the unlisted organisation.
     draft_statement = StatementFactory(
