@@ -61,6 +61,8 @@ urlpatterns += i18n_patterns(
     path("agreements/", include("agreements.urls")),
     path("events/", include("events.urls")),
     path("bulletins/", include("newsletters.urls")),
+    # Statement outreach goes out as a campaign: home joins statements and newsletters (home/outreach.py).
+    path("statements/<slug:slug>/outreach/", views.statement_outreach, name="statement_outreach"),
     path("statements/", include("statements.urls")),
     prefix_default_language=True,
 )

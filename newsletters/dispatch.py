@@ -4,12 +4,15 @@ The ledger is the Delivery table. Starting a campaign (newsletters.services.star
 per confirmed subscription; newsletters.tasks then queues DISPATCH_SENDERS senders, which any workers run in
 parallel, each a slice of seconds at a time (dispatch). A sender holds a lease (Claim), renewed every few seconds
 while it lives. It claims a batch of due rows under it in a short transaction (SELECT ... FOR UPDATE SKIP LOCKED, so
-two senders never claim the same row), sends them in order over its own SMTP connection, under the campaign's and
-the global rate limits (Pace), and notes each message as soon as the server accepts it (SentJournal: in Redis, then
-in the ledger a batch at a time). A sender that stops renewing its lease (its worker died or stalled) loses its
-claims to the others within seconds of its expiry: what it noted is marked sent, the message that was on its way is
-marked as possibly sent twice and goes again with the rest. If the mail server goes away, a sender hands its claims
-back at once and tries again after a short, growing wait.
+two senders never claim the same row), sends them in order over its own SMTP connection, under the campaign's rate
+limit and the portal's sending limit (portal.sending, shared with all other mail), and notes each message as soon as
+the server accepts it (SentJournal: in Redis, then in the ledger a batch at a time). A sender that stops renewing
+its lease (its worker died or stalled) loses its claims to the others within seconds of its expiry: what it noted is
+marked sent, the message that was on its way is marked as possibly sent twice and goes again with the rest. If the
+mail server goes away, a sender hands its claims back at once and tries again after a short, growing wait. When the
+sending limit leaves campaigns no room (a provider's cap per minute, hour or day, less what is kept for the mail
+people wait for), the sender gives its claims back and the campaign waits, saying until when
+(Campaign.limited_until).
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from newsletters.models import TOKEN_LENGTH, Campaign, Claim, Delivery, Subscriber, Subscription
+from portal import sending
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -60,8 +66,12 @@ LEASE_SECONDS = getattr(settings, "DISPATCH_LEASE_SECONDS", 10)
 RENEW_SECONDS = LEASE_SECONDS / 3
 # How often a sender with nothing to claim looks again, for a lease that has expired meanwhile.
 WATCH_SECONDS = 1.0
-# Messages per second for all campaigns together (0: no limit); each campaign may have its own as well.
-RATE_LIMIT = getattr(settings, "DISPATCH_RATE_LIMIT", 0)
+# A wait for the sending limit up to this long is slept through; a longer one gives the claims back and the campaign
+# says until when it waits.
+LIMIT_SLEEP_SECONDS = 5.0
+# A campaign waiting for the sending limit queues its next sender for at most this long at a time (the broker
+# re-delivers tasks that wait past its visibility timeout), which looks again.
+LIMIT_RECHECK_SECONDS = 300.0
 # The first wait after a temporary SMTP refusal of a message; it doubles with each attempt.
 RETRY_SECONDS = getattr(settings, "DISPATCH_RETRY_SECONDS", 30)
 # The first and the longest wait before connecting again to a mail server out of reach: short, so that a campaign
@@ -90,6 +100,17 @@ def progress(campaign: Campaign) -> dict[str, int]:
     counts["queued"] = counts["total"] - counts["sent"] - counts["failed"]
     counts["percent"] = round(100 * (counts["sent"] + counts["failed"]) / counts["total"]) if counts["total"] else 0
     return counts
+
+
+def limit_notice(campaign: Campaign) -> str:
+    """What the campaign's page says while the sending limit holds it back: until when, in the reader's time zone
+    (the time alone the same day, else the date too); empty otherwise."""
+    if not campaign.waits_for_limit or campaign.limited_until is None:
+        return ""
+    until = timezone.localtime(campaign.limited_until)
+    same_day = until.date() == timezone.localdate()
+    when = date_format(until, "TIME_FORMAT" if same_day else "SHORT_DATETIME_FORMAT")
+    return _("Paused by the sending limit until %(time)s") % {"time": when}
 
 
 def possibly_sent_twice(campaign: Campaign) -> list[str]:
@@ -279,7 +300,8 @@ def send_test(actor: User, campaign: Campaign) -> None:
     """Send the campaign to its author first, in their language, outside the ledger."""
     rendered = render_campaign(campaign, actor.preferred_language)
     template = MessageTemplate.build(replace(rendered, subject=f"[TEST] {rendered.subject}"))
-    # A test has no subscription: its unsubscribe link leads to a page that says so.
+    # A test has no subscription: its unsubscribe link leads to a page that says so. Its author is waiting for it.
+    sending.take_place(sending.Kind.PERSONAL)
     send_email(get_connection(fail_silently=False), template.fill(actor.email, "test"))
 
 
@@ -585,48 +607,12 @@ class SentJournal:
             )
 
 
-# Reserves the next free moment under each limit (keys: one per limit; ARGV: each limit's interval in microseconds)
-# in the server's clock, and returns the microseconds to wait for it. Integers are formatted by hand: Lua 5.1
-# would print them with 14 significant digits.
-_PACE_SCRIPT = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local slot = now
-for _, key in ipairs(KEYS) do
-  local free = tonumber(redis.call('GET', key) or '0')
-  if free > slot then slot = free end
-end
-for index, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[index])
-  local ttl = math.ceil((slot - now + interval) / 1000) + 60000
-  redis.call('SET', key, string.format('%.0f', slot + interval), 'PX', string.format('%.0f', ttl))
-end
-return string.format('%.0f', slot - now)
-"""
-
-
-class Pace:
-    """The campaign's rate limit and the global one (DISPATCH_RATE_LIMIT), held across every sender: each message
-    takes the next free moment under both, reserved in Redis (in-process without it, where one sender runs)."""
-
-    def __init__(self, campaign: Campaign) -> None:
-        limits = [(f"newsletters:pace:{campaign.pk}", campaign.rate_limit), ("newsletters:pace", RATE_LIMIT)]
-        self.keys = [key for key, rate in limits if rate]
-        self.intervals = [1 / rate for _key, rate in limits if rate]
-        self.redis = _redis()
-        self.script = self.redis.register_script(_PACE_SCRIPT) if self.redis is not None and self.keys else None
-        self.free_at = 0.0
-
-    def wait(self) -> float:
-        """Seconds to wait before the next message may go (0 without limits)."""
-        if not self.keys:
-            return 0
-        if self.script is not None:
-            return int(self.script(keys=self.keys, args=[round(i * 1_000_000) for i in self.intervals])) / 1_000_000
-        now = time.monotonic()
-        slot = max(now, self.free_at)
-        self.free_at = slot + max(self.intervals)
-        return slot - now
+def campaign_limit(campaign: Campaign) -> sending.SendingLimit:
+    """The sending limit as the campaign's senders share it: bulk mail, which leaves the reserve of each window to
+    the mail people wait for, paced by the campaign's own rate limit as well as the portal's."""
+    return sending.SendingLimit(
+        sending.Kind.BULK, paces=[(f"newsletters:pace:{campaign.pk}", campaign.rate_limit or 0)]
+    )
 
 
 class Sender:
@@ -639,7 +625,9 @@ class Sender:
         self.deadline = time.monotonic() + seconds
         self.lease = Lease(campaign)
         self.journal = SentJournal(self.lease.claim)
-        self.pace = Pace(campaign)
+        self.limit = campaign_limit(campaign)
+        self.limited = False  # stopped for the sending limit
+        self.clear_limited = campaign.limited_until is not None
         self.connection = get_connection(fail_silently=False)
         self.connected = False
         self.templates: dict[str, MessageTemplate] = {}
@@ -665,6 +653,8 @@ class Sender:
                     self.send(deliveries)
                 finally:
                     self.journal.flush()  # what the server accepted reaches the ledger, even if the batch stopped
+                if self.limited:
+                    return "more"  # the next sender is queued for when the limit has room
                 continue
             remaining = _remaining(campaign_id)
             if not remaining:
@@ -695,7 +685,9 @@ class Sender:
             language = delivery.language
             if language not in self.templates:
                 self.templates[language] = MessageTemplate.build(render_campaign(self.campaign, language))
-            self.wait_for_pace()
+            if not self.wait_for_place():
+                self.give_back(deliveries[index:])
+                return
             try:
                 send_email(
                     self.connection,
@@ -755,12 +747,35 @@ class Sender:
             time.sleep(min(left, RENEW_SECONDS))
             self.lease.keep()
 
-    def wait_for_pace(self) -> None:
-        left = self.pace.wait()
+    def wait_for_place(self) -> bool:
+        """Wait for the next message's place under the sending limit; False, with the campaign's wait noted
+        (Campaign.limited_until), if that is more than LIMIT_SLEEP_SECONDS away."""
+        while True:
+            try:
+                left = self.limit.reserve()
+            except sending.LimitReached as reached:
+                if reached.seconds > LIMIT_SLEEP_SECONDS or time.monotonic() + reached.seconds > self.deadline:
+                    Campaign.objects.filter(pk=self.campaign.pk).update(limited_until=reached.until)
+                    logger.info("campaign %s: waits for the sending limit until %s", self.campaign.pk, reached.until)
+                    self.limited = True
+                    return False
+                self.pause(reached.seconds)
+                continue
+            break
+        if self.clear_limited:
+            Campaign.objects.filter(pk=self.campaign.pk).update(limited_until=None)
+            self.clear_limited = False
         while left > 0:
             time.sleep(min(left, RENEW_SECONDS))
             left -= RENEW_SECONDS
             self.lease.keep()
+        return True
+
+    def give_back(self, rest: list[Claimed]) -> None:
+        """Return claimed deliveries to the queue untried, for the sender that finds room under the limit."""
+        Delivery.objects.filter(
+            pk__in=[delivery.pk for delivery in rest], claim=self.lease.claim, status=Delivery.Status.CLAIMED
+        ).update(status=Delivery.Status.PENDING, claim=None)
 
 
 @contextmanager
@@ -788,9 +803,11 @@ def dispatch(campaign_id: int, *, seconds: float = TASK_SECONDS) -> str:
     """Send the campaign's due deliveries for up to `seconds`, alongside any other senders. Returns "done" (nothing
     left to send), "stopped" (paused or cancelled), "more" (queue this sender again, after next_attempt_delay), or
     "surplus" (DISPATCH_SENDERS senders are at work already: this one ends)."""
-    campaign = Campaign.objects.select_related("edition", "mailing_list").filter(pk=campaign_id).first()
+    campaign = Campaign.objects.select_related("edition", "mailing_list__owner").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         return "stopped"
+    if campaign.limited_until is not None and campaign.limited_until > timezone.now():
+        return "more"  # still waiting for the sending limit: next_attempt_delay says how long
     with _commits_without_waiting_for_disk():
         sender = Sender(campaign, seconds)
         try:
@@ -819,8 +836,12 @@ def _finish_if_done(campaign_id: int) -> str:
 
 
 def next_attempt_delay(campaign_id: int) -> float:
-    """Seconds before the campaign's next sender should start: none while deliveries are due or held by a sender
-    (whose lease may need taking over), else until the first retry after a temporary refusal."""
+    """Seconds before the campaign's next sender should start: while it waits for the sending limit, until then (up
+    to LIMIT_RECHECK_SECONDS); none while deliveries are due or held by a sender (whose lease may need taking over),
+    else until the first retry after a temporary refusal."""
+    limited_until = Campaign.objects.filter(pk=campaign_id).values_list("limited_until", flat=True).first()
+    if limited_until is not None and limited_until > timezone.now():
+        return min(LIMIT_RECHECK_SECONDS, max(0.5, (limited_until - timezone.now()).total_seconds()))
     remaining = _remaining(campaign_id)
     if remaining.due or remaining.claimed or not remaining.later:
         return 0

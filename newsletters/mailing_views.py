@@ -209,6 +209,7 @@ def campaign_detail(request: AuthenticatedHttpRequest, slug: str, campaign_id: i
         {
             "campaign": campaign,
             "progress": progress,
+            "limit_notice": dispatch.limit_notice(campaign),
             "possibly_twice": dispatch.possibly_sent_twice(campaign) if progress["possibly_duplicate"] else [],
             "preview": dispatch.render_campaign(campaign, get_language()),
             # Named in the confirmation that "Send now" asks for, and checked again when it is given.
@@ -222,7 +223,13 @@ def campaign_detail(request: AuthenticatedHttpRequest, slug: str, campaign_id: i
 @login_required
 def campaign_progress(request: AuthenticatedHttpRequest, slug: str, campaign_id: int) -> JsonResponse:
     campaign = _campaign_for(request, slug, campaign_id)
-    return JsonResponse({"status": campaign.get_status_display(), **dispatch.progress(campaign)})
+    return JsonResponse(
+        {
+            "status": campaign.get_status_display(),
+            "limit_notice": dispatch.limit_notice(campaign),
+            **dispatch.progress(campaign),
+        }
+    )
 
 
 def _unconfirmed(request: HttpRequest, campaign: Campaign) -> str | None:

@@ -236,6 +236,13 @@ def new_token() -> str:
 
 
 class MailingList(Guarded):
+    class Kind(models.TextChoices):
+        # People who asked for it (double opt-in), or whom the coordinators vouch for (an import).
+        SUBSCRIBERS = "subscribers", _("Subscribers")
+        # An organisation's invitations to endorse its statements, to the owners of the organisations it chooses
+        # each time (home.outreach): nobody subscribes, anybody may unsubscribe.
+        OUTREACH = "outreach", _("Invitations to endorse")
+
     owner = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="mailing_lists", verbose_name=_("owner")
     )
@@ -255,6 +262,7 @@ class MailingList(Guarded):
         default=True,
         help_text=_("A private list is filled by its coordinators only and has no subscription form."),
     )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SUBSCRIBERS, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
@@ -318,6 +326,7 @@ class Subscription(models.Model):
         FORM = "form", _("Subscription form")
         IMPORT = "import", _("Imported")
         MEMBERS = "members", _("Members of organisations")
+        OUTREACH = "outreach", _("Owners of organisations invited to endorse")
 
     mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE, related_name="subscriptions")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="subscriptions")
@@ -375,6 +384,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While the sending limit (portal.sending) leaves campaigns no room: when it will have some again.
+    limited_until = models.DateTimeField(_("paused by the sending limit until"), null=True, blank=True)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[models.Manager[Campaign]]
@@ -390,6 +401,15 @@ class Campaign(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("newsletters:campaign", args=[self.mailing_list.slug, self.pk])
+
+    @property
+    def waits_for_limit(self) -> bool:
+        """Whether the campaign is sending but waits for the sending limit (until limited_until)."""
+        return (
+            self.status == self.Status.SENDING
+            and self.limited_until is not None
+            and self.limited_until > timezone.now()
+        )
 
 
 class Claim(models.Model):

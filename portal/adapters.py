@@ -4,13 +4,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.translation import get_language
 
+from portal.mail import send_message
 from portal.proxies import client_ip
 from portal.text import isolated
 
@@ -22,6 +25,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.preferred_language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth renders its mail (a password reset, a confirmation code...); the portal sends it as every other
+        message a person waits for, under the sending limit (portal.mail.send_message), never behind a campaign."""
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        send_message(self.render_mail(template_prefix, email, context))
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth's rate limits key on this: read through the proxies the portal trusts, as everything else.

@@ -1,4 +1,6 @@
-"""Notification email: rendered in each recipient's language, sent by Celery once the transaction commits."""
+"""Every message but a campaign's: rendered in each recipient's language, sent by Celery once the transaction
+commits, under the sending limit (portal.sending) as mail a person is waiting for. allauth's account mail comes here
+too (portal.adapters.AccountAdapter.send_mail); campaigns go through newsletters.dispatch, under the same limit."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template import Context, Engine
 from django.utils import translation
@@ -31,6 +34,19 @@ def _render_text(name: str, context: dict[str, Any]) -> str:
 def send_to_address(email: str, template: str, context: dict[str, Any], language: str) -> None:
     subject, body = render_email(template, context, language)
     transaction.on_commit(partial(send_email.delay, email, subject, body))
+
+
+def send_message(message: EmailMessage) -> None:
+    """Send a message rendered elsewhere (allauth's), one per recipient, the way every notification goes. Queued at
+    once, as allauth sends it: it carries all it needs, and waits for no transaction."""
+    html: str | None = None
+    body = str(message.body)
+    if isinstance(message, EmailMultiAlternatives):
+        html = next((str(content) for content, kind in message.alternatives if kind == "text/html"), None)
+    elif message.content_subtype == "html":
+        body, html = "", str(message.body)
+    for to in message.to:
+        send_email.delay(to, str(message.subject), body, None, html)
 
 
 def notify(users: Iterable[Any], template: str, context: dict[str, Any]) -> None:

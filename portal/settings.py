@@ -147,9 +147,17 @@ DISPATCH_SENDERS = env.int("DISPATCH_SENDERS", default=4)
 # A sender renews the lease on what it has claimed every third of this; a worker that dies or stalls loses its
 # claims to the other senders this many seconds after its last renewal.
 DISPATCH_LEASE_SECONDS = env.int("DISPATCH_LEASE_SECONDS", default=10)
-# Messages per second for all campaigns together, across every worker (0: as fast as the mail server accepts);
-# each campaign may also have its own limit.
-DISPATCH_RATE_LIMIT = env.int("DISPATCH_RATE_LIMIT", default=0)
+# The sending limit (portal/sending.py): everything the portal sends (campaigns, statement outreach, notifications,
+# account mail) counted together across every process and worker, through Redis. Messages per second (0: as fast
+# as the mail server accepts; a campaign may also have its own), and the provider's caps per minute, hour and day
+# as sliding windows (0: none). Campaigns leave SENDING_RESERVE_PERCENT of each cap to the mail a person waits for.
+SENDING_PER_SECOND = env.int("SENDING_PER_SECOND", default=0)
+SENDING_PER_MINUTE = env.int("SENDING_PER_MINUTE", default=0)
+SENDING_PER_HOUR = env.int("SENDING_PER_HOUR", default=0)
+SENDING_PER_DAY = env.int("SENDING_PER_DAY", default=0)
+SENDING_RESERVE_PERCENT = env.int("SENDING_RESERVE_PERCENT", default=10)
+if not 0 <= SENDING_RESERVE_PERCENT < 100:
+    raise ImproperlyConfigured("SENDING_RESERVE_PERCENT is a share of each cap, from 0 to 99.")
 # First wait before a delivery refused with a temporary SMTP error is tried again; it doubles each time.
 DISPATCH_RETRY_SECONDS = env.int("DISPATCH_RETRY_SECONDS", default=30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -2,22 +2,42 @@ from __future__ import annotations
 
 import smtplib
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.mail import EmailMultiAlternatives
 
-from portal import pdf
+from portal import pdf, sending
+
+# A message waiting for the sending limit is queued for at most this long at a time (the broker re-delivers tasks
+# that wait past its visibility timeout), then looks again.
+LIMIT_RECHECK = 300
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError),
     retry_backoff=30,
     retry_backoff_max=900,
     max_retries=8,
 )
-def send_email(to: str, subject: str, body: str, reply_to: str | None = None) -> None:
-    """Send one rendered notification. Retried with backoff while the mail server is unreachable."""
+def send_email(
+    self: Task, to: str, subject: str, body: str, reply_to: str | None = None, html: str | None = None
+) -> str:
+    """Send one message a person is waiting for (portal.mail), under the sending limit, which campaigns never
+    fill for it (portal.sending). Retried with backoff while the mail server is unreachable; when the provider's
+    whole cap is used up, queued again for the moment a place frees up."""
+    try:
+        sending.take_place(sending.Kind.PERSONAL)
+    except sending.LimitReached as reached:
+        if self.app.conf.task_always_eager:
+            raise  # in-process there is no queue to wait in
+        # Not a retry: the limit is no failure, and the message must not run out of attempts while it waits.
+        send_email.apply_async((to, subject, body, reply_to, html), countdown=min(reached.seconds, LIMIT_RECHECK))
+        return "waiting"
     message = EmailMultiAlternatives(subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None)
+    if html:
+        message.attach_alternative(html, "text/html")
     message.send()
+    return "sent"
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=10, max_retries=3)

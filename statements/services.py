@@ -28,7 +28,7 @@ from django_countries.fields import Country
 from organizations.models import Membership, NamedAct, Organization, normalize_for_search
 from portal import audit, slugs
 from portal.access import ANONYMOUS
-from portal.mail import notify
+from portal.mail import notify, render_email
 from portal.models import User
 from statements import exchange
 from statements.models import LANGUAGE_CODES, Endorsement, Statement, StatementHistoryEntry, endorsement_counts
@@ -393,28 +393,24 @@ def outreach_recipients(
     return organizations.distinct()
 
 
-@transaction.atomic
-def send_outreach(actor: User, statement: Statement, *, topic: str = "", kind: str = "", country: str = "") -> int:
-    """Email the owners of the matching organisations, each on their own, inviting them to endorse.
+# Outreach is sent as a campaign of the owner's outreach list (newsletters), which this app does not know:
+# home.outreach, above both, gathers what each provides. Here: whom to invite, the message, the history.
 
-    The portal has no mailing lists or campaigns yet (newsletters will bring MailingList, Campaign and the
-    Delivery ledger): until then this goes through portal.mail.notify, one message per owner, and sending
-    the same outreach twice emails the owners twice. Returns how many organisations were invited.
-    """
+
+def check_outreach(statement: Statement) -> None:
     if not statement.accepts_endorsements():
         raise ValidationError(_("Invitations can be sent only while the statement accepts endorsements."))
-    organizations = list(outreach_recipients(actor, statement, topic=topic, kind=kind, country=country))
-    owners = User.objects.filter(
-        is_active=True,
-        memberships__organization__in=organizations,
-        memberships__role=Membership.Role.OWNER,
-    ).distinct()
-    notify(owners, "statements/email/outreach", {"statement": statement, "sender": statement.owner})
-    criteria = ", ".join(
-        f"{name}={value}" for name, value in (("topic", topic), ("kind", kind), ("country", country)) if value
-    )
-    record(statement, actor, Action.OUTREACH, f"{len(organizations)} ({criteria or '*'})")
-    return len(organizations)
+
+
+def outreach_message(statement: Statement) -> dict[str, tuple[str, str]]:
+    """The invitation to endorse `statement`, subject and text, in every language of the portal."""
+    context = {"statement": statement, "sender": statement.owner}
+    return {code: render_email("statements/email/outreach", context, code) for code in LANGUAGE_CODES}
+
+
+def record_outreach(actor: User, statement: Statement, organizations: int, criteria: dict[str, str]) -> None:
+    described = ", ".join(f"{name}={value}" for name, value in criteria.items() if value)
+    record(statement, actor, Action.OUTREACH, f"{organizations} ({described or '*'})")
 
 
 # Endorsers by country ---------------------------------------------------------------------------------

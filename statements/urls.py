@@ -21,5 +21,4 @@ urlpatterns = [
     path("<slug:slug>/status/", views.statement_transition, name="transition"),
     path("<slug:slug>/endorsements/remove/", views.endorsement_remove, name="remove_endorsement"),
     path("<slug:slug>/endorsements/import/", views.endorsement_import, name="import"),
-    path("<slug:slug>/outreach/", views.outreach, name="outreach"),
 ]

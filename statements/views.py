@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,11 +22,10 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
 from statements import exchange, services
-from statements.forms import EndorseForm, OutreachForm, RecordEndorsementForm, StatementForm
+from statements.forms import EndorseForm, RecordEndorsementForm, StatementForm
 from statements.models import Endorsement, Statement, may_create_statements, statement_owners
 
 PAGE_SIZE = 20
@@ -39,7 +38,7 @@ TRANSITIONS = {
 }
 
 
-def _statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
+def statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
     statements = Statement.objects.select_related("owner")
     statement = get_object_or_404(statements, slug=slug)
@@ -81,7 +80,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 
 def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug)
+    statement = statement_for(request, slug)
     own = list(statement.endorsements.managed_by(request.user).select_related("organization"))
     for item in own:
         item.statement = statement
@@ -143,7 +142,7 @@ def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsem
 @login_required
 @require_POST
 def endorse(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug)
+    statement = statement_for(request, slug)
     # Any of the person's organisations is accepted here; the service says why one may not endorse.
     mine = Organization.objects.filter(pk__in=viewer_of(request.user).organizations())
     form = EndorseForm(request.POST, organizations=mine, offered=[])
@@ -188,7 +187,7 @@ def _on_own_endorsement(
     request: AuthenticatedHttpRequest, slug: str, act: Callable[[User, Endorsement], object], done: str
 ) -> HttpResponse:
     """Withdraw, stop naming or name the endorsement posted: the service decides who may, the page reports."""
-    statement = _statement_for(request, slug)
+    statement = statement_for(request, slug)
     try:
         act(request.user, _posted_endorsement(request, statement))
     except ValidationError as error:
@@ -200,7 +199,7 @@ def _on_own_endorsement(
 
 def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The endorsers the person may see named, as a spreadsheet."""
-    statement = _statement_for(request, slug)
+    statement = statement_for(request, slug)
     rows = exchange.endorser_rows(request.user, _endorsements(statement))
     response = csv_response(f"{statement.slug}-endorsers.csv", rows)
     audit.record(request, audit.Action.EXPORT, target=statement, kind="endorsements")
@@ -210,7 +209,7 @@ def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
 def statement_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The printable statement in the page's language, rendered by a Celery worker and kept under its
     content hash; it names only the endorsers named to the public."""
-    statement = _statement_for(request, slug)
+    statement = statement_for(request, slug)
     language = get_language()
     return printing.serve_or_queue(
         request,
@@ -230,7 +229,7 @@ def statement_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -
             raise PermissionDenied
         statement = None
     else:
-        statement = _statement_for(request, slug, manage=True)
+        statement = statement_for(request, slug, manage=True)
     owners = statement_owners(request.user)
     if statement is not None:
         owners = owners | Organization.objects.filter(pk=statement.owner_id)  # keep the current owner
@@ -249,7 +248,7 @@ def statement_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -
 @login_required
 def statement_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Every endorsement, named or not; transitions; recording an endorsement received by email."""
-    statement = _statement_for(request, slug, manage=True)
+    statement = statement_for(request, slug, manage=True)
     candidates = Organization.objects.visible_to(request.user).verified().exclude(endorsements__statement=statement)
     form = RecordEndorsementForm(request.POST or None, organizations=candidates)
     if request.method == "POST" and form.is_valid():
@@ -277,7 +276,7 @@ def statement_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
 @login_required
 @require_POST
 def statement_transition(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug, manage=True)
+    statement = statement_for(request, slug, manage=True)
     if request.POST.get("action") not in TRANSITIONS:
         raise Http404
     change, done = TRANSITIONS[request.POST["action"]]
@@ -293,7 +292,7 @@ def statement_transition(request: AuthenticatedHttpRequest, slug: str) -> HttpRe
 @login_required
 @require_POST
 def endorsement_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug, manage=True)
+    statement = statement_for(request, slug, manage=True)
     services.remove_endorsement(request.user, _posted_endorsement(request, statement))
     messages.success(request, _("The endorsement was removed."))
     return redirect("statements:manage", slug)
@@ -302,7 +301,7 @@ def endorsement_remove(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
 @accepts_upload(exchange.MAX_IMPORT_BYTES)
 @login_required
 def endorsement_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    statement = _statement_for(request, slug, manage=True)
+    statement = statement_for(request, slug, manage=True)
     form = exchange.ImportUploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -310,28 +309,3 @@ def endorsement_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
         if not report.ok:
             messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
     return render(request, "statements/import.html", {"statement": statement, "form": form, "report": report})
-
-
-@login_required
-@limited("statement_outreach")
-def outreach(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Invite the owners of verified organisations matching a filter to endorse; shows how many match first."""
-    statement = _statement_for(request, slug, manage=True)
-    form = OutreachForm(request.POST or request.GET or None)
-    matching = None
-    if form.is_bound and form.is_valid():
-        if request.method == "POST":
-            try:
-                sent = services.send_outreach(request.user, statement, **form.criteria())
-            except ValidationError as error:
-                _report(request, error)
-            else:
-                message = ngettext(
-                    "Invitations were sent to the owners of %(count)d organisation.",
-                    "Invitations were sent to the owners of %(count)d organisations.",
-                    sent,
-                )
-                messages.success(request, message % {"count": sent})
-                return redirect("statements:manage", slug)
-        matching = services.outreach_recipients(request.user, statement, **form.criteria()).count()
-    return render(request, "statements/outreach.html", {"statement": statement, "form": form, "matching": matching})

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from newsletters import dispatch, services, tasks
 from newsletters.models import Campaign, Claim, Delivery, Subscription
+from portal import sending
 from tests.factories import CampaignFactory, SubscriptionFactory
 
 
@@ -204,13 +205,13 @@ def test_a_mail_server_that_closes_gets_the_batch_back_at_once_and_the_sender_go
 # Rate limits ---------------------------------------------------------------------------------------------
 
 
-def reserved_span(paces: list[dispatch.Pace], count: int) -> float:
+def reserved_span(paces: list[sending.SendingLimit], count: int) -> float:
     """Seconds from the first to the last of the moments `count` messages may go, asked for by the senders in turn
     (as concurrent senders would). Senders that did not share their limit would each get moments of their own."""
     moments = []
     for number in range(count):
         asked = time.monotonic()
-        moments.append(asked + paces[number % len(paces)].wait())
+        moments.append(asked + paces[number % len(paces)].reserve())
     return max(moments) - min(moments)
 
 
@@ -218,19 +219,21 @@ def reserved_span(paces: list[dispatch.Pace], count: int) -> float:
 def test_the_campaign_rate_limit_holds_for_its_senders_together(db: None) -> None:
     campaign, _readers = started_campaign(1, rate_limit=20)
 
-    span = reserved_span([dispatch.Pace(campaign), dispatch.Pace(campaign), dispatch.Pace(campaign)], 12)
+    span = reserved_span(
+        [dispatch.campaign_limit(campaign), dispatch.campaign_limit(campaign), dispatch.campaign_limit(campaign)], 12
+    )
 
     # Twelve messages at 20 a second: 0.55 s from the first to the last (0.15 s if each sender had its own limit).
     assert span >= 0.55 - 0.05
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="senders share their rate limits through Redis")
-def test_the_global_rate_limit_holds_for_every_campaign_together(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dispatch, "RATE_LIMIT", 10)
+def test_the_global_rate_limit_holds_for_every_campaign_together(db: None, settings: Any) -> None:
+    settings.SENDING_PER_SECOND = 10
     first, _readers = started_campaign(1)
     second, _readers = started_campaign(1, rate_limit=100)
 
-    span = reserved_span([dispatch.Pace(first), dispatch.Pace(second)], 8)
+    span = reserved_span([dispatch.campaign_limit(first), dispatch.campaign_limit(second)], 8)
 
     assert span >= 0.7 - 0.05  # eight messages at 10 a second, whichever campaign they belong to
 
@@ -238,7 +241,7 @@ def test_the_global_rate_limit_holds_for_every_campaign_together(db: None, monke
 def test_a_campaign_without_limits_waits_for_nothing(db: None) -> None:
     campaign, _readers = started_campaign(1)
 
-    assert dispatch.Pace(campaign).wait() == 0
+    assert dispatch.campaign_limit(campaign).reserve() == 0
 
 
 def test_a_rate_limited_campaign_is_sent_at_its_rate(db: None) -> None:

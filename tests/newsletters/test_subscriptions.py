@@ -377,7 +377,67 @@ def test_adding_members_by_role_does_not_bring_back_someone_who_unsubscribed(
     left.refresh_from_db()
     assert left.status == Subscription.Status.UNSUBSCRIBED
     added = mailing_list.subscriptions.get(subscriber__email=colleague.email)
-    assert (added.status, added.source) == (Subscription.Status.CONFIRMED, Subscription.Source.MEMBERS)
+    assert (added.status, added.source) == (Subscription.Status.PENDING, Subscription.Source.MEMBERS)
+    assert [director.email] not in [message.to for message in mail.outbox]  # who left is not asked again
+
+
+# Members of organisations: invited, never subscribed without their consent (#18) -------------------------
+
+
+def add_owners(world: World, mailing_list: MailingList) -> Any:
+    return post(client_for(world.editor), list_url(mailing_list), {"add_members": "1", "roles": ["owner"]})
+
+
+def test_adding_members_invites_each_in_their_language_and_subscribes_nobody(
+    world: World, mailing_list: MailingList
+) -> None:
+    cso = OrganizationFactory()
+    director = member_of(cso, Membership.Role.OWNER, email=EMAIL, preferred_language="ar")
+
+    response = add_owners(world, mailing_list)
+
+    assert response.status_code == 302
+    subscription = mailing_list.subscriptions.get(subscriber__email=director.email)
+    assert (subscription.status, subscription.source) == (Subscription.Status.PENDING, Subscription.Source.MEMBERS)
+    [invitation] = [message for message in mail.outbox if message.to == [director.email]]
+    assert invitation.subject.startswith("هل تودّ تلقّي")
+    assert link_in(invitation.body, "confirm") == token_url(subscription.token, "confirm", language="ar")
+    assert not services.recipients(mailing_list).filter(pk=subscription.pk).exists()
+
+
+def test_an_added_member_receives_no_campaign_until_they_confirm(world: World, mailing_list: MailingList) -> None:
+    director = member_of(OrganizationFactory(), Membership.Role.OWNER, email=EMAIL)
+    add_owners(world, mailing_list)
+    [invitation] = [message for message in mail.outbox if message.to == [director.email]]
+    mail.outbox.clear()
+
+    before = send(CampaignFactory(mailing_list=mailing_list, subject_en="Before", created_by=world.editor))
+    assert [message.to for message in before] == []
+
+    assert post(Client(), link_in(invitation.body, "confirm")).status_code == 200
+    after = send(CampaignFactory(mailing_list=mailing_list, subject_en="After", created_by=world.editor))
+
+    assert [(message.to, message.subject) for message in after] == [([director.email], "After")]
+    assert "You receive this because you subscribed to" in after[0].body
+
+
+def test_members_already_subscribed_or_invited_are_not_asked_again(world: World, mailing_list: MailingList) -> None:
+    cso = OrganizationFactory()
+    subscribed = member_of(cso, Membership.Role.OWNER, email="yara@families.example.org")
+    SubscriptionFactory(
+        mailing_list=mailing_list,
+        subscriber=SubscriberFactory(email=subscribed.email),
+        status=Subscription.Status.CONFIRMED,
+    )
+    invited = member_of(cso, Membership.Role.OWNER, email=EMAIL)
+    add_owners(world, mailing_list)
+    asked = [message.to for message in mail.outbox if message.to in ([subscribed.email], [invited.email])]
+    assert asked == [[invited.email]]
+    mail.outbox.clear()
+
+    add_owners(world, mailing_list)
+
+    assert mail.outbox == []
 
 
 def test_the_export_holds_this_lists_subscribers_only(world: World, mailing_list: MailingList) -> None:
@@ -475,6 +535,7 @@ def test_the_progress_of_a_campaign_is_json_for_its_coordinators(world: World, c
 
     assert response.json() == {
         "status": "Sending",
+        "limit_notice": "",
         "total": 3,
         "sent": 0,
         "failed": 0,

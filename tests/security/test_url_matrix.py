@@ -944,7 +944,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             only(H_KEEPERS, others=403, anonymous=302),
         ),
     ),
-    "statements:outreach": (
+    "statement_outreach": (
         case(lambda w: en(f"statements/{w.statement.slug}/outreach/"), only(H_KEEPERS, others=403, anonymous=302)),
     ),
     # The admin, for operators only (portal.admin: admin.site.has_permission asks viewer_of) --------------

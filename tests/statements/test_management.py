@@ -237,7 +237,7 @@ def test_outreach_emails_the_owners_of_matching_verified_organizations(letter: S
     assert all(len(message.to) == 1 for message in mail.outbox)  # no one sees who else was invited
     assert "Invitation to endorse" in mail.outbox[0].subject
     assert url(letter) in mail.outbox[0].body
-    assert "Invitations were sent to the owners of 2 organisations." in page_text(response)
+    assert "Invitations are being sent to the owners of 2 organisations." in page_text(response)
     assert StatementHistoryEntry.objects.filter(statement=letter, action="outreach").exists()
 
 
