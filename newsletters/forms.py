@@ -201,7 +201,7 @@ class MembersByRoleForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=Membership.Role.choices,
         widget=forms.CheckboxSelectMultiple,
-        label=_("Add the people holding these roles in verified organisations"),
+        label=_("Invite the people holding these roles in verified organisations"),
     )
 
 

@@ -31,9 +31,14 @@ from portal.uploads import accepts_upload
 SUBSCRIBE_LIMIT = 10  # per address per hour: the form sends email, so it must not become a mail cannon
 
 
+SUBSCRIBER_LISTS = MailingList.objects.filter(kind=MailingList.Kind.SUBSCRIBERS)
+
+
 def _list_for(request: HttpRequest, slug: str) -> MailingList:
-    """A list its coordinators manage; everyone else gets 404 (who subscribes where is nobody else's business)."""
-    mailing_list = get_object_or_404(MailingList.objects.select_related("owner"), slug=slug)
+    """A list its coordinators manage; everyone else gets 404 (who subscribes where is nobody else's business).
+    An outreach list is not one: its invitations are sent from the statement's outreach page (home.outreach), and
+    no other campaign may go to the owners it invited, who never subscribed."""
+    mailing_list = get_object_or_404(SUBSCRIBER_LISTS.select_related("owner"), slug=slug)
     if not mailing_list.allows(request.user, MANAGE):
         raise Http404
     return mailing_list
@@ -108,7 +113,7 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def list_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     lists = (
-        MailingList.objects.managed_by(request.user)
+        SUBSCRIBER_LISTS.managed_by(request.user)
         .select_related("owner")
         .annotate(confirmed=Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.CONFIRMED)))
     )
@@ -151,7 +156,7 @@ def list_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         report = services.import_subscribers(request.user, mailing_list, import_form.cleaned_data["file"])
     elif request.method == "POST" and "add_members" in request.POST and roles_form.is_valid():
         added = services.add_members_by_role(request.user, mailing_list, roles_form.cleaned_data["roles"])
-        messages.success(request, _("%(count)s people added.") % {"count": added})
+        messages.success(request, _("%(count)s people invited to subscribe.") % {"count": added})
         return redirect(mailing_list)
     counts = dict(mailing_list.subscriptions.values_list("status").annotate(n=Count("id")))
     return render(

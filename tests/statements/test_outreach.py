@@ -101,3 +101,14 @@ def test_outreach_waits_for_the_sending_limit_and_says_until_when(
     assert len(mail.outbox) == 2  # the other half of the hour's cap is left to the mail people wait for
     page = page_text(client_for(letter_editor).get(url(letter, "outreach/")))
     assert "Paused by the sending limit until" in page
+
+
+def test_no_other_campaign_can_go_to_the_owners_invited(letter: Statement, letter_editor: User) -> None:
+    member_of(OrganizationFactory(hq_country="TR"), Membership.Role.OWNER)
+    invite(letter_editor, letter, {"country": "TR"})
+    outreach_list = MailingList.objects.get(kind=MailingList.Kind.OUTREACH)
+    client = client_for(letter_editor)
+
+    assert client.get(f"/en/bulletins/lists/{outreach_list.slug}/").status_code == 404
+    assert client.get(f"/en/bulletins/lists/{outreach_list.slug}/campaigns/new/").status_code == 404
+    assert outreach_list.slug not in client.get("/en/bulletins/lists/").content.decode()
