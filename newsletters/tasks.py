@@ -6,6 +6,8 @@ from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from newsletters import dispatch, services
+from portal import sending
+from portal.tasks import LIMIT_RECHECK
 
 
 @shared_task
@@ -56,7 +58,13 @@ def send_campaign_test(campaign_id: int, user_id: int) -> None:
     from newsletters.models import Campaign
     from portal.models import User
 
-    dispatch.send_test(User.objects.get(pk=user_id), Campaign.objects.get(pk=campaign_id))
+    try:
+        dispatch.send_test(User.objects.get(pk=user_id), Campaign.objects.get(pk=campaign_id))
+    except sending.LimitReached as reached:
+        if send_campaign_test.app.conf.task_always_eager:
+            raise
+        # The whole cap is used up: the author's test goes as soon as a place frees up.
+        send_campaign_test.apply_async((campaign_id, user_id), countdown=min(reached.seconds, LIMIT_RECHECK))
 
 
 @worker_ready.connect
