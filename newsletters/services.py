@@ -588,9 +588,14 @@ def start_due_campaigns(*, queue_sending: QueueSending, now: datetime | None = N
 
 def resume_interrupted_campaigns(*, queue_sending: QueueSending) -> int:
     """Queue sending for every campaign marked as sending that no sender is at work on (after a restart, or from
-    beat). One with a live sender needs none: its senders take over each other's claims."""
+    beat). One with a live sender needs none: its senders take over each other's claims; nor one waiting for the
+    sending limit: its senders are queued for the end of the wait (were they lost, it is resumed then)."""
     live = Claim.objects.filter(campaign=models.OuterRef("pk"), ended_at=None, expires_at__gt=Now())
-    abandoned = Campaign.objects.filter(status=Campaign.Status.SENDING).exclude(models.Exists(live))
+    abandoned = (
+        Campaign.objects.filter(status=Campaign.Status.SENDING)
+        .exclude(models.Exists(live))
+        .exclude(limited_until__gt=Now())
+    )
     ids = list(abandoned.values_list("pk", flat=True))
     for campaign_id in ids:
         queue_sending(campaign_id)

@@ -198,3 +198,19 @@ def test_a_campaign_resumes_on_its_own_once_the_window_has_room(db: None, settin
     assert len(mail.outbox) == 2
     assert campaign.limited_until is None
     assert dispatch.limit_notice(campaign) == ""
+
+
+@needs_redis
+def test_a_campaign_waiting_for_the_limit_is_not_resumed_by_beat_until_its_wait_is_over(
+    db: None, settings: Any
+) -> None:
+    settings.SENDING_PER_HOUR, settings.SENDING_RESERVE_PERCENT = 2, 50
+    campaign = started_campaign(2)
+    dispatch.dispatch(campaign.pk)
+    queued: list[int] = []
+
+    # Its senders are queued for the end of the wait already: beat adds none every five minutes.
+    assert services.resume_interrupted_campaigns(queue_sending=queued.append) == 0
+    Campaign.objects.filter(pk=campaign.pk).update(limited_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert services.resume_interrupted_campaigns(queue_sending=queued.append) == 1
+    assert queued == [campaign.pk]
