@@ -6,10 +6,12 @@ window to the mail people wait for (account mail, invitations, notifications), w
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
@@ -18,7 +20,9 @@ from django.utils import timezone
 from newsletters import dispatch, services, tasks
 from newsletters.models import Campaign, Delivery
 from portal import sending
+from portal.celery import app as celery_app
 from portal.models import User
+from portal.tasks import send_email
 from tests.conftest import sign_in
 from tests.factories import CampaignFactory, MembershipFactory, SubscriptionFactory, host_organization
 
@@ -214,3 +218,20 @@ def test_a_campaign_waiting_for_the_limit_is_not_resumed_by_beat_until_its_wait_
     Campaign.objects.filter(pk=campaign.pk).update(limited_until=timezone.now() - datetime.timedelta(seconds=1))
     assert services.resume_interrupted_campaigns(queue_sending=queued.append) == 1
     assert queued == [campaign.pk]
+
+
+@needs_redis
+def test_a_notification_that_meets_the_whole_cap_is_queued_again_for_when_a_place_frees_up(db: None, caps: Any) -> None:
+    fill(sending.SendingLimit(sending.Kind.PERSONAL))
+    broker = redis.Redis.from_url(django_settings.REDIS_URL)
+    broker.delete("celery")
+    celery_app.conf.task_always_eager = False  # published to Redis, as from a worker (tests.conftest restores it)
+
+    assert send_email.run("amina@families.example.org", "Your invitation", "Open the link.") == "waiting"
+
+    assert mail.outbox == []
+    [queued] = [json.loads(message) for message in broker.lrange("celery", 0, -1)]
+    assert queued["headers"]["task"] == "portal.tasks.send_email"
+    wait = datetime.datetime.fromisoformat(queued["headers"]["eta"]) - timezone.now()
+    assert 55 <= wait.total_seconds() <= 60  # when the first of the minute's messages leaves its window
+    broker.delete("celery")
