@@ -54,7 +54,10 @@ def owners_of(organization: Organization) -> QuerySet[User]:
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    return slugs.unique_slug(Statement, title, fallback="statement", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk)
+    """Suffixed every time: a "-2" would tell that another organisation's draft has the same title."""
+    return slugs.unique_slug(
+        Statement, title, fallback="statement", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk, always_suffixed=True
+    )
 
 
 # The statement ----------------------------------------------------------------------------------------
