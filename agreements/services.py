@@ -41,7 +41,11 @@ def save_agreement(actor: User, agreement: Agreement) -> Agreement:
     if not agreement.slug:
         # Suffixed every time: a confidential MoU or a draft with the same title must not show through a "-2".
         agreement.slug = slugs.unique_slug(
-            Agreement, agreement.title_en or agreement.title, fallback="agreement", reserved={"new"}, always_suffixed=True
+            Agreement,
+            agreement.title_en or agreement.title,
+            fallback="agreement",
+            reserved={"new"},
+            always_suffixed=True,
         )
     agreement.save()
     return agreement

@@ -304,6 +304,7 @@ class Organization(Guarded):
     # shown.
     MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
     VIEW_HISTORY_ACTORS = "view_history_actors"
+    REQUEST_TO_JOIN, ADMINISTER_NETWORK = "request_to_join", "administer_network"
     ACTIONS = (
         VIEW,
         MANAGE,
@@ -312,6 +313,8 @@ class Organization(Guarded):
         VIEW_HISTORY,
         VIEW_HISTORY_ACTORS,
         REVIEW,
+        REQUEST_TO_JOIN,
+        ADMINISTER_NETWORK,
         *(f"contact:{name}" for name in CONTACT_FIELDS),
     )
 
@@ -322,10 +325,16 @@ class Organization(Guarded):
         the member list (who works where is sensitive); owners and coordinators read the history, and who made each
         change only those who also see the member list (coordinators read what changed elsewhere, not who); coordinators
         review other organisations, never their own, never a host organisation, and never one whose last decision
-        an operator made: those decisions are the operators'. Operators may do everything."""
+        an operator made: those decisions are the operators'. Operators may do everything else. Signed-in people
+        ask to join verified organisations they can see and do not belong to yet (operators too); a network's owners
+        add member organisations (operators too, to a network only)."""
+        own = Q(pk__in=viewer.organizations())
+        if action == cls.REQUEST_TO_JOIN:
+            return cls.rule(viewer, VIEW) & Q(status=cls.Status.VERIFIED) & ~own if viewer.is_authenticated else NOTHING
+        if action == cls.ADMINISTER_NETWORK:
+            return Q(kind=cls.Kind.NETWORK) & cls.rule(viewer, cls.MANAGE_MEMBERS)
         if viewer.is_operator:
             return ALL
-        own = Q(pk__in=viewer.organizations())
         if action == VIEW:
             return ALL if viewer.is_coordinator else LISTED | own
         if action == MANAGE:
@@ -377,15 +386,6 @@ class Organization(Guarded):
             elif name == "member" and not self.allows(who, self.VIEW_MEMBERS):
                 hidden.add(name)
         return hidden
-
-    def may_administer_network(self, who: object) -> bool:
-        """A network's owners add member organisations."""
-        return self.kind == self.Kind.NETWORK and self.allows(who, self.MANAGE_MEMBERS)
-
-    def may_request_to_join(self, who: object) -> bool:
-        """Signed-in people ask to join verified organisations they can see and do not belong to yet."""
-        viewer = viewer_of(who)
-        return viewer.is_authenticated and self.is_verified and self.pk not in viewer.roles and self.allows(viewer)
 
     # The naming rule ----------------------------------------------------------------------------------
 

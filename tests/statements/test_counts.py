@@ -8,15 +8,18 @@ import re
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from organizations import demo as organizations_demo
-from organizations.models import Membership, Organization
+from organizations.models import Membership, NamingConsent, Organization
 from portal.models import User
 from statements import demo as statements_demo
 from statements import services
+from statements.figures import ORGANIZATION_COLUMNS, figures_sql
 from statements.models import Endorsement, Statement
-from tests.factories import EndorsementFactory, OrganizationFactory
+from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory
 from tests.statements.conftest import client_for, member_of, page_text, post, url
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +170,44 @@ def test_stored_figures_follow_every_change_of_the_endorsements(letter: Statemen
 
     france.delete()
     assert figures(letter) == (0, 0, 0)
+
+
+def test_stored_figures_follow_bulk_writes_and_raw_sql(letter: Statement) -> None:
+    other = StatementFactory()
+    organizations = [OrganizationFactory(hq_country=country) for country in ("FR", "TR", "SY")]
+    Endorsement.objects.bulk_create(
+        Endorsement(statement=statement, organization=organization)
+        for statement in (letter, other)
+        for organization in organizations
+    )
+    assert figures(letter) == figures(other) == (3, 0, 3)
+
+    Endorsement.objects.filter(statement=letter).update(named_publicly=True, naming_consent=NamingConsent.OWNER)
+    assert figures(letter) == (3, 3, 0)
+    assert figures(other) == (3, 0, 3)
+
+    Organization.objects.filter(pk__in=[o.pk for o in organizations[:2]]).update(hq_country="JO")
+    assert figures(letter) == (3, 2, 0)
+
+    Organization.objects.filter(pk=organizations[2].pk).update(hidden_at=timezone.now())
+    assert figures(letter) == (3, 1, 1)
+
+    third = StatementFactory()
+    Endorsement.objects.filter(statement=letter, organization=organizations[0]).update(statement=third)
+    assert figures(letter) == (2, 1, 1)
+    assert figures(third) == (1, 1, 0)
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Endorsement._meta.db_table} WHERE statement_id = %s", [other.pk])  # noqa: S608
+    assert figures(other) == (0, 0, 0)
+    assert figures(letter) == (2, 1, 1)
+
+
+def test_the_triggers_watch_every_column_of_the_endorser_that_the_figures_read() -> None:
+    sql = figures_sql(connection, "SELECT 1")
+    read = set(re.findall(rf'"{Organization._meta.db_table}"\."(\w+)"', sql))
+
+    assert read - {"id"} == set(ORGANIZATION_COLUMNS)
 
 
 def test_stored_figures_after_the_services(letter: Statement, cso: Organization, cso_owner: User) -> None:
