@@ -116,6 +116,16 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
         """Organisations the public directory shows."""
         return self.filter(LISTED)
 
+    def countries_in_use(self) -> set[str]:
+        """The codes of the countries where these organisations are based or work: what a filter offers."""
+        used: set[str] = set()
+        for based, working in self.order_by().values_list("hq_country", "countries").distinct():
+            used.add(str(based))
+            # values_list() reads countries of operation as the stored comma-separated codes
+            used.update(working.split(",") if isinstance(working, str) else (str(code) for code in working or []))
+        used.discard("")
+        return used
+
     def figures(self) -> dict[str, int]:
         """How many organisations, based in how many countries (no headquarters is no country). COUNT(*) rather
         than COUNT(id), so that PostgreSQL can answer for the directory from its index alone."""

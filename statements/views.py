@@ -317,7 +317,8 @@ def endorsement_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
 def outreach(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Invite the owners of verified organisations matching a filter to endorse; shows how many match first."""
     statement = _statement_for(request, slug, manage=True)
-    form = OutreachForm(request.POST or request.GET or None)
+    countries_in_use = services.outreach_recipients(request.user, statement).countries_in_use()
+    form = OutreachForm(request.POST or request.GET or None, countries_in_use=countries_in_use)
     matching = None
     if form.is_bound and form.is_valid():
         if request.method == "POST":
