@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -38,12 +41,13 @@ class OrganizationFilter(django_filters.FilterSet):
         model = Organization
         fields = ["q", "kind", "country", "governorate", "topic"]
 
-    def offer_countries_in_use(self) -> None:
-        """Offer in the page's country list only the countries where listed organisations are based or work, in
-        the reader's language order: a list of 249 countries, most of them empty, costs every visit to render.
-        Any country still validates, so an address with another one finds nothing rather than failing."""
-        used = cached_public("directory-countries", lambda: Organization.objects.listed().countries_in_use())
-        self.form.fields["country"].widget.choices = [("", _("Any country")), *country_choices(used)]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The country list (of the directory page and of the API's form) offers only the countries where listed
+        organisations are based or work, in the reader's language order: a list of 249 countries, most of them
+        empty, costs every visit to render. Any country still validates, so an address with another one finds
+        nothing rather than failing. Worked out only when the form is rendered (never for a JSON answer)."""
+        super().__init__(*args, **kwargs)
+        self.form.fields["country"].widget.choices = functools.cache(_countries_offered)
 
     def filter_search(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
         return queryset.search(value)
@@ -51,3 +55,8 @@ class OrganizationFilter(django_filters.FilterSet):
     def filter_country(self, queryset: OrganizationQuerySet, name: str, value: str) -> OrganizationQuerySet:
         # Countries of operation are stored as comma-separated two-letter codes, so a code matches exactly.
         return queryset.filter(Q(hq_country=value) | Q(countries__contains=value))
+
+
+def _countries_offered() -> list[tuple[str, str]]:
+    used = cached_public("directory-countries", lambda: Organization.objects.listed().countries_in_use())
+    return [("", str(_("Any country"))), *country_choices(used)]

@@ -53,7 +53,6 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 def directory(request: HttpRequest) -> HttpResponse:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
-    search.offer_countries_in_use()
     found = search.qs if search.is_valid() else visible.none()
     figures = found.figures()
     paginator = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE)
