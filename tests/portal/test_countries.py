@@ -97,6 +97,23 @@ def test_names_sort_as_each_language_does() -> None:
     assert ordered("en", "Çad", "Cuba", "Danîmarka") == ["Çad", "Cuba", "Danîmarka"]
 
 
+def test_kurdish_pages_name_countries_in_kurmanji() -> None:
+    with translation.override("ku"):
+        names = dict(country_choices())
+
+    assert (names["DE"], names["SY"], names["TR"], names["IQ"], names["US"]) == (
+        "Almanya",
+        "Sûriye",
+        "Tirkiye",
+        "Iraq",
+        "Dewletên Yekbûyî yên Amerîkayê",
+    )
+    with translation.override("en"):
+        english = dict(country_choices())
+    same = [code for code, name in names.items() if name == english[code]]
+    assert len(same) < 70, same  # only names written alike in both (Andorra, Angola, Oman...)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_directory_offers_the_countries_in_use_in_the_readers_order(in_use: None, language: str) -> None:
     offered = options(Client().get(f"/{language}/organizations/").content.decode(), "country")
