@@ -70,13 +70,17 @@ def _store(connection: Any, statement_ids: str) -> str:
 
 
 def install_triggers(using: str = "default") -> None:
-    """(Re)create the function and triggers that keep the figures; run after each `migrate`. Safe to run twice."""
+    """(Re)create the function and triggers that keep the figures, and count every statement again: the rule
+    they count by may have changed with the code being migrated to. Run after each `migrate`; safe to run twice."""
     connection = connections[using]
+    every_statement = f"SELECT id FROM {STATEMENTS}"  # noqa: S608 - a constant
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _install_postgresql(cursor, connection)
+            cursor.execute(f"SELECT {FUNCTION}(ARRAY({every_statement}))")
         elif connection.vendor == "sqlite":
             _install_sqlite(cursor, connection)
+            cursor.execute(_store(connection, every_statement))
 
 
 def _install_postgresql(cursor: Any, connection: Any) -> None:

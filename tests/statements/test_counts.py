@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -18,8 +19,9 @@ from portal.countries import collation_key
 from portal.models import User
 from statements import demo as statements_demo
 from statements import services
-from statements.figures import ORGANIZATION_COLUMNS, figures_sql
+from statements.figures import ORGANIZATION_COLUMNS, figures_sql, install_triggers
 from statements.models import Endorsement, Statement
+from tests.events.test_concurrency import at_the_same_moment
 from tests.factories import EndorsementFactory, OrganizationFactory, StatementFactory
 from tests.statements.conftest import client_for, member_of, page_text, post, url
 
@@ -203,6 +205,32 @@ def test_stored_figures_follow_bulk_writes_and_raw_sql(letter: Statement) -> Non
         cursor.execute(f"DELETE FROM {Endorsement._meta.db_table} WHERE statement_id = %s", [other.pk])  # noqa: S608
     assert figures(other) == (0, 0, 0)
     assert figures(letter) == (2, 1, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two transactions open at once (PostgreSQL)")
+def test_endorsements_committed_at_the_same_moment_are_all_counted(transactional_db: None) -> None:
+    statement = StatementFactory()
+    endorsers = [OrganizationFactory(hq_country=country) for country in ("FR", "TR", "DE", "JO")]
+
+    def endorse(index: int) -> None:
+        with transaction.atomic():
+            Endorsement.objects.create(statement=statement, organization=endorsers[index])
+            # Held open while the others write: each count must still see the endorsements committed before it.
+            time.sleep(0.3)
+
+    at_the_same_moment(len(endorsers), endorse)
+
+    assert figures(statement) == (4, 0, 4)
+
+
+def test_every_statement_is_counted_again_after_a_migrate(letter: Statement) -> None:
+    EndorsementFactory(statement=letter, organization=OrganizationFactory(hq_country="FR"), named_publicly=True)
+    # Figures counted by an older rule, before the code being migrated to.
+    Statement.objects.filter(pk=letter.pk).update(endorsers_count=7, countries_count=3, unnamed_count=2)
+
+    install_triggers()
+
+    assert figures(letter) == (1, 1, 0)
 
 
 def test_the_triggers_watch_every_column_of_the_endorser_that_the_figures_read() -> None:
