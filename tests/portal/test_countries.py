@@ -15,6 +15,7 @@ from django.utils import translation
 
 from organizations.models import Membership
 from portal.countries import collation_key, country_choices
+from portal.models import User
 from tests.conftest import sign_in
 from tests.factories import (
     EndorsementFactory,
@@ -184,3 +185,27 @@ def test_endorsers_are_grouped_by_country_in_the_readers_order(language: str) ->
 
     assert sorted(headings) == sorted(name for _code, name in countries_named(language, IN_USE))
     assert_in_alphabetical_order(headings, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("address", "fields"),
+    [
+        ("/admin/organizations/organization/add/", ("hq_country", "countries")),
+        ("/admin/events/event/add/", ("country",)),
+    ],
+)
+def test_the_admins_country_fields_in_the_readers_order(
+    operator: User, language: str, address: str, fields: tuple[str, ...]
+) -> None:
+    client = Client()
+    sign_in(client, operator)
+    client.cookies["portal_language"] = language
+
+    page = client.get(address)
+
+    assert page.status_code == 200
+    for field in fields:
+        offered = options(page.content.decode(), field)
+        assert len(offered) == 249
+        assert_in_alphabetical_order([name for _code, name in offered], language)
