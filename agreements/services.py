@@ -39,8 +39,13 @@ def save_agreement(actor: User, agreement: Agreement) -> Agreement:
     if not (agreement.owner.is_host and agreement.owner.is_verified):
         raise ValidationError(_("Agreements belong to a verified host organisation."), code="owner")
     if not agreement.slug:
+        # Suffixed every time: a confidential MoU or a draft with the same title must not show through a "-2".
         agreement.slug = slugs.unique_slug(
-            Agreement, agreement.title_en or agreement.title, fallback="agreement", reserved={"new"}
+            Agreement,
+            agreement.title_en or agreement.title,
+            fallback="agreement",
+            reserved={"new"},
+            always_suffixed=True,
         )
     agreement.save()
     return agreement

@@ -677,7 +677,7 @@ class _Seeder:
     # Statements -----------------------------------------------------------------------------------------
 
     def statements(self) -> None:
-        from statements.models import Endorsement, Statement, refresh_endorsement_counts
+        from statements.models import Endorsement, Statement
 
         rng = self.rng
         rows = []
@@ -723,7 +723,6 @@ class _Seeder:
                     )
                 )
         Endorsement.objects.bulk_create(endorsements, batch_size=BATCH)
-        refresh_endorsement_counts(statement_ids)  # bulk_create sends no signal
         self.say(f"{len(statement_ids)} statements, {len(endorsements)} endorsements ({big} on the largest)")
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from events.models import Document, Event, EventSeries, Invitation, Registration, Session
+from portal.admin import CountriesInReadersOrder
 
 
 class SessionInline(TranslationTabularInline):
@@ -24,7 +25,7 @@ class EventSeriesAdmin(TranslationAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(TranslationAdmin):
+class EventAdmin(CountriesInReadersOrder, TranslationAdmin):
     list_display = ["title", "owner", "kind", "format", "status", "visibility", "starts_at", "time_zone"]
     list_filter = ["status", "visibility", "kind", "format", "registration_mode"]
     search_fields = ["title", "city", "venue"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Document, Event, EventSeries, Registration, Session
 from organizations.models import WORKING_LANGUAGES, Governorate, Organization, Topic
+from portal.countries import country_choices
 from portal.forms import ModelFormMixinBase, MultilingualFormMixin, field_of, translated
 from portal.models import TIME_ZONE_CHOICES, User
 from portal.uploads import check_pdf
@@ -137,6 +138,8 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
         field_of(self, "series", forms.ModelChoiceField).queryset = EventSeries.objects.filter(owner__in=organisers)
         for name in self.local_fields:
             field_of(self, name, forms.DateTimeField).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        # Every country, named and ordered in the reader's language (portal.countries).
+        field_of(self, "country", forms.ChoiceField).choices = [("", "---------"), *country_choices()]
         self.setup_languages()
         if self.instance.pk:
             self.localize_initial(self.instance.time_zone)

@@ -40,7 +40,8 @@ def organisers_of(event: Event) -> QuerySet[User]:
 
 
 def unique_event_slug(event: Event) -> str:
-    """The title and the local start date, e.g. lausanne-platform-2026-11-18."""
+    """The title, the local start date and a random suffix, e.g. lausanne-platform-2026-11-18-k7qm: suffixed
+    every time, since a "-2" would tell that a draft or closed event of that title and day exists."""
     start = timezone.localtime(event.starts_at, event.zone).date().isoformat() if event.starts_at else ""
     return slugs.unique_slug(
         Event,
@@ -48,6 +49,7 @@ def unique_event_slug(event: Event) -> str:
         fallback="event",
         reserved={"new", "feeds"},
         exclude_pk=event.pk,
+        always_suffixed=True,
     )
 
 

@@ -67,7 +67,8 @@ def statement_outreach(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
     """Invite the owners of verified organisations matching a filter to endorse a statement (home.outreach): shows
     how many match first, and how the invitations sent so far are going out."""
     statement = statement_for(request, slug, manage=True)
-    form = OutreachForm(request.POST or request.GET or None)
+    countries_in_use = statement_services.outreach_recipients(request.user, statement).countries_in_use()
+    form = OutreachForm(request.POST or request.GET or None, countries_in_use=countries_in_use)
     matching = None
     if form.is_bound and form.is_valid():
         if request.method == "POST":

@@ -419,7 +419,8 @@ def subscriber_rows(mailing_list: MailingList) -> Iterator[list[str]]:
 
 
 def unique_list_slug(name: str) -> str:
-    return slugs.unique_slug(MailingList, name, fallback="list")
+    """Suffixed every time: a "-2" would tell that another publisher's private list has the same name."""
+    return slugs.unique_slug(MailingList, name, fallback="list", always_suffixed=True)
 
 
 # Campaigns ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
+from portal.admin import CountriesInReadersOrder
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,7 +23,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(TranslationAdmin):
+class OrganizationAdmin(CountriesInReadersOrder, TranslationAdmin):
     list_display = ["name", "acronym", "kind", "status", "is_host", "listed_publicly", "hq_country", "updated_at"]
     list_filter = ["status", "kind", "is_host", "listed_publicly"]
     search_fields = ["search_text", "acronym", "website"]

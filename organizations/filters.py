@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from typing import Any
 
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from organizations.models import Governorate, Organization, OrganizationQuerySet, Topic
+from portal.countries import country_choices
 from portal.publiccache import cached_public
 
 
@@ -17,7 +19,7 @@ class OrganizationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or acronym"), method="filter_search", max_length=100)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Organization.Kind.choices, empty_label=_("Any kind"))
     country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=lambda: list(countries), method="filter_country", empty_label=_("Any country")
+        label=_("Country"), choices=country_choices, method="filter_country", empty_label=_("Any country")
     )
     governorate = django_filters.ModelChoiceFilter(
         label=_("Governorate"),
@@ -40,13 +42,13 @@ class OrganizationFilter(django_filters.FilterSet):
         model = Organization
         fields = ["q", "kind", "country", "governorate", "topic"]
 
-    def offer_countries_in_use(self) -> None:
-        """Offer in the page's country list only the countries where listed organisations are based or work, in
-        the reader's language order: a list of 249 countries, most of them empty, costs every visit to render.
-        Any country still validates, so an address with another one finds nothing rather than failing."""
-        used = cached_public("directory-countries", _countries_in_use)
-        offered = [(code, name) for code, name in countries if code in used]
-        self.form.fields["country"].widget.choices = [("", _("Any country")), *offered]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The country list (of the directory page and of the API's form) offers only the countries where listed
+        organisations are based or work, in the reader's language order: a list of 249 countries, most of them
+        empty, costs every visit to render. Any country still validates, so an address with another one finds
+        nothing rather than failing. Worked out only when the form is rendered (never for a JSON answer)."""
+        super().__init__(*args, **kwargs)
+        self.form.fields["country"].widget.choices = functools.cache(_countries_offered)
 
     def public_figures(self) -> dict[str, int]:
         """How many listed organisations the filters find, in how many countries. Every visitor, signed in or
@@ -68,11 +70,6 @@ class OrganizationFilter(django_filters.FilterSet):
         return queryset.filter(Q(hq_country=value) | Q(countries__contains=value))
 
 
-def _countries_in_use() -> set[str]:
-    used: set[str] = set()
-    for based, working in Organization.objects.listed().values_list("hq_country", "countries").distinct():
-        used.add(str(based))
-        # values_list() reads countries of operation as the stored comma-separated codes
-        used.update(working.split(",") if isinstance(working, str) else (str(code) for code in working or []))
-    used.discard("")
-    return used
+def _countries_offered() -> list[tuple[str, str]]:
+    used = cached_public("directory-countries", lambda: Organization.objects.listed().countries_in_use())
+    return [("", str(_("Any country"))), *country_choices(used)]

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from organizations.models import (
     WORKING_LANGUAGES,
@@ -14,6 +13,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
+from portal.countries import country_choices
 from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, NamedChoicesField, field_of, translated
 from portal.links import validate_web_addresses
 from portal.uploads import reencode_image
@@ -82,7 +82,9 @@ class OrganizationForm(MultilingualFormMixin, forms.ModelForm):
             field_of(self, "kind", forms.ChoiceField).choices = [
                 choice for choice in Organization.Kind.choices if choice[0] not in self.operator_kinds
             ]
-        field_of(self, "hq_country", forms.ChoiceField).choices = [("", "---------"), *countries]
+        # Every country, named and ordered in the reader's language (portal.countries).
+        field_of(self, "hq_country", forms.ChoiceField).choices = [("", "---------"), *country_choices()]
+        field_of(self, "countries", forms.MultipleChoiceField).choices = country_choices()
         if self.instance.pk:
             self.initial["social_links"] = "\n".join(self.instance.social_links or [])
         self.setup_languages()

@@ -116,6 +116,16 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
         """Organisations the public directory shows."""
         return self.filter(LISTED)
 
+    def countries_in_use(self) -> set[str]:
+        """The codes of the countries where these organisations are based or work: what a filter offers."""
+        used: set[str] = set()
+        for based, working in self.order_by().values_list("hq_country", "countries").distinct():
+            used.add(str(based))
+            # values_list() reads countries of operation as the stored comma-separated codes
+            used.update(working.split(",") if isinstance(working, str) else (str(code) for code in working or []))
+        used.discard("")
+        return used
+
     def figures(self) -> dict[str, int]:
         """How many organisations, based in how many countries (no headquarters is no country). COUNT(*) rather
         than COUNT(id), so that PostgreSQL can answer for the directory from its index alone."""
@@ -304,6 +314,7 @@ class Organization(Guarded):
     # shown.
     MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
     VIEW_HISTORY_ACTORS = "view_history_actors"
+    REQUEST_TO_JOIN, ADMINISTER_NETWORK = "request_to_join", "administer_network"
     ACTIONS = (
         VIEW,
         MANAGE,
@@ -312,6 +323,8 @@ class Organization(Guarded):
         VIEW_HISTORY,
         VIEW_HISTORY_ACTORS,
         REVIEW,
+        REQUEST_TO_JOIN,
+        ADMINISTER_NETWORK,
         *(f"contact:{name}" for name in CONTACT_FIELDS),
     )
 
@@ -322,10 +335,16 @@ class Organization(Guarded):
         the member list (who works where is sensitive); owners and coordinators read the history, and who made each
         change only those who also see the member list (coordinators read what changed elsewhere, not who); coordinators
         review other organisations, never their own, never a host organisation, and never one whose last decision
-        an operator made: those decisions are the operators'. Operators may do everything."""
+        an operator made: those decisions are the operators'. Operators may do everything else. Signed-in people
+        ask to join verified organisations they can see and do not belong to yet (operators too); a network's owners
+        add member organisations (operators too, to a network only)."""
+        own = Q(pk__in=viewer.organizations())
+        if action == cls.REQUEST_TO_JOIN:
+            return cls.rule(viewer, VIEW) & Q(status=cls.Status.VERIFIED) & ~own if viewer.is_authenticated else NOTHING
+        if action == cls.ADMINISTER_NETWORK:
+            return Q(kind=cls.Kind.NETWORK) & cls.rule(viewer, cls.MANAGE_MEMBERS)
         if viewer.is_operator:
             return ALL
-        own = Q(pk__in=viewer.organizations())
         if action == VIEW:
             return ALL if viewer.is_coordinator else LISTED | own
         if action == MANAGE:
@@ -377,15 +396,6 @@ class Organization(Guarded):
             elif name == "member" and not self.allows(who, self.VIEW_MEMBERS):
                 hidden.add(name)
         return hidden
-
-    def may_administer_network(self, who: object) -> bool:
-        """A network's owners add member organisations."""
-        return self.kind == self.Kind.NETWORK and self.allows(who, self.MANAGE_MEMBERS)
-
-    def may_request_to_join(self, who: object) -> bool:
-        """Signed-in people ask to join verified organisations they can see and do not belong to yet."""
-        viewer = viewer_of(who)
-        return viewer.is_authenticated and self.is_verified and self.pk not in viewer.roles and self.allows(viewer)
 
     # The naming rule ----------------------------------------------------------------------------------
 

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +25,7 @@ from organizations.forms import (
 )
 from organizations.models import JoinRequest, Membership, NetworkMembership, Organization
 from portal import audit
-from portal.access import MANAGE, Action, viewer_of
+from portal.access import MANAGE, VIEW, Action, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
@@ -36,22 +33,15 @@ from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 DIRECTORY_PAGE_SIZE = 24
 
-Check = Callable[[Organization, Any], bool]
 
-
-def _organization_for(request: HttpRequest, slug: str, action: Action | Check | None = None) -> Organization:
-    """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed)
-    and, given `action` (a rule's action, or a check such as Organization.may_request_to_join), may also do
-    what it asks (403)."""
+def _organization_for(request: HttpRequest, slug: str, action: Action = VIEW) -> Organization:
+    """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed) and
+    may do `action` to it, one of Organization.ACTIONS (403)."""
     organization = get_object_or_404(Organization, slug=slug)
     if not organization.allows(request.user):
         raise Http404
-    if action is not None:
-        allowed = (
-            organization.allows(request.user, action) if isinstance(action, str) else action(organization, request.user)
-        )
-        if not allowed:
-            raise PermissionDenied
+    if action != VIEW and not organization.allows(request.user, action):
+        raise PermissionDenied
     return organization
 
 
@@ -63,7 +53,6 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 def directory(request: HttpRequest) -> HttpResponse:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
-    search.offer_countries_in_use()
     found = search.qs if search.is_valid() else visible.none()
     figures = search.public_figures()
     paginator = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE)
@@ -89,7 +78,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_view_history": organization.allows(user, Organization.VIEW_HISTORY),
         "can_review": organization.allows(user, Organization.REVIEW),
         "can_hide": organization.allows(user, Organization.MANAGE_MEMBERS),
-        "can_join": organization.may_request_to_join(user) and organization.is_verified,
+        "can_join": organization.allows(user, Organization.REQUEST_TO_JOIN),
         "networks": organization.networks_joined.filter(confirmed=True)
         .select_related("network")
         .filter(network__in=Organization.objects.visible_to(user)),
@@ -176,7 +165,7 @@ def submit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @limited("request_to_join")
 def join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    organization = _organization_for(request, slug, Organization.may_request_to_join)
+    organization = _organization_for(request, slug, Organization.REQUEST_TO_JOIN)
     form = JoinRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -394,7 +383,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_network_member(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    network = _organization_for(request, slug, Organization.may_administer_network)
+    network = _organization_for(request, slug, Organization.ADMINISTER_NETWORK)
     form = NetworkMemberForm(request.POST, user=request.user)
     if form.is_valid():
         try:

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from portal import audit
 from portal.access import viewer_of
+from portal.countries import country_choices
 from portal.models import AuditEntry, User
 
 admin.site.site_header = _("Civil Society Coordination Portal")
@@ -24,6 +29,19 @@ def _operators_only(request: HttpRequest) -> bool:
 admin.site.has_permission = _operators_only  # type: ignore[method-assign]
 # Sign in through allauth, which asks for the second factor, never through the admin's password-only form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+
+class CountriesInReadersOrder(admin.options.BaseModelAdmin[Model]):
+    """A model admin whose country fields list every country named and ordered in the reader's language, as the
+    portal's own forms do (portal.countries)."""
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, CountryField) and isinstance(field, forms.ChoiceField):
+            field.choices = [*([] if db_field.multiple else [("", "---------")]), *country_choices()]
+        return field
 
 
 @admin.register(User)

@@ -20,7 +20,7 @@ from organizations.demo import CHARTER_MEMBERS
 from organizations.models import Membership, NamingConsent, Organization
 from portal.management.commands.load_demo import demo_user
 from portal.models import User
-from statements.models import Endorsement, Statement, refresh_endorsement_counts
+from statements.models import Endorsement, Statement
 
 UTC = datetime.UTC
 # The long texts, one file per statement and language.
@@ -169,7 +169,6 @@ def _endorse(
             naming_consent_by=person if named else None,
             naming_consent_at=when if named else None,
         )
-    refresh_endorsement_counts([statement.pk])  # bulk writes send no signal
 
 
 def load() -> None:

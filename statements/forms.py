@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from organizations.models import Organization, Topic
+from portal.countries import country_choices
 from portal.forms import LANGUAGE_CODES, MultilingualFormMixin, field_of, translated
 from statements.models import Statement
 
@@ -127,10 +128,14 @@ class OutreachForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, countries_in_use: Collection[str], **kwargs: Any) -> None:
+        """`countries_in_use`: the countries offered, those of the organisations the filter chooses among; any
+        country still validates (and finds nobody)."""
         super().__init__(*args, **kwargs)
         field_of(self, "kind", forms.ChoiceField).choices = [("", _("Any")), *Organization.Kind.choices]
-        field_of(self, "country", forms.ChoiceField).choices = [("", _("Any")), *countries]
+        country = field_of(self, "country", forms.ChoiceField)
+        country.choices = [("", _("Any")), *country_choices()]
+        country.widget.choices = [("", _("Any")), *country_choices(countries_in_use)]
 
     def criteria(self) -> dict[str, str]:
         data = self.cleaned_data

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -118,8 +115,8 @@ class Statement(Guarded):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # The figures every list, page, feed and API answer shows, kept by refresh_endorsement_counts whenever an
-    # endorsement or an endorser's country changes: counting them per request cost a join over every
+    # The figures every list, page, feed and API answer shows, kept by database triggers (statements/figures.py)
+    # whenever an endorsement or an endorser changes: counting them per request cost a join over every
     # endorsement of the statements shown (bench/pages.py, statements_list).
     endorsers_count = models.PositiveIntegerField(_("endorsing organisations"), default=0, editable=False)
     countries_count = models.PositiveIntegerField(
@@ -144,7 +141,7 @@ class Statement(Guarded):
         return self.title_en or self.title or self.slug
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # Only refresh_endorsement_counts writes the figures: a statement loaded before an endorsement arrived
+        # Only the triggers write the figures: a statement loaded before an endorsement arrived
         # must not put its older figures back when it is edited.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
@@ -351,32 +348,3 @@ class StatementHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement}: {self.get_action_display()}"
-
-
-def refresh_endorsement_counts(statement_ids: Iterable[int]) -> None:
-    """Count the endorsements of these statements again and store the figures on them. Each statement is
-    locked first, so that two endorsements committed at the same moment cannot each store a count that misses
-    the other."""
-    with transaction.atomic():
-        for statement_id in sorted(set(statement_ids)):
-            if not Statement.objects.select_for_update().filter(pk=statement_id).exists():
-                continue  # being deleted
-            figures = Endorsement.objects.filter(statement_id=statement_id).order_by().aggregate(**endorsement_counts())
-            Statement.objects.filter(pk=statement_id).update(**figures)
-
-
-@receiver([post_save, post_delete], sender=Endorsement, dispatch_uid="statements_count_endorsement")
-def _endorsement_changed(sender: type[Endorsement], instance: Endorsement, **kwargs: Any) -> None:
-    refresh_endorsement_counts([instance.statement_id])
-
-
-@receiver(post_save, sender=Organization, dispatch_uid="statements_count_endorser_country")
-def _endorser_changed(sender: type[Organization], instance: Organization, created: bool, **kwargs: Any) -> None:
-    # Its headquarters country, or whether it is listed or hidden (and so named), may have changed, and with them
-    # the figures of the statements it endorsed.
-    update_fields = kwargs.get("update_fields")
-    if created or (
-        update_fields is not None and not {"hq_country", "status", "listed_publicly", "hidden_at"} & set(update_fields)
-    ):
-        return
-    refresh_endorsement_counts(instance.endorsements.values_list("statement_id", flat=True))

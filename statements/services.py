@@ -27,9 +27,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
-from organizations.models import Membership, NamedAct, Organization, normalize_for_search
+from organizations.models import Membership, NamedAct, Organization, OrganizationQuerySet, normalize_for_search
 from portal import audit, slugs
 from portal.access import ANONYMOUS, viewer_of
+from portal.countries import collation_key
 from portal.mail import notify, render_email
 from portal.models import User
 from portal.publiccache import cached_public
@@ -57,7 +58,10 @@ def owners_of(organization: Organization) -> QuerySet[User]:
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    return slugs.unique_slug(Statement, title, fallback="statement", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk)
+    """Suffixed every time: a "-2" would tell that another organisation's draft has the same title."""
+    return slugs.unique_slug(
+        Statement, title, fallback="statement", reserved=RESERVED_SLUGS, exclude_pk=exclude_pk, always_suffixed=True
+    )
 
 
 # The statement ----------------------------------------------------------------------------------------
@@ -378,7 +382,7 @@ def import_endorsements(actor: User, statement: Statement, rows: list[tuple[Orga
 
 def outreach_recipients(
     actor: User, statement: Statement, *, topic: str = "", kind: str = "", country: str = ""
-) -> QuerySet[Organization]:
+) -> OrganizationQuerySet:
     """Verified organisations `actor` may see that match the filter and have not endorsed yet."""
     organizations = (
         Organization.objects.visible_to(actor)
@@ -434,7 +438,7 @@ def endorser_countries(endorsements: QuerySet[Endorsement]) -> list[EndorserCoun
     the active language, "Country not given" last."""
     rows = endorsements.order_by().values_list("organization__hq_country").annotate(count=Count("pk"))
     countries = [EndorserCountry(code, str(Country(code).name), count) for code, count in rows if code]
-    countries.sort(key=lambda country: country.name.casefold())
+    countries.sort(key=lambda country: collation_key(country.name))
     countries += [EndorserCountry("", str(_("Country not given")), count) for code, count in rows if not code]
     return countries
 

@@ -41,8 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-# Requests that leave no machine: inline images, blobs, blank frames.
-LOCAL_SCHEMES = {"data", "blob", "about"}
+# Requests that leave no machine: inline images, blobs, blank frames, Chromium's own PDF viewer.
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension"}
 _UNSAFE_FILE_CHARS = re.compile(r"[^\w.-]+")
 # The diplomat's laptop and the coordinator's phone.
 SCREEN_SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
