@@ -459,7 +459,9 @@ def _record_failure(delivery: Claimed, error: Exception, claim: Claim, *, server
         if _is_permanent(error):
             subscriber = Subscriber.objects.filter(pk=delivery.subscriber_id)
             subscriber.update(bounce_count=F("bounce_count") + 1)
-            subscriber.filter(bounce_count__gte=BOUNCE_THRESHOLD).update(status=Subscriber.Status.BOUNCING)
+            subscriber.filter(bounce_count__gte=BOUNCE_THRESHOLD).update(
+                status=Subscriber.Status.BOUNCING, bounced_at=Now()
+            )
         return
     # Temporary: back to the queue. Refused for itself, it waits (30 s, 60 s, 120 s... by default); caught in an
     # outage of the server, it goes to whichever sender reconnects first.

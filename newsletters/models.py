@@ -294,6 +294,8 @@ class Subscriber(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     bounce_count = models.PositiveIntegerField(default=0)
+    # The last permanent failure once the address counts as bouncing: its retention period runs from here.
+    bounced_at = models.DateTimeField(_("last bounced"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -266,7 +266,10 @@ class Endorsement(NamedAct, Guarded):
     named_publicly = models.BooleanField(
         _("agrees to be named publicly"),
         default=False,
-        help_text=_("If unticked, the organisation is counted but never named to the public."),
+        help_text=_(
+            "If unticked, the organisation is counted but not named to the public; its own members, the editors and "
+            "owners of the statement's publisher and the platform's operators still see its name."
+        ),
     )
     source = models.CharField(_("received"), max_length=10, choices=Source.choices, default=Source.PORTAL)
 

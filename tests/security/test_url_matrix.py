@@ -301,6 +301,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "home": (case(lambda w: en(""), PUBLIC),),
+    "privacy": (case(lambda w: en("privacy/"), PUBLIC, why="each category of personal data and its period"),),
     "account_preferences": (case(lambda w: en("accounts/preferences/"), SIGNED_IN),),
     "account_data": (case(lambda w: en("accounts/data/"), SIGNED_IN, why="the person's own data, as JSON"),),
     "account_delete": (case(lambda w: en("accounts/delete/"), SIGNED_IN, why="a GET shows the form"),),
