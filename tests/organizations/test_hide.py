@@ -130,6 +130,34 @@ def test_it_leaves_the_parties_named_on_agreements_but_the_mechanism_keeps_them(
     assert named_on(client_for(coordinator), f"/en/agreements/{agreement.slug}/")
 
 
+def test_a_hidden_endorser_is_not_offered_to_be_named_nor_named(families: Organization, owner: User) -> None:
+    statement = StatementFactory(status=Statement.Status.OPEN)
+    endorsement = EndorsementFactory(statement=statement, organization=families, named_publicly=False)
+    client = client_for(owner)
+    assert "Name us publicly" in client.get(f"/en/statements/{statement.slug}/").content.decode()
+
+    services.hide_organization(owner, families)
+
+    assert "Name us publicly" not in client.get(f"/en/statements/{statement.slug}/").content.decode()
+    client.post(f"/en/statements/{statement.slug}/name/", {"endorsement": endorsement.pk})
+    endorsement.refresh_from_db()
+    assert not endorsement.named_publicly
+
+
+def test_a_hidden_party_is_not_offered_to_be_named_nor_named(families: Organization, owner: User) -> None:
+    agreement = AgreementFactory(status=Agreement.Status.IN_FORCE, visibility=Agreement.Visibility.PUBLIC)
+    party = AgreementPartyFactory(agreement=agreement, organization=families, named_publicly=False)
+    client = client_for(owner)
+    assert "Name us publicly" in client.get(f"/en/agreements/{agreement.slug}/").content.decode()
+
+    services.hide_organization(owner, families)
+
+    assert "Name us publicly" not in client.get(f"/en/agreements/{agreement.slug}/").content.decode()
+    client.post(f"/en/agreements/{agreement.slug}/parties/{party.pk}/name/")
+    party.refresh_from_db()
+    assert not party.named_publicly
+
+
 def test_it_leaves_participant_lists_network_lists_and_bulletin_mentions(families: Organization, owner: User) -> None:
     event = EventFactory(visibility=Event.Visibility.PUBLIC)
     invitation = InvitationFactory(event=event, organization=families, listed_to_participants=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from organizations.models import Membership, Organization
 from portal.models import AuditEntry, User
@@ -46,6 +47,7 @@ def publisher(statement: Statement) -> User:
     return MembershipFactory(organization=statement.owner, role=Membership.Role.EDITOR).user
 
 
+@translation.override("en")
 def test_the_help_text_names_everyone_who_still_sees_the_endorser() -> None:
     help_text = str(EndorseForm.base_fields["named_publicly"].help_text)
     assert "your own members" in help_text
