@@ -32,13 +32,16 @@ def _unsubmitted_drafts(cutoff: datetime.datetime) -> QuerySet[Organization]:
 
 
 def _delete_drafts(drafts: QuerySet[Organization]) -> int:
-    """Delete each draft with its memberships and history; one that something else still holds on to stays."""
+    """Delete each draft with its memberships, history and logo; one that something else still holds on to stays."""
     deleted = 0
     for draft in drafts:
+        logo = draft.logo.name
         try:
             draft.delete()
         except (ProtectedError, RestrictedError):
             continue
+        if logo:
+            draft.logo.storage.delete(logo)
         deleted += 1
     return deleted
 

@@ -202,7 +202,8 @@ class SignedInSession(models.Model):
         verbose_name_plural = _("signed-in sessions")
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.network})"
+        # Named by when it began, not where from: the network is for the person's own eyes ("Your sessions").
+        return f"{self.user}: {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class TokenUse(models.Model):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
@@ -209,6 +210,18 @@ def test_an_address_still_subscribed_elsewhere_keeps_its_other_subscription() ->
 
     assert exists(other) and exists(stale.subscriber)
     assert not Subscriber.objects.filter(pk=lone.subscriber_id).exists()
+
+
+def test_a_deleted_draft_takes_its_logo_file_with_it(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    draft = _draft(period("draft_organizations") + DAY)
+    draft.logo.save("logo.png", ContentFile(b"not looked at"), save=False)
+    Organization.objects.filter(pk=draft.pk).update(logo=draft.logo.name)
+    assert (tmp_path / draft.logo.name).exists()
+
+    retention.apply()
+
+    assert not exists(draft) and not (tmp_path / draft.logo.name).exists()
 
 
 def test_a_draft_that_was_once_submitted_is_not_a_draft_never_submitted() -> None:

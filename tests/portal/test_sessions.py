@@ -109,6 +109,18 @@ def test_the_api_key_is_listed_with_its_last_use_and_revoked(person: User) -> No
     assert AuditEntry.objects.filter(action=AuditEntry.Action.TOKEN_REVOKED, actor=person).exists()
 
 
+def test_the_personal_data_download_holds_the_sessions_and_the_api_key(person: User) -> None:
+    Token.objects.create(user=person)
+    client = browser(person, FIREFOX_ANDROID)
+
+    data = client.get("/en/accounts/data/").json()
+
+    assert [(row["user_agent"], row["network"]) for row in data["signed_in_sessions"]] == [
+        (FIREFOX_ANDROID, "203.0.113.0/24")
+    ]
+    assert data["api_key"]["created"] and data["api_key"]["last_used"] is None
+
+
 # For owners, per member -----------------------------------------------------------------------------------------
 
 
