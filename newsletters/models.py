@@ -343,6 +343,29 @@ class Subscription(models.Model):
         return f"{self.subscriber} → {self.mailing_list}"
 
 
+class Suppression(models.Model):
+    """An address deleted at the end of its retention period after it unsubscribed from a list (or, with no list,
+    after it bounced), kept only as its hash (portal.audit.hashed_email) so that an import or the members of
+    organisations never add it again behind its back (newsletters.services._confirmed). Subscribing through the
+    form, with its confirmation, still works."""
+
+    feeds_public_pages = False
+
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.CASCADE, null=True, blank=True, related_name="suppressions"
+    )
+    email_hash = models.CharField(max_length=80, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("address never to add again")
+        verbose_name_plural = _("addresses never to add again")
+        constraints = [models.UniqueConstraint(fields=["mailing_list", "email_hash"], name="suppression_unique")]
+
+    def __str__(self) -> str:
+        return self.email_hash
+
+
 class Campaign(models.Model):
     """An edition, or a message, sent to a list at a time."""
 

@@ -8,7 +8,8 @@ import datetime
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from newsletters.models import Subscriber, Subscription
+from newsletters.models import Subscriber, Subscription, Suppression
+from portal.audit import hashed_email
 from portal.retention import Category, register
 
 
@@ -32,6 +33,23 @@ def _delete_subscriptions(subscriptions: QuerySet[Subscription]) -> int:
     return deleted
 
 
+def _suppress_unsubscribed(subscriptions: QuerySet[Subscription]) -> None:
+    """Who unsubscribed is never re-added to that list by an import: keep the hash of each address."""
+    rows = subscriptions.values_list("mailing_list_id", "subscriber__email")
+    Suppression.objects.bulk_create(
+        [Suppression(mailing_list_id=list_id, email_hash=hashed_email(email)) for list_id, email in rows],
+        ignore_conflicts=True,
+    )
+
+
+def _suppress_bounced(subscribers: QuerySet[Subscriber]) -> None:
+    """An address that bounced is not re-added to any list by an import: keep its hash."""
+    emails = subscribers.values_list("email", flat=True)
+    Suppression.objects.bulk_create(
+        [Suppression(email_hash=hashed_email(email)) for email in emails], ignore_conflicts=True
+    )
+
+
 register(
     Category(
         "unconfirmed_subscriptions",
@@ -44,17 +62,25 @@ register(
 register(
     Category(
         "unsubscribed_addresses",
-        _("Email addresses that unsubscribed from a mailing list"),
+        _(
+            "Email addresses that unsubscribed from a mailing list (afterwards only a hash of the address is kept, so "
+            "that an import never adds it again)"
+        ),
         _("after the unsubscription"),
         _unsubscribed,
+        before_delete=_suppress_unsubscribed,
         delete=_delete_subscriptions,
     )
 )
 register(
     Category(
         "bounced_addresses",
-        _("Email addresses that mail cannot be delivered to, with their subscriptions"),
+        _(
+            "Email addresses that mail cannot be delivered to, with their subscriptions (afterwards only a hash of the "
+            "address is kept, so that no list adds it again)"
+        ),
         _("after the last failed delivery"),
         _bounced,
+        before_delete=_suppress_bounced,
     )
 )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 
 from agreements.models import AccessionRequest
 from events.models import Registration
+from newsletters import services as newsletter_services
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, MembershipInvitation, Organization
@@ -222,6 +224,33 @@ def test_a_deleted_draft_takes_its_logo_file_with_it(settings: Any, tmp_path: An
     retention.apply()
 
     assert not exists(draft) and not (tmp_path / draft.logo.name).exists()
+
+
+def test_an_address_deleted_after_it_unsubscribed_is_never_imported_again() -> None:
+    gone = _unsubscribed(period("unsubscribed_addresses") + DAY)
+    mailing_list, email = gone.mailing_list, gone.subscriber.email
+    retention.apply()
+    assert not Subscriber.objects.filter(email=email).exists()
+
+    newsletter_services.import_subscribers(
+        UserFactory(), mailing_list, SimpleUploadedFile("list.csv", f"email\n{email}\nnew@example.org\n".encode())
+    )
+
+    assert not Subscriber.objects.filter(email=email).exists()
+    assert Subscription.objects.filter(mailing_list=mailing_list, subscriber__email="new@example.org").exists()
+    assert SubscriptionFactory(subscriber__email=email).status == "confirmed"  # other lists may still have it
+
+
+def test_an_address_deleted_after_it_bounced_is_added_to_no_list_again() -> None:
+    email = _bounced(period("bounced_addresses") + DAY).email
+    retention.apply()
+    mailing_list = SubscriptionFactory().mailing_list
+
+    report = newsletter_services.import_subscribers(
+        UserFactory(), mailing_list, SimpleUploadedFile("list.csv", f"email\n{email}\n".encode())
+    )
+
+    assert report.imported == 0 and not Subscriber.objects.filter(email=email).exists()
 
 
 def test_a_draft_that_was_once_submitted_is_not_a_draft_never_submitted() -> None:
