@@ -97,16 +97,17 @@ def _touch(request: HttpRequest, session_key: str) -> None:
     )
 
 
-@receiver(user_logged_out, dispatch_uid="session_record_logout")
-def _logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
-    session_key = getattr(getattr(request, "session", None), "session_key", None)
-    if session_key:
-        SignedInSession.objects.filter(key_hash=key_hash(session_key)).delete()
-
-
 def current_hash(request: HttpRequest) -> str | None:
+    """The hash of the request's session key, as its row holds it; None without a session."""
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     return key_hash(session_key) if session_key else None
+
+
+@receiver(user_logged_out, dispatch_uid="session_record_logout")
+def _logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    hashed = current_hash(request)
+    if hashed is not None:
+        SignedInSession.objects.filter(key_hash=hashed).delete()
 
 
 def sessions_of(user: User) -> list[SignedInSession]:

@@ -27,11 +27,18 @@ def record_open_sessions(apps, schema_editor):
     SignedInSession.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def forget_the_audit_pruning_task(apps, schema_editor):
+    """The audit log's own pruning became one category of the retention schedules (portal.tasks.apply_retention):
+    celery beat's database scheduler keeps the entries it once read from the settings, so remove the old one."""
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task="portal.tasks.prune_audit_log").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0004_hide_everything'),
         ('sessions', '0001_initial'),
+        ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
     operations = [
@@ -69,4 +76,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(record_open_sessions, migrations.RunPython.noop),
+        migrations.RunPython(forget_the_audit_pruning_task, migrations.RunPython.noop),
     ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import html
+import importlib
 import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +19,7 @@ from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone, translation
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from agreements.models import AccessionRequest
 from events.models import Registration
@@ -298,3 +301,17 @@ def test_the_privacy_page_follows_the_settings(settings: Any, no_public_cache: N
 
 def test_the_footer_links_to_the_privacy_page(no_public_cache: None) -> None:
     assert 'href="/ar/privacy/"' in Client().get("/ar/").content.decode()
+
+
+def test_the_migration_forgets_the_old_audit_pruning_task() -> None:
+    """Celery beat's database scheduler keeps what it once read from the settings: migration 0005 removes the old
+    task, which no longer exists."""
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    PeriodicTask.objects.create(name="prune-audit-log", task="portal.tasks.prune_audit_log", interval=interval)
+    kept = PeriodicTask.objects.create(
+        name="event-reminders", task="events.tasks.send_event_reminders", interval=interval
+    )
+
+    importlib.import_module("portal.migrations.0005_signed_in_sessions").forget_the_audit_pruning_task(apps, None)
+
+    assert list(PeriodicTask.objects.all()) == [kept]
