@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
@@ -56,45 +56,42 @@ def network_of(address: str | None) -> str:
 
 
 class SessionRecordMiddleware:
-    """Keep the row of the signed-in session: before the view (so that a session the view ends is known to it) and,
-    when the view signed someone in, after it with the new key. The row is written at most every TOUCH_EVERY (the
-    shared cache remembers the last write; the session itself is not modified, so a view that ends its own session
-    does not trip over it)."""
+    """Keep the row of the signed-in session up to date, before the view (so that a session the view ends is known
+    to it). A login writes the row of its new session itself (`_logged_in`). The row is written at most every
+    TOUCH_EVERY: the shared cache remembers the last write; the session itself is not modified, so a view that ends
+    its own session does not trip over it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        before = _signed_in_key(request)
-        if before is not None:
-            _touch(request, before)
-        response = self.get_response(request)
-        after = _signed_in_key(request)
-        if after is not None and after != before:
-            _touch(request, after)
-        return response
+        user = getattr(request, "user", None)
+        hashed = current_hash(request)
+        if user is not None and user.is_authenticated and hashed is not None:
+            _touch(request, user, hashed)
+        return self.get_response(request)
 
 
-def _signed_in_key(request: HttpRequest) -> str | None:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    return getattr(getattr(request, "session", None), "session_key", None)
-
-
-def _touch(request: HttpRequest, session_key: str) -> None:
-    hashed = key_hash(session_key)
+def _touch(request: HttpRequest, user: User, hashed: str) -> None:
     if not cache.add(f"session-seen:{hashed}", 1, timeout=int(TOUCH_EVERY.total_seconds())):
         return
     SignedInSession.objects.update_or_create(
         key_hash=hashed,
         defaults={
-            "user": request.user,
+            "user": user,
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH],
             "network": network_of(client_ip(request)),
             "last_seen_at": timezone.now(),
         },
     )
+
+
+@receiver(user_logged_in, dispatch_uid="session_record_login")
+def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Django's login() has given the session its new key by now.
+    hashed = current_hash(request)
+    if hashed is not None:
+        _touch(request, user, hashed)
 
 
 def current_hash(request: HttpRequest) -> str | None:

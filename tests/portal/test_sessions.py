@@ -3,7 +3,10 @@ and ends any of them; an organisation's owners do the same for each member; ever
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -11,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from organizations.models import Membership, Organization
 from portal import sessions
 from portal.models import AuditEntry, SignedInSession, TokenUse, User
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +26,10 @@ CHROME_WINDOWS = (
 
 
 def browser(user: User, user_agent: str, address: str = "203.0.113.45") -> Client:
-    """A browser signed in as `user` that has made one request (which lists its session)."""
+    """A browser that signed in as `user` through the login form (which lists its session)."""
     client = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=address)
-    sign_in(client, user)
-    assert client.get("/en/").status_code == 200
+    response = client.post("/en/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
     return client
 
 
@@ -192,13 +195,8 @@ def test_an_owner_of_another_organisation_may_not_end_a_members_access(families:
 
 def test_a_session_opened_before_the_list_existed_is_found_by_the_migration(person: User) -> None:
     """Migration 0005 lists every open session once; here the same decoding, through its function."""
-    import importlib
-
-    from django.apps import apps
-
-    client = Client()
-    sign_in(client, person)  # no request yet: not listed
-    assert not SignedInSession.objects.filter(user=person).exists()
+    client = sign_in(Client(), person)
+    SignedInSession.objects.all().delete()  # as a session opened before the list existed
 
     migration = importlib.import_module("portal.migrations.0005_signed_in_sessions")
     migration.record_open_sessions(apps, None)
