@@ -22,7 +22,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-QUIET = "Caesar Families Association"
+QUIET = "Canary Quiet Endorsers of Homs"
 VIEWED = AuditEntry.Action.ANONYMOUS_ENDORSERS_VIEWED
 
 
@@ -102,6 +102,27 @@ def test_an_operator_seeing_them_in_the_admin_is_recorded(
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action=VIEWED)
     assert (entry.actor, entry.extra["where"]) == (operator, "admin")
+
+
+def test_an_operator_exporting_the_endorsers_data_is_recorded(
+    statement: Statement, quiet: Organization, operator: User
+) -> None:
+    response = client_for(operator).get(f"/en/organizations/{quiet.slug}/export/")
+
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action=VIEWED)
+    assert (entry.actor, entry.target_id, entry.extra) == (
+        operator,
+        str(statement.pk),
+        {"where": "organization export", "organizations": [quiet.pk]},
+    )
+
+
+def test_the_endorsers_own_owner_exporting_its_data_is_not_recorded(statement: Statement, quiet: Organization) -> None:
+    owner = MembershipFactory(organization=quiet, role=Membership.Role.OWNER).user
+
+    assert client_for(owner).get(f"/en/organizations/{quiet.slug}/export/").status_code == 200
+    assert not AuditEntry.objects.filter(action=VIEWED).exists()
 
 
 def test_the_endorsers_own_members_are_not_recorded(statement: Statement, quiet: Organization) -> None:
