@@ -87,6 +87,10 @@ def progress(campaign: Campaign) -> dict[str, int]:
         # Sent, perhaps a second time: on its way when its sender stopped, it went again from another.
         possibly_duplicate=Count("id", filter=Q(status=Delivery.Status.SENT, possibly_duplicate=True)),
     )
+    # What retention deleted with the subscriptions (newsletters/retention.py) still counts.
+    counts["sent"] += campaign.forgotten_sent
+    counts["failed"] += campaign.forgotten_failed
+    counts["total"] += campaign.forgotten_sent + campaign.forgotten_failed
     counts["queued"] = counts["total"] - counts["sent"] - counts["failed"]
     counts["percent"] = round(100 * (counts["sent"] + counts["failed"]) / counts["total"]) if counts["total"] else 0
     return counts

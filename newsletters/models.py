@@ -400,6 +400,10 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries deleted with their subscriptions at the end of a retention period (newsletters/retention.py): the
+    # campaign's figures still count them (newsletters.dispatch.progress).
+    forgotten_sent = models.PositiveIntegerField(default=0, editable=False)
+    forgotten_failed = models.PositiveIntegerField(default=0, editable=False)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[models.Manager[Campaign]]

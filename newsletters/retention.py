@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from newsletters.models import Subscriber, Subscription, Suppression
+from newsletters.models import Campaign, Delivery, Subscriber, Subscription, Suppression
 from portal.audit import hashed_email
 from portal.retention import Category, register
 
@@ -33,8 +33,23 @@ def _delete_subscriptions(subscriptions: QuerySet[Subscription]) -> int:
     return deleted
 
 
+def _keep_campaign_figures(deliveries: QuerySet[Delivery]) -> None:
+    """Count the finished deliveries about to go on their campaigns, so that a campaign's figures survive them."""
+    finished = deliveries.filter(status__in=[Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED])
+    by_campaign = finished.values("campaign").annotate(
+        sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),
+        failed=Count("pk", filter=~Q(status=Delivery.Status.SENT)),
+    )
+    for row in by_campaign:
+        Campaign.objects.filter(pk=row["campaign"]).update(
+            forgotten_sent=F("forgotten_sent") + row["sent"], forgotten_failed=F("forgotten_failed") + row["failed"]
+        )
+
+
 def _suppress_unsubscribed(subscriptions: QuerySet[Subscription]) -> None:
-    """Who unsubscribed is never re-added to that list by an import: keep the hash of each address."""
+    """Who unsubscribed is never re-added to that list by an import: keep the hash of each address, and count its
+    deliveries on their campaigns."""
+    _keep_campaign_figures(Delivery.objects.filter(subscription__in=subscriptions))
     rows = subscriptions.values_list("mailing_list_id", "subscriber__email")
     Suppression.objects.bulk_create(
         [Suppression(mailing_list_id=list_id, email_hash=hashed_email(email)) for list_id, email in rows],
@@ -43,7 +58,9 @@ def _suppress_unsubscribed(subscriptions: QuerySet[Subscription]) -> None:
 
 
 def _suppress_bounced(subscribers: QuerySet[Subscriber]) -> None:
-    """An address that bounced is not re-added to any list by an import: keep its hash."""
+    """An address that bounced is not re-added to any list by an import: keep its hash, and count its deliveries on
+    their campaigns."""
+    _keep_campaign_figures(Delivery.objects.filter(subscription__subscriber__in=subscribers))
     emails = subscribers.values_list("email", flat=True)
     Suppression.objects.bulk_create(
         [Suppression(email_hash=hashed_email(email)) for email in emails], ignore_conflicts=True

@@ -23,8 +23,9 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from agreements.models import AccessionRequest
 from events.models import Registration
+from newsletters import dispatch
 from newsletters import services as newsletter_services
-from newsletters.models import Subscriber, Subscription
+from newsletters.models import Delivery, Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, MembershipInvitation, Organization
 from portal import retention
@@ -32,6 +33,7 @@ from portal.models import AuditEntry, SignedInSession
 from portal.tasks import apply_retention
 from tests.factories import (
     AccessionRequestFactory,
+    CampaignFactory,
     EventFactory,
     InvitationFactory,
     JoinRequestFactory,
@@ -204,6 +206,34 @@ def test_an_event_keeps_its_attendance_figures_after_its_registrations_go() -> N
     assert (event.attended_people, event.attended_organizations) == (4, 2)
     page = Client().get(f"/en/events/{event.slug}/").content.decode()
     assert "Representatives of 2 organisations attended." in page
+
+
+def test_a_campaign_keeps_its_figures_after_its_recipients_addresses_go() -> None:
+    campaign = CampaignFactory(status="done")
+    for status in ("sent", "sent", "failed"):
+        gone = _unsubscribed(period("unsubscribed_addresses") + DAY)
+        Delivery.objects.create(campaign=campaign, subscription=gone, status=status)
+    bounced = _bounced(period("bounced_addresses") + DAY)
+    Delivery.objects.create(campaign=campaign, subscription=SubscriptionFactory(subscriber=bounced), status="failed")
+    Delivery.objects.create(campaign=campaign, subscription=SubscriptionFactory(), status="sent")
+    before = dispatch.progress(campaign)
+
+    retention.apply()
+
+    campaign.refresh_from_db()
+    assert Delivery.objects.filter(campaign=campaign).count() == 1
+    assert (
+        dispatch.progress(campaign)
+        == before
+        == {
+            "total": 5,
+            "sent": 3,
+            "failed": 2,
+            "possibly_duplicate": 0,
+            "queued": 0,
+            "percent": 100,
+        }
+    )
 
 
 def test_an_address_still_subscribed_elsewhere_keeps_its_other_subscription() -> None:
