@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from agreements.models import AccessionRequest
-from events.models import Registration
+from events.models import Event, Registration
 from newsletters import dispatch
 from newsletters import services as newsletter_services
 from newsletters.models import Delivery, Subscriber, Subscription
@@ -45,6 +45,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
+from tests.workers import celery_workers, needs_workers
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +346,23 @@ def test_the_migration_forgets_the_old_audit_pruning_task() -> None:
     importlib.import_module("portal.migrations.0005_signed_in_sessions").forget_the_audit_pruning_task(apps, None)
 
     assert list(PeriodicTask.objects.all()) == [kept]
+
+
+# A real worker ---------------------------------------------------------------------------------------------------
+
+
+@needs_workers
+def test_a_real_worker_applies_the_schedules(transactional_db: None, tmp_path: Any) -> None:
+    """The daily task, sent to the broker as Celery beat sends it, run by a `celery worker` process."""
+    old_entry, recent_entry = _audit_entry(period("audit_log") + DAY), _audit_entry(DAY)
+    registration = _registrations(period("event_registrations") + DAY)
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.ATTENDED)
+
+    with celery_workers(tmp_path / "workers") as workers:
+        workers.start()
+        apply_retention.delay()
+        workers.wait_for("the old rows deleted", lambda: not exists(old_entry) and not exists(registration))
+
+    assert exists(recent_entry)
+    event = Event.objects.get(pk=registration.event_id)
+    assert (event.attended_people, event.attended_organizations) == (1, 0)
