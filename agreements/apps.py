@@ -7,5 +7,6 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Agreements")
 
     def ready(self) -> None:
-        # Adds the organisation's agreements to its profile and its data export (organizations.signals).
-        from agreements import receivers  # noqa: F401
+        # receivers: adds the organisation's agreements to its profile and its data export (organizations.signals);
+        # retention: declined requests to accede, their retention period (portal/retention.py).
+        from agreements import receivers, retention  # noqa: F401

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import NamedAct, Organization, private_storage
+from organizations.models import NamedAct, Organization, private_storage, unhidden_q
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
 from portal.text import SingleLineField
 
@@ -151,7 +151,8 @@ class AgreementParty(NamedAct, Guarded):
         to its own members always. The party's owners choose to be named, or to stop being named."""
         owners = Q(organization__in=viewer.organizations(Role.OWNER))
         if action == cls.NAME:
-            return ~cls.named_q() & owners
+            # A hidden organisation is named nowhere: there is nothing to consent to until it shows itself again.
+            return ~cls.named_q() & unhidden_q("organization__") & owners
         if action == cls.UNNAME:
             return Q(named_publicly=True) & owners
         return cls.named_q() | viewer.managed("agreement__owner") | Q(organization__in=viewer.organizations())

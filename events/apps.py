@@ -7,5 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        # Adds the organisation's event invitations to its owners' data export (organizations.signals).
-        from events import receivers  # noqa: F401
+        # receivers: adds the organisation's event invitations to its owners' data export (organizations.signals);
+        # retention: registrations, attendance and visa letters, their retention period (portal/retention.py).
+        from events import receivers, retention  # noqa: F401

@@ -133,6 +133,12 @@ class Event(Guarded):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The attendance figures, stored when the registrations are deleted at the end of their retention period
+    # (events/retention.py): "representatives of 23 organisations attended" outlives who they were.
+    attended_people = models.PositiveIntegerField(_("people who attended"), null=True, blank=True, editable=False)
+    attended_organizations = models.PositiveIntegerField(
+        _("organisations that attended"), null=True, blank=True, editable=False
+    )
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[EventManager[Event]] = EventQuerySet.as_manager()

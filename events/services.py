@@ -301,6 +301,10 @@ def mark_attendance(actor: User, registration: Registration, *, attended: bool) 
 
 
 def attendance_figures(event: Event) -> dict[str, int]:
+    """How many people, and of how many organisations, attended: counted from the registrations, or as stored
+    when they were deleted (events/retention.py)."""
+    if event.attended_organizations is not None and event.attended_people is not None:
+        return {"people": event.attended_people, "organizations": event.attended_organizations}
     attended = event.registrations.filter(status=Registration.Status.ATTENDED)
     return {
         "people": attended.count(),

@@ -13,6 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from events import services as event_services
 from events.models import Registration
@@ -20,7 +21,7 @@ from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, Membership, MembershipInvitation
 from portal import audit
-from portal.models import AuditEntry, User
+from portal.models import AuditEntry, SignedInSession, TokenUse, User
 from statements.models import Endorsement
 
 
@@ -41,6 +42,7 @@ def personal_data(user: User) -> dict[str, Any]:
     """Everything the portal holds about `user`, as plain data for a JSON download: never anyone else's
     (organisations and events appear by name, other people not at all)."""
     emails = addresses_of(user)
+    token = Token.objects.filter(user=user).first()
     return {
         "generated_at": timezone.now(),
         "account": {
@@ -128,6 +130,16 @@ def personal_data(user: User) -> dict[str, Any]:
                 "mailing_list", "subscriber"
             )
         ],
+        # "Your sessions" (portal/sessions.py): never the session keys, of which only a hash is kept anyway.
+        "signed_in_sessions": list(
+            SignedInSession.objects.filter(user=user).values("user_agent", "network", "created_at", "last_seen_at")
+        ),
+        "api_key": {
+            "created": token.created,
+            "last_used": TokenUse.objects.filter(user=user).values_list("last_used_at", flat=True).first(),
+        }
+        if token is not None
+        else None,
         # What the person did, when and from where; the details (which may name other members) are left out.
         "audit_log": list(
             AuditEntry.objects.filter(actor=user).values(

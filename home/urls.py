@@ -53,7 +53,12 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("privacy/", portal_views.privacy, name="privacy"),
     path("accounts/preferences/", portal_views.preferences, name="account_preferences"),
+    path("accounts/sessions/", portal_views.your_sessions, name="account_sessions"),
+    path("accounts/sessions/<int:session_id>/end/", portal_views.end_session, name="account_end_session"),
+    path("accounts/sessions/end-others/", portal_views.end_other_sessions, name="account_end_other_sessions"),
+    path("accounts/api-key/revoke/", portal_views.revoke_api_key, name="account_revoke_api_key"),
     path("accounts/data/", views.personal_data, name="account_data"),
     path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),

@@ -7,7 +7,8 @@ class NewslettersConfig(AppConfig):
     verbose_name = _("Bulletins and newsletters")
 
     def ready(self) -> None:
-        from newsletters import services
+        # Unconfirmed, unsubscribed and bouncing addresses: their retention periods (portal/retention.py).
+        from newsletters import retention, services  # noqa: F401
         from portal import pdf
 
         # The coordinators see each edition PDF rendered by the one rendering task (portal.tasks.render_pdf).

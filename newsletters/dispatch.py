@@ -97,6 +97,10 @@ def progress(campaign: Campaign) -> dict[str, int]:
         # Sent, perhaps a second time: on its way when its sender stopped, it went again from another.
         possibly_duplicate=Count("id", filter=Q(status=Delivery.Status.SENT, possibly_duplicate=True)),
     )
+    # What retention deleted with the subscriptions (newsletters/retention.py) still counts.
+    counts["sent"] += campaign.forgotten_sent
+    counts["failed"] += campaign.forgotten_failed
+    counts["total"] += campaign.forgotten_sent + campaign.forgotten_failed
     counts["queued"] = counts["total"] - counts["sent"] - counts["failed"]
     counts["percent"] = round(100 * (counts["sent"] + counts["failed"]) / counts["total"]) if counts["total"] else 0
     return counts
@@ -481,7 +485,9 @@ def _record_failure(delivery: Claimed, error: Exception, claim: Claim, *, server
         if _is_permanent(error):
             subscriber = Subscriber.objects.filter(pk=delivery.subscriber_id)
             subscriber.update(bounce_count=F("bounce_count") + 1)
-            subscriber.filter(bounce_count__gte=BOUNCE_THRESHOLD).update(status=Subscriber.Status.BOUNCING)
+            subscriber.filter(bounce_count__gte=BOUNCE_THRESHOLD).update(
+                status=Subscriber.Status.BOUNCING, bounced_at=Now()
+            )
         return
     # Temporary: back to the queue. Refused for itself, it waits (30 s, 60 s, 120 s... by default); caught in an
     # outage of the server, it goes to whichever sender reconnects first.

@@ -302,6 +302,8 @@ class Subscriber(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     bounce_count = models.PositiveIntegerField(default=0)
+    # The last permanent failure once the address counts as bouncing: its retention period runs from here.
+    bounced_at = models.DateTimeField(_("last bounced"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -350,6 +352,29 @@ class Subscription(models.Model):
         return f"{self.subscriber} → {self.mailing_list}"
 
 
+class Suppression(models.Model):
+    """An address deleted at the end of its retention period after it unsubscribed from a list (or, with no list,
+    after it bounced), kept only as its hash (portal.audit.hashed_email) so that an import or the members of
+    organisations never add it again behind its back (newsletters.services._confirmed). Subscribing through the
+    form, with its confirmation, still works."""
+
+    feeds_public_pages = False
+
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.CASCADE, null=True, blank=True, related_name="suppressions"
+    )
+    email_hash = models.CharField(max_length=80, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("address never to add again")
+        verbose_name_plural = _("addresses never to add again")
+        constraints = [models.UniqueConstraint(fields=["mailing_list", "email_hash"], name="suppression_unique")]
+
+    def __str__(self) -> str:
+        return self.email_hash
+
+
 class Campaign(models.Model):
     """An edition, or a message, sent to a list at a time."""
 
@@ -386,6 +411,10 @@ class Campaign(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # While the sending limit (portal.sending) leaves campaigns no room: when it will have some again.
     limited_until = models.DateTimeField(_("paused by the sending limit until"), null=True, blank=True)
+    # Deliveries deleted with their subscriptions at the end of a retention period (newsletters/retention.py): the
+    # campaign's figures still count them (newsletters.dispatch.progress).
+    forgotten_sent = models.PositiveIntegerField(default=0, editable=False)
+    forgotten_failed = models.PositiveIntegerField(default=0, editable=False)
 
     # Typed by hand: modeltranslation swaps the managers' classes (see portal.access.GuardedManager).
     objects: ClassVar[models.Manager[Campaign]]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,6 +30,7 @@ from newsletters.models import (
     Section,
     Subscriber,
     Subscription,
+    Suppression,
 )
 from organizations.models import Organization
 from portal import audit, pdf, printing, slugs
@@ -346,8 +347,7 @@ def import_subscribers(actor: User, mailing_list: MailingList, upload: Any) -> I
                 (row.line, str(_("“%(language)s” is not one of the portal's languages.") % {"language": language}))
             )
             continue
-        _confirmed(mailing_list, _subscriber(email, language), Subscription.Source.IMPORT)
-        report.imported += 1
+        report.imported += _confirmed(mailing_list, email, language, Subscription.Source.IMPORT)
     audit.record(
         None,
         audit.Action.IMPORT,
@@ -360,7 +360,19 @@ def import_subscribers(actor: User, mailing_list: MailingList, upload: Any) -> I
     return report
 
 
-def _confirmed(mailing_list: MailingList, subscriber: Subscriber, source: str) -> None:
+def _suppressed(mailing_list: MailingList, email: str) -> bool:
+    """Whether `email` was deleted after it unsubscribed or bounced (newsletters/retention.py): never re-added,
+    nor invited again, behind the person's back."""
+    return Suppression.objects.filter(
+        Q(mailing_list=mailing_list) | Q(mailing_list=None), email_hash=audit.hashed_email(email)
+    ).exists()
+
+
+def _confirmed(mailing_list: MailingList, email: str, language: str, source: str) -> bool:
+    """Subscribe `email` as confirmed (an import, the members of organisations); False when it may not be added."""
+    if _suppressed(mailing_list, email):
+        return False
+    subscriber = _subscriber(email, language)
     subscription, created = Subscription.objects.get_or_create(
         mailing_list=mailing_list,
         subscriber=subscriber,
@@ -370,6 +382,7 @@ def _confirmed(mailing_list: MailingList, subscriber: Subscriber, source: str) -
     if not created and subscription.status == Subscription.Status.PENDING:
         subscription.status, subscription.confirmed_at = Subscription.Status.CONFIRMED, timezone.now()
         subscription.save(update_fields=["status", "confirmed_at"])
+    return True
 
 
 @transaction.atomic
@@ -383,6 +396,8 @@ def add_members_by_role(actor: User, mailing_list: MailingList, roles: list[str]
     ).distinct()
     invited = 0
     for user in users:
+        if _suppressed(mailing_list, user.email):
+            continue
         subscriber = _subscriber(user.email, user.preferred_language)
         subscription, created = Subscription.objects.select_for_update().get_or_create(
             mailing_list=mailing_list, subscriber=subscriber, defaults={"source": Subscription.Source.MEMBERS}

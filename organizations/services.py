@@ -8,6 +8,7 @@ here guard the domain's own rules (state transitions, last owner).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from organizations.models import (
     Organization,
     Topic,
 )
-from portal import audit, slugs
+from portal import audit, sessions, slugs
 from portal.access import forget_viewer, viewer_of
 from portal.mail import notify, send_to_address
 from portal.models import User
@@ -296,45 +297,55 @@ def suspend_organization(actor: User, organization: Organization, message: str) 
 # Hide everything now -----------------------------------------------------------------------------------
 
 
+def _set_hidden(organization: Organization, hidden_at: datetime.datetime | None) -> Organization:
+    """Lock the organisation's row and set when it was hidden (None: shown), keeping the first moment it was hidden;
+    `organization` follows."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if hidden_at is None or locked.hidden_at is None:
+        locked.hidden_at = hidden_at
+        locked.save(update_fields=["hidden_at", "updated_at"])
+    organization.hidden_at = locked.hidden_at
+    return locked
+
+
 @transaction.atomic
 def hide_organization(actor: User | None, organization: Organization, *, sign_out_members: bool = False) -> int:
     """Take `organization` out of public view at once: the directory, search, the API, feeds, endorsers, parties,
     participant lists and bulletin mentions all ask the rules, which leave a hidden organisation out for everyone
     but its members, the coordinators and the operators. With `sign_out_members`, every member's sessions end and
     their API tokens are revoked. Returns how many members were signed out."""
-    locked = Organization.objects.select_for_update().get(pk=organization.pk)
-    if locked.hidden_at is None:
-        locked.hidden_at = timezone.now()
-        locked.save(update_fields=["hidden_at", "updated_at"])
-    signed_out = _sign_out_members(locked) if sign_out_members else 0
-    audit.record(None, audit.Action.ORGANIZATION_HIDDEN, actor=actor, target=locked, signed_out_members=signed_out)
-    organization.hidden_at = locked.hidden_at
-    return signed_out
+    locked = _set_hidden(organization, timezone.now())
+    members = list(locked.memberships.values_list("user_id", flat=True)) if sign_out_members else []
+    ended = sessions.end_sessions_of_users(members) if members else 0
+    audit.record(
+        None,
+        audit.Action.ORGANIZATION_HIDDEN,
+        actor=actor,
+        target=locked,
+        signed_out_members=len(members),
+        sessions_ended=ended,
+    )
+    return len(members)
 
 
 @transaction.atomic
 def reveal_organization(actor: User | None, organization: Organization) -> None:
     """Show a hidden organisation again: every item comes back as it was, since hiding changed nothing else."""
-    locked = Organization.objects.select_for_update().get(pk=organization.pk)
-    locked.hidden_at = None
-    locked.save(update_fields=["hidden_at", "updated_at"])
-    organization.hidden_at = None
-    audit.record(None, audit.Action.ORGANIZATION_REVEALED, actor=actor, target=organization)
+    locked = _set_hidden(organization, None)
+    audit.record(None, audit.Action.ORGANIZATION_REVEALED, actor=actor, target=locked)
 
 
-def _sign_out_members(organization: Organization) -> int:
-    from django.contrib.sessions.models import Session
-    from rest_framework.authtoken.models import Token
+# Members' access: sessions and API keys (portal/sessions.py) -----------------------------------------------
 
-    members = {str(pk) for pk in organization.memberships.values_list("user_id", flat=True)}
-    Token.objects.filter(user_id__in=members).delete()
-    ended = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if session.get_decoded().get("_auth_user_id") in members
-    ]
-    Session.objects.filter(pk__in=ended).delete()
-    return len(members)
+
+def sign_out_member(actor: User, membership: Membership) -> int:
+    """An owner signs a member out of every session (Organization's MANAGE_MEMBERS, asked by the view)."""
+    return sessions.end_sessions(actor, membership.user, organization=membership.organization_id)
+
+
+def revoke_member_api_key(actor: User, membership: Membership) -> bool:
+    """An owner revokes a member's API key (Organization's MANAGE_MEMBERS, asked by the view)."""
+    return sessions.revoke_token(actor, membership.user, organization=membership.organization_id)
 
 
 # Membership -------------------------------------------------------------------------------------------

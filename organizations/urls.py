@@ -25,6 +25,7 @@ urlpatterns = [
     path("<slug:slug>/members/invite/", views.invite, name="invite"),
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="change_role"),
     path("<slug:slug>/members/<int:membership_id>/remove/", views.remove_member, name="remove_member"),
+    path("<slug:slug>/members/<int:membership_id>/access/", views.end_member_access, name="end_member_access"),
     path("<slug:slug>/join-requests/<int:request_id>/", views.decide_join, name="decide_join"),
     path("<slug:slug>/invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("<slug:slug>/network/add/", views.add_network_member, name="add_network_member"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -255,13 +256,23 @@ def review(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return redirect("organizations:review_queue")
 
 
+def _memberships(organization: Organization, *, with_access: bool) -> QuerySet[Membership]:
+    """The members, and for those who manage them, each one's sessions and API key (one query)."""
+    memberships = organization.memberships.select_related("user").order_by("user__email")
+    if with_access:
+        memberships = memberships.select_related("user__auth_token", "user__token_use").annotate(
+            session_count=Count("user__signed_in_sessions")
+        )
+    return memberships
+
+
 @login_required
 def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = _organization_for(request, slug, Organization.VIEW_MEMBERS)
     can_manage = organization.allows(request.user, Organization.MANAGE_MEMBERS)
     context = {
         "organization": organization,
-        "memberships": organization.memberships.select_related("user").order_by("user__email"),
+        "memberships": _memberships(organization, with_access=can_manage),
         "can_manage": can_manage,
         "role_choices": Membership.Role.choices,
         "invitation_form": InvitationForm(),
@@ -334,6 +345,23 @@ def remove_member(request: AuthenticatedHttpRequest, slug: str, membership_id: i
         messages.success(request, _("You have left %(name)s.") % {"name": organization.name})
         return redirect("organizations:mine")
     messages.success(request, _("The member was removed."))
+    return redirect("organizations:members", slug)
+
+
+@login_required
+@require_POST
+def end_member_access(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    """An owner signs a member out everywhere, or revokes their API key."""
+    organization = _organization_for(request, slug, Organization.MANAGE_MEMBERS)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, organization=organization
+    )
+    if request.POST.get("revoke") == "api_key":
+        services.revoke_member_api_key(request.user, membership)
+        messages.success(request, _("The member's API key was revoked."))
+    else:
+        services.sign_out_member(request.user, membership)
+        messages.success(request, _("The member was signed out everywhere."))
     return redirect("organizations:members", slug)
 
 

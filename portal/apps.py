@@ -11,8 +11,12 @@ class PortalConfig(AppConfig):
 
         # Connects the receivers of allauth's signals: the audit log's, and the one that counts turning on an
         # authenticator app as passing the second factor in that session.
-        from portal import audit, two_factor  # noqa: F401
+        # The list of signed-in sessions forgets a session at logout.
+        from portal import audit, sessions, two_factor  # noqa: F401
         from portal.publiccache import install_triggers
+        from portal.retention import register_portal_categories
+
+        register_portal_categories()
 
         # After every migrate, once all apps' tables exist: the public stamp's triggers on each public table.
         post_migrate.connect(

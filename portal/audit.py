@@ -15,7 +15,6 @@ Where entries are written, one rule for each kind of event so that every path is
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,14 +23,12 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.utils import timezone
 
 from portal.models import AuditEntry, User
 from portal.proxies import client_ip
@@ -102,14 +99,6 @@ def pseudonymise(user: User, emails: Iterable[str]) -> None:
     entries = AuditEntry.objects.filter(addresses).exclude(actor_email="").exclude(actor_email__startswith=HASH_PREFIX)
     for email in set(entries.values_list("actor_email", flat=True)):
         AuditEntry.objects.filter(actor_email=email).update(actor_email=hashed_email(email))
-
-
-def prune(*, days: int | None = None, now: datetime.datetime | None = None) -> int:
-    """Delete the entries older than the retention period (settings.AUDIT_RETENTION_DAYS); return how many."""
-    days = settings.AUDIT_RETENTION_DAYS if days is None else days
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    deleted, _by_model = AuditEntry.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 # Signal receivers: allauth's and Django's own views make these changes (connected in PortalConfig.ready).

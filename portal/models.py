@@ -98,8 +98,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AuditEntry(models.Model):
     """Who did what, when and from where: sign-ins, changes of rights, and every copy of data taken out.
 
-    Written only by portal.audit.record; read only by the operators, in the admin; deleted after
-    settings.AUDIT_RETENTION_DAYS by portal.audit.prune.
+    Written only by portal.audit.record; read only by the operators, in the admin; deleted after its retention
+    period (settings.RETENTION["audit_log"], portal/retention.py).
     """
 
     # Never shown to the public, written at every sign-in (portal.publiccache).
@@ -124,6 +124,9 @@ class AuditEntry(models.Model):
         DATA_DOWNLOADED = "data_downloaded", _("Personal data downloaded")
         ORGANIZATION_HIDDEN = "organization_hidden", _("Organisation hidden from public view")
         ORGANIZATION_REVEALED = "organization_revealed", _("Organisation shown again")
+        SESSION_ENDED = "session_ended", _("Signed out of a session")
+        TOKEN_REVOKED = "token_revoked", _("API key revoked")
+        ANONYMOUS_ENDORSERS_VIEWED = "anonymous_endorsers_viewed", _("Endorsers not named publicly viewed")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -175,3 +178,48 @@ class PublicStamp(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+class SignedInSession(models.Model):
+    """A session a person signed in with, as "Your sessions" lists it: the browser, the network it came from (no
+    place: nothing is looked up outside the server), when it began and was last used. Django's session store
+    cannot list a person's sessions; this can, and ends them (portal.sessions). Only the SHA-256 of the session
+    key is kept, so this table holds no working session key."""
+
+    # Never shown to the public; written as people use the site (portal.publiccache).
+    feeds_public_pages = False
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    network = models.CharField(_("network"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last used"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        # Named by when it began, not where from: the network is for the person's own eyes ("Your sessions").
+        return f"{self.user}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TokenUse(models.Model):
+    """When an API key (rest_framework.authtoken's Token, keyed by its user) was last used: noted by
+    portal.sessions.TokenAuthentication at most once a minute."""
+
+    feeds_public_pages = False
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="token_use"
+    )
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("use of an API key")
+        verbose_name_plural = _("uses of API keys")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Final
 
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.two_factor.SessionSecondFactorMiddleware",
+    # Keeps the list of a person's signed-in sessions ("Your sessions", portal/sessions.py).
+    "portal.sessions.SessionRecordMiddleware",
     "portal.middleware.AuditOriginMiddleware",
     "portal.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -168,10 +171,37 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
     "start-due-campaigns": {"task": "newsletters.tasks.start_due_campaigns", "schedule": 60},
     "resume-interrupted-campaigns": {"task": "newsletters.tasks.resume_interrupted_campaigns", "schedule": 300},
-    "prune-audit-log": {"task": "portal.tasks.prune_audit_log", "schedule": 24 * 3600},
+    "apply-retention": {"task": "portal.tasks.apply_retention", "schedule": 24 * 3600},
 }
-# Audit entries (portal.models.AuditEntry) older than this are deleted every day.
-AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# How long each category of personal data is kept (portal/retention.py: each app defines its categories; the daily
+# task and `manage.py apply_retention` delete what is older; the privacy page publishes these periods). Each period
+# is overridable by an environment variable, RETENTION_<CATEGORY>_DAYS (or _HOURS where it says so).
+RETENTION = {
+    # Registrations, attendance and visa-letter requests, after the event ends; its figures are kept.
+    "event_registrations": datetime.timedelta(days=env.int("RETENTION_EVENT_REGISTRATIONS_DAYS", default=365)),
+    # Subscriptions never confirmed, after they were asked for.
+    "unconfirmed_subscriptions": datetime.timedelta(
+        hours=env.int("RETENTION_UNCONFIRMED_SUBSCRIPTIONS_HOURS", default=48)
+    ),
+    # Subscriptions ended by their subscriber, after the unsubscribe.
+    "unsubscribed_addresses": datetime.timedelta(days=env.int("RETENTION_UNSUBSCRIBED_ADDRESSES_DAYS", default=90)),
+    # Addresses that bounced, after the last bounce.
+    "bounced_addresses": datetime.timedelta(days=env.int("RETENTION_BOUNCED_ADDRESSES_DAYS", default=90)),
+    # Invitations of colleagues not accepted, after they expired.
+    "expired_invitations": datetime.timedelta(days=env.int("RETENTION_EXPIRED_INVITATIONS_DAYS", default=30)),
+    # Requests to join an organisation that its owners refused, after the decision.
+    "declined_join_requests": datetime.timedelta(days=env.int("RETENTION_DECLINED_JOIN_REQUESTS_DAYS", default=90)),
+    # Requests to accede to an agreement that were declined, after the decision.
+    "declined_accession_requests": datetime.timedelta(
+        days=env.int("RETENTION_DECLINED_ACCESSION_REQUESTS_DAYS", default=180)
+    ),
+    # Organisations registered but never submitted for verification, after their last change.
+    "draft_organizations": datetime.timedelta(days=env.int("RETENTION_DRAFT_ORGANIZATIONS_DAYS", default=180)),
+    # The audit log (portal.models.AuditEntry), after each entry is written.
+    "audit_log": datetime.timedelta(days=env.int("RETENTION_AUDIT_LOG_DAYS", default=365)),
+    # The list of a person's signed-in sessions (portal.models.SignedInSession), after each was last used.
+    "sessions": datetime.timedelta(days=env.int("RETENTION_SESSIONS_DAYS", default=30)),
+}
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -300,7 +330,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, noting when each key was last used.
+        "portal.sessions.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

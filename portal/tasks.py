@@ -48,8 +48,8 @@ def render_pdf(kind: str, object_id: int, language: str, html: str) -> str:
 
 
 @shared_task
-def prune_audit_log() -> int:
-    """Delete audit entries older than settings.AUDIT_RETENTION_DAYS (daily, from celery beat)."""
-    from portal import audit
+def apply_retention() -> dict[str, int]:
+    """Delete the personal data kept past its category's retention period (daily, from celery beat)."""
+    from portal import retention
 
-    return audit.prune()
+    return retention.apply()

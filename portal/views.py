@@ -4,17 +4,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from portal import retention, sessions
 from portal.forms import PreferencesForm
 from portal.health import health_report
 from portal.http import AuthenticatedHttpRequest
+from portal.models import SignedInSession, TokenUse
 
 
 @login_required
@@ -25,6 +27,53 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("Your preferences are saved."))
         return redirect(translate_url(reverse("account_preferences"), request.user.preferred_language))
     return render(request, "account/preferences.html", {"form": form})
+
+
+@login_required
+def your_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every session the person is signed in with, and their API key, each with a way to end it."""
+    current = sessions.current_hash(request)
+    listed = [
+        (record, sessions.browser_of(record.user_agent), record.key_hash == current)
+        for record in sessions.sessions_of(request.user)
+    ]
+    token = sessions.token_of(request.user)
+    token_use = TokenUse.objects.filter(user=request.user).first() if token else None
+    return render(request, "account/sessions.html", {"sessions": listed, "token": token, "token_use": token_use})
+
+
+@login_required
+@require_POST
+def end_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
+    # The person's own sessions only: another person's is not found.
+    record = get_object_or_404(SignedInSession, pk=session_id, user=request.user)
+    sessions.end_session(request.user, record)
+    messages.success(request, _("That session is signed out."))
+    return redirect("account_sessions")
+
+
+@login_required
+@require_POST
+def end_other_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    ended = sessions.end_sessions(request.user, request.user, keep=sessions.current_hash(request))
+    messages.success(request, _("Signed out of %(count)d other sessions.") % {"count": ended})
+    return redirect("account_sessions")
+
+
+@login_required
+@require_POST
+def revoke_api_key(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if sessions.revoke_token(request.user, request.user):
+        messages.success(request, _("Your API key was revoked."))
+    return redirect("account_sessions")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy page: each category of personal data and how long it is kept, from the same registry and
+    settings that the daily deletion uses (portal/retention.py)."""
+    schedule = [(category, retention.describe(category.period)) for category in retention.categories()]
+    return render(request, "privacy.html", {"schedule": schedule})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from modeltranslation.admin import TranslationAdmin
 
+from statements import services
 from statements.models import Endorsement, Statement, StatementHistoryEntry
 
 
@@ -33,6 +37,15 @@ class StatementAdmin(TranslationAdmin):
     autocomplete_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [EndorsementInline]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The inline shows every endorser: the operator's look at those not named publicly is in the audit log.
+        statement = self.get_object(request, object_id)
+        if statement is not None and request.method == "GET":
+            services.record_unnamed_endorsers_seen(request.user, statement, statement.endorsements.all(), where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(StatementHistoryEntry)

@@ -87,8 +87,10 @@ class EndorseForm(forms.Form):
         label=_("Name our organisation publicly among the endorsers"),
         required=False,
         help_text=_(
-            "If unticked, your organisation is counted but its name is shown only to the statement's "
-            "publishers and to your own members."
+            "If unticked, your organisation is counted but not named to the public. Its name is still seen by your "
+            "own members, by the editors and owners of the organisation that publishes the statement, and by the "
+            "platform's operators, who run the servers. Each time someone outside your organisation sees it on "
+            "the portal, the audit log records who and when."
         ),
     )
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import NamedAct, Organization, listed_q
+from organizations.models import NamedAct, Organization, listed_q, unhidden_q
 from portal.access import MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer, viewer_of
 from portal.text import SingleLineField
 
@@ -263,7 +263,10 @@ class Endorsement(NamedAct, Guarded):
     named_publicly = models.BooleanField(
         _("agrees to be named publicly"),
         default=False,
-        help_text=_("If unticked, the organisation is counted but never named to the public."),
+        help_text=_(
+            "If unticked, the organisation is counted but not named to the public; its own members, the editors and "
+            "owners of the statement's publisher and the platform's operators still see its name."
+        ),
     )
     source = models.CharField(_("received"), max_length=10, choices=Source.choices, default=Source.PORTAL)
 
@@ -306,7 +309,8 @@ class Endorsement(NamedAct, Guarded):
             return Q(named_publicly=True) & (own | viewer.managed("statement__owner"))
         if action == cls.NAME:
             owners = Q(organization__in=viewer.organizations(Role.OWNER))
-            return ~cls.named_q() & (owners | listed_q("organization__") & own)
+            # A hidden organisation is named nowhere: there is nothing to consent to until it shows itself again.
+            return ~cls.named_q() & unhidden_q("organization__") & (owners | listed_q("organization__") & own)
         return cls.named_q() | viewer.managed("statement__owner") | Q(organization__in=viewer.organizations())
 
     @property

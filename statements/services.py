@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -530,4 +530,23 @@ def statement_pdf_html(statement: Statement, language: str) -> str:
                 "language": language,
                 "bidi": translation.get_language_bidi(),
             },
+        )
+
+
+def record_unnamed_endorsers_seen(user: Any, statement: Statement, shown: QuerySet[Endorsement], *, where: str) -> None:
+    """Write in the audit log that `user` saw endorsers of `statement` that are not named to the public, where
+    they are not a member of the endorsing organisation (the statement's publishers and the operators, on a page,
+    an export or the admin). `shown` are the endorsements shown to them; `where` says on what."""
+    if not user.is_authenticated:
+        return
+    unnamed = shown.exclude(Endorsement.named_q()).exclude(organization__in=viewer_of(user).organizations())
+    organizations = sorted(set(unnamed.values_list("organization_id", flat=True)))
+    if organizations:
+        audit.record(
+            None,
+            audit.Action.ANONYMOUS_ENDORSERS_VIEWED,
+            actor=user,
+            target=statement,
+            where=where,
+            organizations=organizations,
         )

@@ -113,6 +113,7 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     # Names link to the profiles the person may open, decided in the same query.
     visible = Organization.objects.visible_to(request.user).filter(pk=OuterRef("organization_id"))
     rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
+    services.record_unnamed_endorsers_seen(request.user, statement, rows, where="page")
     by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
     endorsers = [by_pk[pk] for pk in index.page_ids]
     chosen = index.chosen
@@ -199,6 +200,8 @@ def endorsers_csv(request: HttpRequest, slug: str) -> HttpResponse:
     rows = exchange.endorser_rows(request.user, _endorsements(statement))
     response = csv_response(f"{statement.slug}-endorsers.csv", rows)
     audit.record(request, audit.Action.EXPORT, target=statement, kind="endorsements")
+    shown = statement.endorsements.visible_to(request.user)
+    services.record_unnamed_endorsers_seen(request.user, statement, shown, where="export")
     return response
 
 
@@ -260,6 +263,7 @@ def statement_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
         else:
             messages.success(request, _("The endorsement was recorded and the organisation's owners were told."))
             return redirect("statements:manage", slug)
+    services.record_unnamed_endorsers_seen(request.user, statement, statement.endorsements.all(), where="manage")
     context = {
         "statement": statement,
         "form": form,

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from agreements.models import Agreement
 from events import calendar
 from events.models import Event
+from organizations import services
 from organizations.models import Membership, Organization
 from portal.models import AuditEntry, User
 from statements.models import Statement
@@ -82,8 +83,6 @@ def test_an_editor_may_not_hide_the_organisation(families: Organization) -> None
 
 
 def test_a_hidden_organisation_is_found_nowhere_outside_itself(families: Organization, owner: User) -> None:
-    from organizations import services
-
     services.hide_organization(owner, families)
     stranger = MembershipFactory(organization=OrganizationFactory()).user
 
@@ -98,8 +97,6 @@ def test_a_hidden_organisation_is_found_nowhere_outside_itself(families: Organiz
 
 
 def test_coordinators_keep_seeing_it_marked_as_hidden(families: Organization, owner: User) -> None:
-    from organizations import services
-
     services.hide_organization(owner, families)
 
     page = client_for(make_coordinator()).get(f"/en/organizations/{families.slug}/").content.decode()
@@ -108,8 +105,6 @@ def test_coordinators_keep_seeing_it_marked_as_hidden(families: Organization, ow
 
 
 def test_its_endorsements_are_counted_but_no_longer_named(families: Organization, owner: User) -> None:
-    from organizations import services
-
     statement = StatementFactory(status=Statement.Status.PUBLISHED, published_on="2026-11-01")
     EndorsementFactory(statement=statement, organization=families)
     EndorsementFactory(statement=statement)
@@ -125,8 +120,6 @@ def test_its_endorsements_are_counted_but_no_longer_named(families: Organization
 def test_it_leaves_the_parties_named_on_agreements_but_the_mechanism_keeps_them(
     families: Organization, owner: User
 ) -> None:
-    from organizations import services
-
     agreement = AgreementFactory(status=Agreement.Status.IN_FORCE, visibility=Agreement.Visibility.PUBLIC)
     AgreementPartyFactory(agreement=agreement, organization=families)
 
@@ -137,9 +130,35 @@ def test_it_leaves_the_parties_named_on_agreements_but_the_mechanism_keeps_them(
     assert named_on(client_for(coordinator), f"/en/agreements/{agreement.slug}/")
 
 
-def test_it_leaves_participant_lists_network_lists_and_bulletin_mentions(families: Organization, owner: User) -> None:
-    from organizations import services
+def test_a_hidden_endorser_is_not_offered_to_be_named_nor_named(families: Organization, owner: User) -> None:
+    statement = StatementFactory(status=Statement.Status.OPEN)
+    endorsement = EndorsementFactory(statement=statement, organization=families, named_publicly=False)
+    client = client_for(owner)
+    assert "Name us publicly" in client.get(f"/en/statements/{statement.slug}/").content.decode()
 
+    services.hide_organization(owner, families)
+
+    assert "Name us publicly" not in client.get(f"/en/statements/{statement.slug}/").content.decode()
+    client.post(f"/en/statements/{statement.slug}/name/", {"endorsement": endorsement.pk})
+    endorsement.refresh_from_db()
+    assert not endorsement.named_publicly
+
+
+def test_a_hidden_party_is_not_offered_to_be_named_nor_named(families: Organization, owner: User) -> None:
+    agreement = AgreementFactory(status=Agreement.Status.IN_FORCE, visibility=Agreement.Visibility.PUBLIC)
+    party = AgreementPartyFactory(agreement=agreement, organization=families, named_publicly=False)
+    client = client_for(owner)
+    assert "Name us publicly" in client.get(f"/en/agreements/{agreement.slug}/").content.decode()
+
+    services.hide_organization(owner, families)
+
+    assert "Name us publicly" not in client.get(f"/en/agreements/{agreement.slug}/").content.decode()
+    client.post(f"/en/agreements/{agreement.slug}/parties/{party.pk}/name/")
+    party.refresh_from_db()
+    assert not party.named_publicly
+
+
+def test_it_leaves_participant_lists_network_lists_and_bulletin_mentions(families: Organization, owner: User) -> None:
     event = EventFactory(visibility=Event.Visibility.PUBLIC)
     invitation = InvitationFactory(event=event, organization=families, listed_to_participants=True)
     RegistrationFactory(event=event, invitation=invitation)
@@ -160,8 +179,6 @@ def test_it_leaves_participant_lists_network_lists_and_bulletin_mentions(familie
 
 
 def test_its_calendar_feed_address_stops_working(families: Organization, owner: User) -> None:
-    from organizations import services
-
     path = f"/en/events/feeds/{families.slug}/{calendar.feed_token(families.pk)}.ics"
     assert client_for(None).get(path).status_code == 200
 
@@ -186,8 +203,6 @@ def test_hiding_can_sign_out_every_member_and_revoke_their_api_keys(families: Or
 
 
 def test_an_owner_shows_it_again_and_everything_comes_back(families: Organization, owner: User) -> None:
-    from organizations import services
-
     statement = StatementFactory(status=Statement.Status.PUBLISHED, published_on="2026-11-01")
     EndorsementFactory(statement=statement, organization=families)
     services.hide_organization(owner, families)

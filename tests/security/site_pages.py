@@ -80,9 +80,11 @@ def seed_site_pages() -> SitePages:
             f"statements/{statement.slug}/",
             "accounts/login/",
             "accounts/signup/",
+            "privacy/",
         ],
         signed_in=[
             "accounts/preferences/",
+            "accounts/sessions/",
             "organizations/mine/",
             "organizations/review/",
             f"bulletins/{publication.slug}/2/compose/",

@@ -3,24 +3,19 @@ imports leave an entry saying who, when and from where; only operators read it, 
 
 from __future__ import annotations
 
-import datetime
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from agreements.models import Agreement
 from newsletters import services as newsletter_services
 from newsletters import tasks as newsletter_tasks
 from organizations.models import Membership, Organization, private_storage
 from portal.models import AuditEntry, User
-from portal.tasks import prune_audit_log
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     AgreementFactory,
@@ -293,29 +288,4 @@ def test_operators_read_entries_but_cannot_add_change_or_delete_them(user: User,
     assert AuditEntry.objects.get(pk=entry.pk).action == Action.LOGIN
 
 
-# Retention --------------------------------------------------------------------------------------------
-
-
-def _entry_aged(days: int) -> AuditEntry:
-    return AuditEntry.objects.create(action=Action.LOGIN, created_at=timezone.now() - datetime.timedelta(days=days))
-
-
-def test_pruning_deletes_only_entries_older_than_the_retention_period(db: None, settings: Any) -> None:
-    settings.AUDIT_RETENTION_DAYS = 30
-    old, recent = _entry_aged(31), _entry_aged(29)
-
-    out = io.StringIO()
-    call_command("prune_audit_log", stdout=out)
-
-    assert out.getvalue().strip() == "Deleted 1 audit entries."
-    assert list(AuditEntry.objects.all()) == [recent]
-    assert not AuditEntry.objects.filter(pk=old.pk).exists()
-
-
-def test_pruning_task_uses_the_configured_retention(db: None, settings: Any) -> None:
-    settings.AUDIT_RETENTION_DAYS = 365
-    _entry_aged(400)
-    kept = _entry_aged(300)
-
-    assert prune_audit_log.delay().get() == 1
-    assert list(AuditEntry.objects.all()) == [kept]
+# Retention: the audit log is one category of portal/retention.py, tested in tests/portal/test_retention.py.

@@ -79,7 +79,7 @@ from organizations.models import (
 )
 from organizations.services import INVITATION_SALT
 from portal import pdf
-from portal.models import User
+from portal.models import SignedInSession, User
 from portal.text import SingleLineField
 from portal.uploads import body_limit
 from statements import services as statement_services
@@ -183,6 +183,12 @@ RECORDED_ENDORSER = "Canary Recorded Endorser Org"
 HISTORY_ACTOR = "Canary History Actor"
 # A listed organisation whose delegate takes part in the closed event, not listed to the other participants.
 QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
+# A verified, listed organisation that hid everything (issue 19): before, it was a named endorser of H's statement,
+# a named party to H's protocol, a listed participant of the closed event, a confirmed member of the network, and
+# mentioned in the published bulletin. Hidden, it is named on no route for anyone outside it but the coordinators.
+HIDDEN_ORG = "Canary Hidden Association"
+# The network one of a_member's sessions came from ("Your sessions"): for that person alone.
+SESSION_NETWORK = "198.51.100.0/24"
 
 
 @dataclass(frozen=True)
@@ -223,6 +229,10 @@ CANARIES = {
     "unnamed_endorser": Canary(UNNAMED_ENDORSER, H_KEEPERS),
     # Organization.named_publicly_q: consent recorded by the statement's publisher or the mechanism names nobody
     "recorded_endorser": Canary(RECORDED_ENDORSER, H_KEEPERS),
+    # organizations.models.unhidden_q: a hidden organisation, to the coordinators (and operators) only
+    "hidden_org": Canary(HIDDEN_ORG, (*COORDINATORS, "operator")),
+    # portal.sessions: a person's sessions, to that person only (an owner sees how many, not where from)
+    "session_network": Canary(SESSION_NETWORK, ("a_member",)),
 }
 
 
@@ -301,6 +311,11 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "home": (case(lambda w: en(""), PUBLIC),),
+    "privacy": (case(lambda w: en("privacy/"), PUBLIC, why="each category of personal data and its period"),),
+    "account_sessions": (case(lambda w: en("accounts/sessions/"), SIGNED_IN, why="the person's own sessions"),),
+    "account_end_session": (case(lambda w: en(f"accounts/sessions/{w.session_record.pk}/end/"), POST_ONLY),),
+    "account_end_other_sessions": (case(lambda w: en("accounts/sessions/end-others/"), POST_ONLY),),
+    "account_revoke_api_key": (case(lambda w: en("accounts/api-key/revoke/"), POST_ONLY),),
     "account_preferences": (case(lambda w: en("accounts/preferences/"), SIGNED_IN),),
     "account_data": (case(lambda w: en("accounts/data/"), SIGNED_IN, why="the person's own data, as JSON"),),
     "account_delete": (case(lambda w: en("accounts/delete/"), SIGNED_IN, why="a GET shows the form"),),
@@ -364,6 +379,12 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "organization-detail @ api/v1/organizations/(?P<slug>[^/.]+)/$": (
         case(lambda w: f"/api/v1/organizations/{w.a.slug}/", PUBLIC, "A"),
         case(lambda w: f"/api/v1/organizations/{w.draft_org.slug}/", only(REVIEWERS, others=404), "draft"),
+        case(
+            lambda w: f"/api/v1/organizations/{w.hidden.slug}/",
+            only(REVIEWERS, others=404),
+            "hidden",
+            why="a hidden organisation: to the coordinators and operators only (its own people are no role here)",
+        ),
         case(
             lambda w: f"/api/v1/organizations/{w.unlisted.slug}/",
             only(REVIEWERS, others=404),
@@ -505,6 +526,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "organizations:detail": (
         case(lambda w: en(f"organizations/{w.a.slug}/"), PUBLIC, "A"),
         case(lambda w: en(f"organizations/{w.draft_org.slug}/"), only(REVIEWERS, others=404), "draft"),
+        case(lambda w: en(f"organizations/{w.hidden.slug}/"), only(REVIEWERS, others=404), "hidden"),
         case(
             lambda w: en(f"organizations/{w.network.slug}/"),
             PUBLIC,
@@ -580,6 +602,9 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     ),
     "organizations:remove_member": (
         case(lambda w: en(f"organizations/{w.a.slug}/members/{w.a_member_membership.pk}/remove/"), POST_ONLY),
+    ),
+    "organizations:end_member_access": (
+        case(lambda w: en(f"organizations/{w.a.slug}/members/{w.a_member_membership.pk}/access/"), POST_ONLY),
     ),
     "organizations:decide_join": (
         case(lambda w: en(f"organizations/{w.a.slug}/join-requests/{w.join_request.pk}/"), POST_ONLY),
@@ -662,6 +687,12 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             why="A's secret feed address is the authority (calendar apps cannot log in); it never carries logistics",
         ),
         case(lambda w: en(f"events/feeds/{w.a.slug}/forged.ics"), expect(404), "forged"),
+        case(
+            lambda w: en(f"events/feeds/{w.hidden.slug}/{calendar.feed_token(w.hidden.pk)}.ics"),
+            expect(404),
+            "hidden",
+            why="a hidden organisation's feed addresses stop working",
+        ),
     ),
     "events:detail": (
         case(
@@ -1154,6 +1185,8 @@ class World:
     campaign: Campaign
     statement: Statement
     draft_statement: Statement
+    hidden: Organization
+    session_record: SignedInSession
     admin_objects: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -1224,8 +1257,11 @@ def seed() -> World:
         "h_password": _person(h, role.EDITOR, "second-coordinator@iiim.example.org")[0],
         "operator": UserFactory(email="operator@example.org", is_staff=True, is_superuser=True),
     }
-    for organization in (draft_org, unlisted, recorded, network):
+    hidden = OrganizationFactory(slug="hidden-association", name_en=HIDDEN_ORG, name_ar="", acronym="")
+    organization_services.hide_organization(None, hidden)
+    for organization in (draft_org, unlisted, recorded, network, hidden):
         MembershipFactory(organization=organization, role=role.OWNER)
+    NetworkMembershipFactory(network=network, member=hidden)
     NetworkMembershipFactory(network=network, member=unlisted)
     # The history records a change of each contact field (the values before and after are canaries too).
     HistoryEntry.objects.create(
@@ -1269,6 +1305,7 @@ def seed() -> World:
     AgreementPartyFactory(agreement=protocol, organization=b)
     AgreementPartyFactory(agreement=protocol, organization=unlisted, named_publicly=False)
     agreement_services.add_party(users["coord_h"], protocol, recorded, named_publicly=True)
+    AgreementPartyFactory(agreement=protocol, organization=hidden)
 
     # The closed event of H: A invited and accepted, A's member its confirmed delegate (with a visa letter).
     closed = EventFactory(
@@ -1297,13 +1334,19 @@ def seed() -> World:
         event=closed,
         invitation=InvitationFactory(event=closed, organization=quiet, status=Invitation.Status.ACCEPTED),
     )
+    RegistrationFactory(
+        event=closed,
+        invitation=InvitationFactory(
+            event=closed, organization=hidden, status=Invitation.Status.ACCEPTED, listed_to_participants=True
+        ),
+    )
     draft_event = EventFactory(owner=h, slug="consultation-in-preparation", title_en=DRAFT_EVENT, status="draft")
 
     # Bulletins: a published edition and a draft of H's publication; H's mailing list and a campaign.
     publication = PublicationFactory(owner=h, slug="victim-support-project")
     edition = EditionFactory(publication=publication, number=1)
     mention = ItemFactory(section=SectionFactory(edition=edition))
-    mention.organizations.add(a, unlisted)
+    mention.organizations.add(a, unlisted, hidden)
     mention.events.add(closed)
     draft_edition = EditionFactory(publication=publication, number=2, title_en=DRAFT_EDITION, status="draft")
     draft_section = SectionFactory(edition=draft_edition)
@@ -1335,6 +1378,7 @@ def seed() -> World:
     )
     EndorsementFactory(statement=statement, organization=a, named_publicly=True)
     EndorsementFactory(statement=statement, organization=unlisted, named_publicly=False)
+    EndorsementFactory(statement=statement, organization=hidden, named_publicly=True)
     statement_services.record_endorsement(users["coord_h"], statement, recorded, named_publicly=True)
     StatementHistoryEntry.objects.create(statement=statement, actor=users["coord_h"], action="published")
 
@@ -1399,6 +1443,8 @@ def seed() -> World:
         campaign=campaign,
         statement=statement,
         draft_statement=draft_statement,
+        hidden=hidden,
+        session_record=SignedInSession.objects.create(user=a_member, key_hash="0" * 64, network=SESSION_NETWORK),
     )
     world.admin_objects = _admin_objects()
     return world
@@ -1555,6 +1601,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         "draft_statement": ("coord_h", en("statements/")),
         "unnamed_endorser": ("coord_h", en(f"statements/{world.statement.slug}/")),
         "recorded_endorser": ("coord_h", en(f"statements/{world.statement.slug}/")),
+        "hidden_org": ("coord_h", en(f"statements/{world.statement.slug}/")),
+        "session_network": ("a_member", en("accounts/sessions/")),
     }
     assert set(where) == set(CANARIES)
     shown = {key: (role, url, CANARIES[key].text) for key, (role, url) in where.items()}
