@@ -188,8 +188,9 @@ def change_invitation_seats(actor: User, invitation: Invitation, seats: int, *, 
     lost = seats_lost(event.seat_plan(), event.seat_plan({locked.pk: seats}))
     if lost and not confirmed:
         raise SeatsPromised(lost)
+    if seats < 1:
+        raise ValidationError(_("An invitation has at least one seat."), code="seats")
     locked.seats = seats
-    locked.full_clean()
     locked.save(update_fields=["seats"])
     promote_waitlist(event)
     return locked
