@@ -65,7 +65,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     search = OrganizationFilter(request.GET, queryset=visible)
     search.offer_countries_in_use()
     found = search.qs if search.is_valid() else visible.none()
-    figures = found.figures()
+    figures = search.public_figures()
     paginator = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE)
     paginator.count = figures["organizations"]  # counted just above: no second COUNT over the directory
     page = paginator.get_page(request.GET.get("page"))

@@ -107,25 +107,21 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     """The endorsers the person may see named, by country: an index of the countries with their counts, and
     one page of names (a letter can gather thousands), optionally of one country."""
-    named = statement.endorsements.visible_to(request.user)
-    countries = services.endorser_countries(named)
-    wanted = request.GET.get("country")
-    chosen = next((country for country in countries if (country.code or "-") == wanted), None)
-    listed = named.filter(organization__hq_country=chosen.code) if chosen else named
-    # Sort the narrow rows (ids and keys), then read the page's 200 endorsements with their organisations:
-    # sorting thousands of full organisation rows cost twice as much (bench/pages.py, statement_big).
-    ordered = services.in_country_order(listed, countries).values_list("pk", flat=True)
-    page = Paginator(ordered, ENDORSERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    index = services.endorser_index(
+        statement, request.user, request.GET.get("country"), request.GET.get("page"), ENDORSERS_PAGE_SIZE
+    )
+    page = Paginator(range(index.total), ENDORSERS_PAGE_SIZE).page(index.page_number)
     # Names link to the profiles the person may open, decided in the same query.
     visible = Organization.objects.visible_to(request.user).filter(pk=OuterRef("organization_id"))
-    rows = Endorsement.objects.filter(pk__in=list(page.object_list)).select_related("organization")
+    rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
     by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
-    endorsers = [by_pk[pk] for pk in page.object_list]
+    endorsers = [by_pk[pk] for pk in index.page_ids]
+    chosen = index.chosen
     return {
-        "countries": countries,
+        "countries": index.countries,
         "chosen_country": chosen,
         "endorsers_page": page,
-        "groups": services.group_by_country(endorsers, countries),
+        "groups": services.group_by_country(endorsers, index.countries),
         "endorsers_query": f"country={chosen.code or '-'}" if chosen else "",
     }
 

@@ -17,6 +17,7 @@ from django.test import Client, RequestFactory
 
 from portal.celery import app as celery_app
 from portal.models import User
+from tests.workers import workers  # noqa: F401 - the fixture, for every test (tests/workers.py)
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -54,7 +55,7 @@ def no_public_cache(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _eager_celery() -> Iterator[None]:
-    # Tasks run in-process unless a test starts a real worker (see tests that use `celery_worker`).
+    # Tasks run in-process unless a test starts a real worker (tests/workers.py starts real ones).
     celery_app.conf.task_always_eager = True
     yield
 

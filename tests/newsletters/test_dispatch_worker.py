@@ -19,7 +19,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -28,25 +27,17 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import kombu.pools
 import pytest
-import redis
 from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection
 
 from newsletters import dispatch, services
 from newsletters.models import Campaign, Claim, Delivery, MailingList, Subscriber, Subscription
 from newsletters.tasks import dispatch_campaign
-from portal.celery import app as celery_app
 from tests.factories import CampaignFactory, MailingListFactory
+from tests.workers import Workers, celery_workers, needs_workers
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql" or not settings.REDIS_URL,
-    reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a real worker shares them with the test",
-)
+pytestmark = needs_workers
 
 WAIT_SECONDS = 600  # generous: a loaded CI machine sends slowly, and only a hang should fail
 UNSUBSCRIBE_TOKEN = re.compile(r"/subscriptions/([^/]+)/unsubscribe/")
@@ -104,35 +95,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-# The worker ---------------------------------------------------------------------------------------------
-
-
-def database_url_for_workers() -> str:
-    """The address of the test database (not the one in DATABASE_URL), for processes outside pytest."""
-    db = settings.DATABASES["default"]
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def forget_broker_connections() -> None:
-    # The app caches its broker connections and result backend; after the URLs change they must be rebuilt.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    vars(celery_app._local).pop("backend", None)
-    kombu.pools.reset()
+# The sink and the workers ------------------------------------------------------------------------------
 
 
 @dataclass
 class Setup:
-    """A sink, the environment of the worker processes, and the processes started so far."""
+    """An SMTP sink, and the workers (tests/workers.py) that send to it."""
 
     mailbox: Mailbox
     port: int
-    env: dict[str, str]
-    logs: Path
-    workers: list[subprocess.Popen] = field(default_factory=list)
+    workers: Workers
     sink: Controller | None = None
 
     def start_sink(self) -> None:
@@ -145,49 +117,21 @@ class Setup:
             self.sink = None
 
     def start_worker(self) -> subprocess.Popen:
-        number = len(self.workers) + 1
-        log = (self.logs / f"worker-{number}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "portal",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"dispatch-test-{number}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        self.workers.append(process)
+        [process] = self.workers.start()
         return process
 
-    def kill(self, process: subprocess.Popen) -> None:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    def wait_for_workers(self) -> None:
+        self.workers.wait_until_up(WAIT_SECONDS)
 
-    def wait_for_workers(self, timeout: float = WAIT_SECONDS) -> None:
-        """Until every worker started answers, so that none starts late and finds the campaign sent."""
-        self.wait_for(
-            "every worker up", lambda: len(celery_app.control.ping(timeout=0.5)) >= len(self.workers), timeout
-        )
+    def wait_for(self, what: str, condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
+        self.workers.wait_for(what, condition, timeout)
 
     def kill_one_holding_a_batch(self, campaign: Campaign) -> tuple[subprocess.Popen, Claim]:
         """SIGKILL a worker in the middle of a batch: each in turn is frozen (SIGSTOP) and killed if it holds
         deliveries of `campaign` under its lease, else let go on, until one is caught so."""
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
-            for process in self.workers:
+            for process in self.workers.processes:
                 if process.poll() is not None:
                     continue
                 os.kill(process.pid, signal.SIGSTOP)
@@ -198,79 +142,32 @@ class Setup:
                     deliveries__status=Delivery.Status.CLAIMED,
                 ).first()
                 if claim is not None:
-                    self.kill(process)
+                    self.workers.kill(process)
                     return process, claim
                 os.kill(process.pid, signal.SIGCONT)
                 time.sleep(0.02)
-        raise AssertionError(f"no worker caught holding a batch\n{self.worker_logs()}")
-
-    def stop_all(self) -> None:
-        for process in self.workers:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.workers:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-    def worker_logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in sorted(self.logs.glob("*.log"))
-        )
-
-    def wait_for(self, what: str, condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.workers and all(process.poll() is not None for process in self.workers):
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"{what}: not reached within {timeout} s\n{self.worker_logs()}")
+        raise AssertionError(f"no worker caught holding a batch\n{self.workers.log()}")
 
 
 @pytest.fixture
 def setup(transactional_db: None, tmp_path: Path) -> Iterator[Setup]:
-    """An SMTP sink on a free loopback port, REDIS_URL's database as broker for this process and for
-    the workers, and the environment that points the workers at the test database and the sink."""
-    # REDIS_URL's database, the broker of these workers alone: each engineer and CI job gives the tests a database
-    # of its own (the tests' cache, flushed before each test anyway), so workers never take another run's tasks.
-    url = settings.REDIS_URL
-    broker = redis.Redis.from_url(url)
-    broker.flushdb()
-    saved = {name: celery_app.conf[name] for name in ("broker_url", "result_backend", "task_always_eager")}
-    forget_broker_connections()
-    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-
+    """An SMTP sink on a free loopback port, and workers (none started yet) that send to it."""
     # aiosmtpd logs every SMTP command at INFO: thousands of lines that slow the sink down.
     smtp_log = logging.getLogger("mail.log")
     smtp_log_level = smtp_log.level
     smtp_log.setLevel(logging.WARNING)
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url_for_workers(),
-        "REDIS_URL": url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "DISPATCH_RETRY_SECONDS": "1",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEBUG": "1",
-    }
-    setup = Setup(mailbox=Mailbox(), port=port, env=env, logs=tmp_path)
-    setup.start_sink()
-    try:
-        yield setup
-    finally:
-        setup.stop_all()
-        setup.stop_sink()
-        smtp_log.setLevel(smtp_log_level)
-        forget_broker_connections()
-        celery_app.conf.update(saved)
-        broker.flushdb()
-        broker.close()
+    with celery_workers(
+        tmp_path, smtp_port=port, env={"DISPATCH_RETRY_SECONDS": "1"}, loglevel="WARNING", name="dispatch-test"
+    ) as workers:
+        setup = Setup(mailbox=Mailbox(), port=port, workers=workers)
+        setup.start_sink()
+        try:
+            yield setup
+        finally:
+            workers.stop_all()
+            setup.stop_sink()
+            smtp_log.setLevel(smtp_log_level)
 
 
 # The campaign -------------------------------------------------------------------------------------------

@@ -227,6 +227,23 @@ def test_count_line_follows_the_filters(client: Client, stj: Organization, caesa
     assert "1 organisation · based in 1 country" in text
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_count_line_is_shared_yet_follows_every_change_at_once(
+    client: Client, stj: Organization, caesar: Organization, signed_in: bool
+) -> None:
+    """The figures are kept for every visitor until the public data changes, whatever changes it: here a bulk
+    update that no signal sees (portal/publiccache.py's stamp moves in the same transaction)."""
+    if signed_in:
+        client.force_login(UserFactory())
+    assert "2 organisations · based in 2 countries" in " ".join(client.get(DIRECTORY).content.decode().split())
+
+    Organization.objects.filter(pk=caesar.pk).update(listed_publicly=False)
+
+    text = " ".join(client.get(DIRECTORY).content.decode().split())
+    assert "1 organisation · based in 1 country" in text
+    assert "Caesar" not in text
+
+
 # Pages ------------------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -129,6 +130,21 @@ def test_hidden_endorser_sees_itself_marked_not_named(endorsed: dict[str, Any]) 
 
     assert HIDDEN in text
     assert "not named publicly" in text
+
+
+def test_signed_in_readers_share_the_public_index_but_each_sees_their_own_names(endorsed: dict[str, Any]) -> None:
+    """A signed-in stranger's page reuses the public list of endorsers (statements.services.endorser_index):
+    the hidden endorser's member, coming after, still sees its own name, and the stranger sees a change at once."""
+    stranger, member = UserFactory(), member_of(endorsed["hidden"], Membership.Role.MEMBER)
+    letter = endorsed["letter"]
+    assert_hidden_not_named(page_text(client_for(stranger).get(url(letter))))
+
+    assert HIDDEN in page_text(client_for(member).get(url(letter)))
+
+    Organization.objects.filter(pk=endorsed["named"].pk).update(hidden_at=timezone.now())
+    text = page_text(client_for(stranger).get(url(letter)))
+    assert NAMED not in text
+    assert_hidden_not_named(text)
 
 
 def test_statements_managers_see_every_endorser_on_the_management_page(
