@@ -69,14 +69,16 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
         ]
 
     link_release_time = serializers.DateTimeField(
-        read_only=True, help_text="When confirmed participants see the online link (online and hybrid events)."
+        read_only=True,
+        allow_null=True,
+        help_text="When confirmed participants see the online link; null for an event without one.",
     )
 
     def to_representation(self, event: Event) -> dict[str, Any]:
         data = super().to_representation(event)
         user = self.context["request"].user
         if not event.has_online_link:
-            data.pop("link_release_time")
+            data["link_release_time"] = None
         # Absent, not null, for those who may not see them: a null would still say that one exists.
         if not event.allows(user, Event.SEE_LOGISTICS):
             data.pop("street_address")
