@@ -1299,6 +1299,8 @@ def seed() -> World:
         format=Event.Format.HYBRID,
         street_address=STREET,
         online_link=LINK,
+        # Released: its confirmed participants see the link (tests/events/test_link_release.py: before then).
+        link_release_at=timezone.now() - datetime.timedelta(hours=1),
     )
     event_invitation = InvitationFactory(
         event=closed, organization=a, status=Invitation.Status.ACCEPTED, listed_to_participants=True
