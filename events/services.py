@@ -183,13 +183,13 @@ class SeatsPromised(ValidationError):
 def change_invitation_seats(actor: User, invitation: Invitation, seats: int, *, confirmed: bool = False) -> Invitation:
     """Change the seats offered to an organisation; taking promised seats needs `confirmed` (SeatsPromised
     otherwise). Delegates already confirmed keep their seats; seats freed go to the waiting list."""
+    if seats < 1:
+        raise ValidationError(_("An invitation has at least one seat."), code="seats")
     event = _lock_event(invitation.event)
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     lost = seats_lost(event.seat_plan(), event.seat_plan({locked.pk: seats}))
     if lost and not confirmed:
         raise SeatsPromised(lost)
-    if seats < 1:
-        raise ValidationError(_("An invitation has at least one seat."), code="seats")
     locked.seats = seats
     locked.save(update_fields=["seats"])
     promote_waitlist(event)
@@ -262,7 +262,8 @@ def _tell_registered(registration: Registration, event: Event) -> None:
         Registration.Status.WAITLISTED.value: "events/email/registration_waitlisted",
         Registration.Status.PENDING.value: "events/email/interest_received",
     }[registration.status]
-    place = event.seat_plan().place(registration.pk)
+    waiting = registration.status == Registration.Status.WAITLISTED
+    place = event.seat_plan().place(registration.pk) if waiting else None
     notify([registration.user], template, {"registration": registration, "place": place})
 
 
