@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from events import services
 from events.models import Event, Invitation, Registration, SeatHold
+from home import services as home_services
 from organizations.models import Membership, MembershipInvitation
 from portal.models import User
 from tests.events.conftest import API, client_for, event_form, mail_to, member, text_of
@@ -235,6 +236,17 @@ def test_a_colleague_named_by_email_joins_and_takes_the_held_seat_in_one_step(se
     assert status_of(rami) == Registration.Status.CONFIRMED
     assert SeatHold.objects.get().status == SeatHold.Status.ACCEPTED
     assert MembershipInvitation.objects.get().accepted_by == rami
+
+
+def test_deleting_the_account_forgets_the_address_a_seat_was_held_for(send: Send) -> None:
+    event = meeting()
+    org = invited(event, "Taafi Initiative")
+    name(send, event, org, email="rami@taafi.example.org")
+    rami = UserFactory(email="rami@taafi.example.org")
+
+    home_services.delete_account(rami)
+
+    assert not SeatHold.objects.exists()
 
 
 def test_a_member_named_by_email_is_named_at_once(send: Send) -> None:
