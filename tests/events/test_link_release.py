@@ -24,9 +24,10 @@ from django.utils.formats import date_format
 
 from events import services, tasks
 from events.models import Event, Registration
-from tests.events.conftest import API, client_for, mail_to, text_of
+from organizations.models import Membership
+from tests.events.conftest import API, client_for, event_form, mail_to, text_of
 from tests.events.test_concurrency import at_the_same_moment
-from tests.factories import EventFactory, RegistrationFactory, UserFactory, make_coordinator
+from tests.factories import EventFactory, RegistrationFactory, UserFactory, host_organization, make_coordinator
 from tests.workers import WAIT_SECONDS, celery_workers, needs_workers
 
 LINK = "https://meet.example.org/lausanne-platform"
@@ -189,3 +190,20 @@ def test_a_real_worker_running_the_task_twice_sends_each_link_once(
 
     assert handler.received == Counter({person.email: 1 for person in people})
     assert Registration.objects.filter(event=event, link_sent_at__isnull=False).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_release_time_is_typed_in_the_events_zone(send: Any) -> None:
+    coordinator = make_coordinator(Membership.Role.EDITOR)
+    form = event_form(host_organization(), format=Event.Format.HYBRID, online_link=LINK)
+    day = form["starts_at"][:10]
+
+    response = send(client_for(coordinator), "/en/events/new/", form | {"link_release_at": f"{day}T09:15"})
+
+    assert response.status_code == 302
+    event = Event.objects.get(title_en=form["title_en"])
+    assert timezone.localtime(event.link_release_at, event.zone).strftime("%H:%M") == "09:15"
+    assert event.hold_days == 7  # the default, left empty
+
+    late = send(client_for(coordinator), "/en/events/new/", form | {"link_release_at": f"{day}T18:00"})
+    assert "The link must be released before the event ends." in text_of(late)
