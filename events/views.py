@@ -123,13 +123,14 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = event.allows(user, MANAGE)
     own_invitations = event.invitations.managed_by(user).select_related("organization") if user.is_authenticated else []
     waiting = registration is not None and registration.status == Registration.Status.WAITLISTED
+    plan = event.seat_plan() if waiting or own_invitations else None
     return render(
         request,
         "events/detail.html",
         {
             "event": event,
             "registration": registration,
-            "waitlist_place": event.seat_plan().place(registration.pk) if waiting and registration else None,
+            "waitlist_place": plan.place(registration.pk) if plan and registration else None,
             "can_manage": can_manage,
             "can_see_logistics": event.allows(user, Event.SEE_LOGISTICS),
             "can_see_link": event.allows(user, Event.SEE_LINK),
@@ -137,7 +138,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sessions": event.sessions.all(),
             "documents": event.documents.visible_to(user),
             "attendance": services.attendance_figures(event),
-            "own_invitations": own_invitations,
+            "own_invitations": [(invitation, plan.seats_of(invitation)) for invitation in own_invitations if plan],
             "registration_form": _registration_form(request, event) if registration is None else None,
             "viewer_zone": _viewer_zone(request),
             "series_events": event.series.events.visible_to(user).exclude(pk=event.pk).order_by("starts_at")

@@ -118,6 +118,11 @@ def test_the_invitation_page_says_what_is_promised_named_confirmed_and_waitliste
     assert "Promised 1 Named 1 Confirmed 1 Held for invited colleagues 0 Waitlisted 0" in text
     assert "The event is full: 1 of your seats cannot be promised now." in text
     assert "Promised 2 Named 0 Confirmed 0" in text_of(client_for(first["owner"]).get(page(event, first)))
+    # The event's page says it too, in the reader's language.
+    summary = "Promised: 1 · named: 1 · confirmed: 1 · waitlisted: 0"
+    assert summary in text_of(client_for(later["owner"]).get(f"/en/events/{event.slug}/"))
+    french = "Promises : 1 · désignés : 1 · confirmés : 1 · en liste d’attente : 0"
+    assert french in text_of(client_for(later["owner"]).get(f"/fr/events/{event.slug}/"))
 
 
 def test_a_cancelled_delegate_frees_the_seat_for_their_waitlisted_colleague(send: Send) -> None:
