@@ -185,7 +185,8 @@ class Event(Guarded):
     def rule(cls, viewer: Viewer, action: Action) -> Q:
         """Drafts: the organisers (the owner's editors and owners). Then public events to everyone, members'
         events to signed-in members of verified organisations, closed ones to the invited organisations' members
-        and to people with an active registration. Logistics: the organisers and confirmed participants."""
+        and to people with an active registration. Logistics: the organisers and confirmed participants; the online
+        link: the organisers, and confirmed participants from its release time (link_released)."""
         managed = viewer.managed("owner")
         if action == MANAGE or viewer.is_operator:
             return managed
