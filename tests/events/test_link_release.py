@@ -207,3 +207,20 @@ def test_the_release_time_is_typed_in_the_events_zone(send: Any) -> None:
 
     late = send(client_for(coordinator), "/en/events/new/", form | {"link_release_at": f"{day}T18:00"})
     assert "The link must be released before the event ends." in text_of(late)
+
+
+@pytest.mark.django_db
+def test_the_confirmation_says_when_the_link_appears(django_capture_on_commit_callbacks: Any) -> None:
+    event = hybrid(registration_mode=Event.RegistrationMode.OPEN)
+    english, french = UserFactory(), UserFactory(preferred_language="fr")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in (english, french):
+            services.register(person, event)
+
+    local = timezone.localtime(event.link_release_time, event.zone)
+    assert (
+        f"The online link appears there at {date_format(local, 'DATETIME_FORMAT')} (Europe/Zurich), and you will be "
+        "emailed it then." in " ".join(mail_to(english)[0].body.split())
+    )
+    assert "Le lien de connexion y apparaîtra" in mail_to(french)[0].body
