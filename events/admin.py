@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from events.models import Document, Event, EventSeries, Invitation, Registration, Session
+from events.models import Document, Event, EventSeries, Invitation, Registration, SeatHold, Session
 from portal.admin import CountriesInReadersOrder
 
 
@@ -26,7 +26,18 @@ class EventSeriesAdmin(TranslationAdmin):
 
 @admin.register(Event)
 class EventAdmin(CountriesInReadersOrder, TranslationAdmin):
-    list_display = ["title", "owner", "kind", "format", "status", "visibility", "starts_at", "time_zone"]
+    list_display = [
+        "title",
+        "owner",
+        "kind",
+        "format",
+        "status",
+        "visibility",
+        "starts_at",
+        "time_zone",
+        "capacity",
+        "link_release_at",
+    ]
     list_filter = ["status", "visibility", "kind", "format", "registration_mode"]
     search_fields = ["title", "city", "venue"]
     date_hierarchy = "starts_at"
@@ -36,10 +47,18 @@ class EventAdmin(CountriesInReadersOrder, TranslationAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ["user", "event", "organization", "status", "created_at"]
+    list_display = ["user", "event", "organization", "status", "created_at", "link_sent_at"]
     list_filter = ["status"]
     search_fields = ["user__email", "event__title"]
     autocomplete_fields = ["user", "event", "organization"]
+
+
+@admin.register(SeatHold)
+class SeatHoldAdmin(admin.ModelAdmin):
+    list_display = ["email", "invitation", "status", "expires_at", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "invitation__event__title", "invitation__organization__name"]
+    raw_id_fields = ["invitation", "membership_invitation", "registration", "invited_by"]
 
 
 @admin.register(Document)

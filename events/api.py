@@ -6,11 +6,12 @@ from typing import Any
 
 from django.db.models import Manager, QuerySet
 from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from events.models import Event, EventSeries, Session
+from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import prefetch_access
+from portal.access import MANAGE, prefetch_access
 from portal.api import FIELD_MAPPING
 
 
@@ -26,6 +27,7 @@ class EventListSerializer(serializers.ListSerializer):
         # Whether the caller sees each event's logistics depends on their registration for it: one query
         # for the whole page instead of one per event.
         prefetch_access(events, self.context["request"].user, Event.SEE_LOGISTICS)
+        prefetch_access(events, self.context["request"].user, Event.SEE_LINK)
         return super().to_representation(events)
 
 
@@ -62,19 +64,116 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
             "working_languages",
             "interpretation",
             "capacity",
+            "link_release_time",
             "sessions",
         ]
 
+    link_release_time = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When confirmed participants see the online link; null for an event without one.",
+    )
+
     def to_representation(self, event: Event) -> dict[str, Any]:
         data = super().to_representation(event)
+        user = self.context["request"].user
+        if not event.has_online_link:
+            data["link_release_time"] = None
         # Absent, not null, for those who may not see them: a null would still say that one exists.
-        if not event.allows(self.context["request"].user, Event.SEE_LOGISTICS):
+        if not event.allows(user, Event.SEE_LOGISTICS):
             data.pop("street_address")
             data.pop("online_link")
             # A session's room may be a meeting link: it is logistics too.
             for session in data["sessions"]:
                 session.pop("room", None)
+        elif not event.allows(user, Event.SEE_LINK):  # the same rule as the page's and the .ics's
+            data.pop("online_link")
         return data
+
+
+class SeatFiguresSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(allow_null=True)
+    confirmed = serializers.IntegerField(source="seated")
+    held = serializers.IntegerField()
+    free = serializers.IntegerField(allow_null=True, help_text="Neither taken nor promised; null without a limit.")
+    waitlisted = serializers.SerializerMethodField()
+
+    def get_waitlisted(self, plan: SeatPlan) -> int:
+        return len(plan.waitlist)
+
+
+class InvitationSeatsSerializer(serializers.Serializer):
+    organization = serializers.CharField()
+    status = serializers.CharField()
+    seats = serializers.IntegerField()
+    promised = serializers.IntegerField()
+    named = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    held = serializers.IntegerField()
+    waitlisted = serializers.IntegerField()
+
+
+class OwnRegistrationSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    waitlist_place = serializers.IntegerField(allow_null=True)
+
+
+class EventDetailSerializer(EventSerializer):
+    """One event, with the seat figures its caller may see: all of them for the organisers, their invitations'
+    for the invited organisations' owners, and the caller's own registration with their waiting-list place."""
+
+    seats = serializers.SerializerMethodField()
+    invitations = serializers.SerializerMethodField()
+    registration = serializers.SerializerMethodField()
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "seats", "invitations", "registration"]
+
+    def _plan(self, event: Event) -> SeatPlan:
+        if "plan" not in self.context:
+            self.context["plan"] = event.seat_plan()
+        plan: SeatPlan = self.context["plan"]
+        return plan
+
+    @extend_schema_field(SeatFiguresSerializer(allow_null=True))
+    def get_seats(self, event: Event) -> dict[str, Any] | None:
+        if not event.allows(self.context["request"].user, MANAGE):
+            return None
+        return dict(SeatFiguresSerializer(self._plan(event)).data)
+
+    @extend_schema_field(InvitationSeatsSerializer(many=True))
+    def get_invitations(self, event: Event) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        invitations = event.invitations.select_related("organization")
+        if not event.allows(user, MANAGE):
+            invitations = invitations.managed_by(user)
+        rows = []
+        for invitation in invitations:
+            share = self._plan(event).seats_of(invitation)
+            rows.append(self._row(invitation, share))
+        return rows
+
+    @staticmethod
+    def _row(invitation: Invitation, share: Any) -> dict[str, Any]:
+        figures = {name: getattr(share, name) for name in ("promised", "named", "confirmed", "held", "waitlisted")}
+        if not invitation.is_accepted:
+            figures = dict.fromkeys(figures, 0)
+        return {
+            "organization": invitation.organization.slug,
+            "status": invitation.status,
+            "seats": invitation.seats,
+            **figures,
+        }
+
+    @extend_schema_field(OwnRegistrationSerializer(allow_null=True))
+    def get_registration(self, event: Event) -> dict[str, Any] | None:
+        user = self.context["request"].user
+        if not user.is_authenticated:
+            return None
+        registration = event.registrations.filter(user_id=user.pk, status__in=Registration.ACTIVE).first()
+        if registration is None:
+            return None
+        return {"status": registration.status, "waitlist_place": self._plan(event).place(registration.pk)}
 
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
@@ -82,6 +181,9 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = EventSerializer
     lookup_field = "slug"
+
+    def get_serializer_class(self) -> type[EventSerializer]:
+        return EventDetailSerializer if self.action == "retrieve" else EventSerializer
 
     def get_queryset(self) -> QuerySet[Event]:
         return (

@@ -31,7 +31,8 @@ def _component(event: Event, user: Any) -> icalendar.Event:
     # The street address and link only for those allowed to see them (confirmed participants, organisers).
     if event.allows(user, Event.SEE_LOGISTICS):
         place = ", ".join(part for part in [place, event.street_address.replace("\n", ", ")] if part)
-        if event.online_link:
+        # The link from its release time on: the page's and the API's rule (Event.SEE_LINK).
+        if event.online_link and event.allows(user, Event.SEE_LINK):
             item.add("conference", event.online_link)
     if place:
         item.add("location", place)
@@ -47,6 +48,7 @@ def build_calendar(events: Iterable[Event], user: Any, name: str) -> bytes:
     calendar.add("x-wr-calname", icalendar.vText(" ".join(name.split())))
     events = list(events)
     prefetch_access(events, user, Event.SEE_LOGISTICS)
+    prefetch_access(events, user, Event.SEE_LINK)
     for event in events:
         calendar.add_component(_component(event, user))
     calendar.add_missing_timezones()

@@ -55,7 +55,7 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 class LocalTimesMixin(ModelFormMixinBase):
     """Start and end are typed in the event's own time zone, not the server's or the browser's."""
 
-    local_fields = ("starts_at", "ends_at")
+    local_fields: tuple[str, ...] = ("starts_at", "ends_at")
 
     def _zone(self) -> zoneinfo.ZoneInfo:
         name = self.data.get(self.add_prefix("time_zone")) if self.is_bound else None
@@ -89,6 +89,7 @@ class LocalTimesMixin(ModelFormMixinBase):
 
 
 class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
+    local_fields = ("starts_at", "ends_at", "link_release_at")
     translated_fields = ("title", "description")
     translated_labels = {"title": _("Title"), "description": _("Description")}
     working_languages = forms.MultipleChoiceField(
@@ -118,11 +119,14 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
             "working_languages",
             "interpretation",
             "capacity",
+            "hold_days",
+            "link_release_at",
         ]
         widgets = {
             **{field: forms.Textarea(attrs={"rows": 4}) for field in translated("description")},
             "starts_at": LOCAL_DATETIME,
             "ends_at": LOCAL_DATETIME,
+            "link_release_at": LOCAL_DATETIME,
             "street_address": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
@@ -143,6 +147,12 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
         self.setup_languages()
         if self.instance.pk:
             self.localize_initial(self.instance.time_zone)
+        self.fields["hold_days"].required = False
+
+    def clean_hold_days(self) -> int:
+        """Left empty: the default (a week)."""
+        days: int | None = self.cleaned_data.get("hold_days")
+        return days if days is not None else Event._meta.get_field("hold_days").get_default()
 
     def clean(self) -> dict[str, Any]:
         cleaned = self.clean_local(self.clean_translations(super().clean()))
@@ -150,6 +160,9 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
         # A link given but invalid already has its error; saying that it is missing would confuse.
         if online and not cleaned.get("online_link") and "online_link" not in self.errors:
             self.add_error("online_link", _("An online or hybrid event needs its online link."))
+        release, ends = cleaned.get("link_release_at"), cleaned.get("ends_at")
+        if release and ends and release >= ends:
+            self.add_error("link_release_at", _("The link must be released before the event ends."))
         return cleaned
 
 
@@ -225,11 +238,13 @@ class InviteForm(forms.Form):
 
 
 class InvitationAnswerForm(forms.Form):
+    # No answer chosen in advance: an owner who only meant to look must not accept by pressing the button.
     accept = forms.TypedChoiceField(
         choices=[("1", _("We accept")), ("0", _("We decline"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
         label=_("Your answer"),
+        error_messages={"required": _("Choose whether your organisation accepts or declines.")},
     )
     listed_to_participants = forms.BooleanField(
         label=_("Other participants may see that our organisation takes part"), required=False
@@ -237,7 +252,16 @@ class InvitationAnswerForm(forms.Form):
 
 
 class DelegateForm(forms.Form):
-    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, label=_("Delegate"))
+    """A member chosen from the list, or anyone by email (invited to join the organisation as well)."""
+
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, label=_("Delegate"), required=False, empty_label=_("(someone else, by email)")
+    )
+    email = forms.EmailField(
+        label=_("…or their email address"),
+        required=False,
+        help_text=_("Someone who is not yet a member gets one email: accepting makes them a member and the delegate."),
+    )
     accessibility_needs = forms.CharField(
         label=_("Accessibility needs"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -246,6 +270,18 @@ class DelegateForm(forms.Form):
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "user", forms.ModelChoiceField).queryset = members
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if not self.errors and bool(cleaned.get("user")) == bool(cleaned.get("email")):
+            raise ValidationError(_("Choose a member, or give the email address of someone else."), code="who")
+        return cleaned
+
+
+class SeatsForm(forms.Form):
+    """The organisers change the seats offered to one invited organisation."""
+
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=50)
 
 
 class RegistrationForm(forms.ModelForm):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from organizations.models import Organization, private_storage
+from organizations.models import WORKING_LANGUAGES, MembershipInvitation, Organization, private_storage
 from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer
 from portal.links import WebAddressField
 from portal.models import validate_time_zone
@@ -131,6 +133,22 @@ class Event(Guarded):
         validators=[MinValueValidator(1)],
         help_text=_("Leave empty for no limit."),
     )
+    # Empty: LINK_RELEASE_LEAD before the start (link_release_time).
+    link_release_at = models.DateTimeField(
+        _("online link released at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When confirmed participants see the online link and are emailed it. Leave empty for 30 minutes "
+            "before the start."
+        ),
+    )
+    hold_days = models.PositiveSmallIntegerField(
+        _("days a seat is held for a colleague invited as delegate"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("An invited colleague who has not accepted by then loses the seat to the waiting list."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # The attendance figures, stored when the registrations are deleted at the end of their retention period
@@ -162,20 +180,26 @@ class Event(Guarded):
         return reverse("events:detail", args=[self.slug])
 
     # Besides VIEW and MANAGE (schedule, invite, confirm, mark attendance): the street address, the online link
-    # and the participant list, for confirmed participants and the organisers.
+    # and the participant list, for confirmed participants and the organisers; SEE_LINK, the online link itself,
+    # for the organisers and, from its release time on, the confirmed participants.
     SEE_LOGISTICS = "see_logistics"
-    ACTIONS = (VIEW, MANAGE, SEE_LOGISTICS)
+    SEE_LINK = "see_link"
+    ACTIONS = (VIEW, MANAGE, SEE_LOGISTICS, SEE_LINK)
+    LINK_RELEASE_LEAD = datetime.timedelta(minutes=30)
 
     @classmethod
     def rule(cls, viewer: Viewer, action: Action) -> Q:
         """Drafts: the organisers (the owner's editors and owners). Then public events to everyone, members'
         events to signed-in members of verified organisations, closed ones to the invited organisations' members
-        and to people with an active registration. Logistics: the organisers and confirmed participants."""
+        and to people with an active registration. Logistics: the organisers and confirmed participants; the online
+        link: the organisers, and confirmed participants from its release time (link_released)."""
         managed = viewer.managed("owner")
         if action == MANAGE or viewer.is_operator:
             return managed
         if action == cls.SEE_LOGISTICS:
             return managed | cls._registered(viewer, Registration.SEATED)
+        if action == cls.SEE_LINK:
+            return managed | (cls._registered(viewer, Registration.SEATED) & cls.link_released())
         visible = Q(visibility=cls.Visibility.PUBLIC) | cls._registered(viewer, Registration.ACTIVE)
         if viewer.sees_members_only_content:
             visible |= Q(visibility=cls.Visibility.MEMBERS)
@@ -197,6 +221,32 @@ class Event(Guarded):
                 Registration.objects.filter(event=models.OuterRef("pk"), user_id=viewer.user_id, status__in=statuses)
             )
         )
+
+    @classmethod
+    def link_released(cls, now: datetime.datetime | None = None) -> Q:
+        """Events whose online link is released at `now` (see link_release_time)."""
+        now = now or timezone.now()
+        return Q(link_release_at__lte=now) | Q(link_release_at=None, starts_at__lte=now + cls.LINK_RELEASE_LEAD)
+
+    @property
+    def link_release_time(self) -> datetime.datetime:
+        """When confirmed participants see the online link and are emailed it."""
+        return self.link_release_at or self.starts_at - self.LINK_RELEASE_LEAD
+
+    @property
+    def has_online_link(self) -> bool:
+        return self.format != self.Format.IN_PERSON and bool(self.online_link)
+
+    def working_language_names(self) -> list[str]:
+        """The working languages by their names in the reader's language."""
+        names = dict(WORKING_LANGUAGES)
+        return [str(names.get(code, code)) for code in self.working_languages]
+
+    def seat_plan(self, seats: dict[int, int] | None = None) -> SeatPlan:
+        """Who holds, is promised and waits for which seat (see SeatPlan), with this object's capacity (saved or
+        not) and, with `seats` (invitation id -> seats), as it would be after such a change. Exact only under the
+        event's row lock."""
+        return SeatPlan.of(self, seats or {})
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -261,6 +311,10 @@ class Invitation(Guarded):
     def __str__(self) -> str:
         return f"{self.organization} → {self.event}"
 
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == self.Status.ACCEPTED
+
     # MANAGE is answering: accept or decline, name delegates.
     ACTIONS = (MANAGE,)
     objects = GuardedQuerySet["Invitation"].as_manager()
@@ -306,6 +360,8 @@ class Registration(Guarded):
     visa_letter_issued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Claimed (set) before the email with the online link is queued: it goes out once per person.
+    link_sent_at = models.DateTimeField(_("online link emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -394,3 +450,138 @@ class Document(Guarded):
             visibility=cls.Visibility.PARTICIPANTS, event__in=Event.objects.allowing(viewer, Event.SEE_LOGISTICS)
         )
         return organisers | (Q(event__in=Event.objects.visible_to(viewer)) & readable)
+
+
+class SeatHoldQuerySet(models.QuerySet["SeatHold"]):
+    def active(self, now: datetime.datetime | None = None) -> SeatHoldQuerySet:
+        """Holds that still keep a seat: not answered, not expired, their membership invitation not withdrawn."""
+        return self.filter(
+            status=SeatHold.Status.HELD, expires_at__gt=now or timezone.now(), membership_invitation__isnull=False
+        )
+
+
+class SeatHold(models.Model):
+    """A seat of an accepted invitation kept for a person invited by email, who becomes a member of the
+    organisation and its delegate in one step when they accept (organizations' MembershipInvitation), until the
+    hold expires (Event.hold_days). The invitation's page shows it; its access is the invitation's."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Seat held")
+        ACCEPTED = "accepted", _("Accepted")
+        RELEASED = "released", _("Released")
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="holds")
+    # Withdrawn from the organisation's members page: the hold ends with it.
+    membership_invitation = models.OneToOneField(
+        MembershipInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="seat_hold"
+    )
+    email = models.EmailField(_("email"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.HELD)
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True, max_length=1000)
+    needs_visa_letter = models.BooleanField(_("needs a visa invitation letter"), default=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("held until"))
+    registration = models.OneToOneField(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="seat_hold"
+    )
+
+    objects = SeatHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("seat held for a delegate")
+        verbose_name_plural = _("seats held for delegates")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.invitation}"
+
+
+@dataclass
+class InvitationSeats:
+    """One accepted invitation's seats: offered; confirmed, held and waitlisted delegates; `free`, the seats
+    still promised to it that nobody fills yet; `short`, those it was offered but the capacity cannot cover."""
+
+    seats: int
+    confirmed: int = 0
+    held: int = 0
+    waitlisted: int = 0
+    free: int = 0
+    short: int = 0
+
+    @property
+    def promised(self) -> int:
+        """Seats reserved for the organisation against the capacity."""
+        return self.confirmed + self.held + self.free
+
+    @property
+    def named(self) -> int:
+        return self.confirmed + self.held + self.waitlisted
+
+
+@dataclass
+class SeatPlan:
+    """The one rule for seats. Confirmed participants and held seats keep theirs, whatever the capacity. Each
+    accepted invitation is promised its remaining seats in the order the invitations were accepted, as far as
+    the capacity goes; what is left is free for open registration (`free`, None without a limit). A delegate or
+    a registrant who cannot be seated waits in one queue per event, in the order they came (`waitlist`)."""
+
+    capacity: int | None
+    seated: int
+    held: int
+    free: int | None
+    invitations: dict[int, InvitationSeats] = field(default_factory=dict)
+    waitlist: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, event: Event, seats: dict[int, int]) -> SeatPlan:
+        registrations = Registration.objects.filter(event_id=event.pk)
+        counts = registrations.values("invitation_id", "status").annotate(count=models.Count("pk"))
+        holds = SeatHold.objects.active().filter(invitation__event_id=event.pk).values("invitation_id")
+        held = dict(holds.annotate(count=models.Count("pk")).values_list("invitation_id", "count"))
+        accepted = event.invitations.filter(status=Invitation.Status.ACCEPTED).order_by("responded_at", "pk")
+        plan = cls(capacity=event.capacity, seated=0, held=sum(held.values()), free=None)
+        plan.invitations = {
+            pk: InvitationSeats(seats=seats.get(pk, offered), held=held.get(pk, 0))
+            for pk, offered in accepted.values_list("pk", "seats")
+        }
+        for row in counts:
+            share = plan.invitations.get(row["invitation_id"])
+            if row["status"] in Registration.SEATED:
+                plan.seated += row["count"]
+                if share is not None:
+                    share.confirmed += row["count"]
+            elif row["status"] == Registration.Status.WAITLISTED and share is not None:
+                share.waitlisted += row["count"]
+        room = None if event.capacity is None else event.capacity - plan.seated - plan.held
+        for share in plan.invitations.values():
+            wanted = max(0, share.seats - share.confirmed - share.held)
+            share.free = wanted if room is None else min(wanted, max(room, 0))
+            share.short = wanted - share.free
+            if room is not None:
+                room -= share.free
+        plan.free = None if room is None else max(room, 0)
+        waiting = registrations.filter(status=Registration.Status.WAITLISTED).order_by("created_at", "pk")
+        plan.waitlist = list(waiting.values_list("pk", flat=True))
+        return plan
+
+    def has_room(self, invitation_id: int | None) -> bool:
+        """Whether one more person can be seated: a delegate within their invitation's promise, anyone else
+        within the unpromised capacity."""
+        share = self.invitations.get(invitation_id) if invitation_id is not None else None
+        if share is not None:
+            return share.free > 0
+        return invitation_id is None and (self.free is None or self.free > 0)
+
+    def has_any_room(self) -> bool:
+        return self.free != 0 or any(share.free for share in self.invitations.values())
+
+    def place(self, registration_id: int) -> int | None:
+        """A waitlisted registration's place in the queue, from 1."""
+        try:
+            return self.waitlist.index(registration_id) + 1
+        except ValueError:
+            return None
+
+    def seats_of(self, invitation: Invitation) -> InvitationSeats:
+        return self.invitations.get(invitation.pk) or InvitationSeats(seats=invitation.seats)

@@ -19,9 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Invitation, Registration
+from events.models import Event, Invitation, Registration, SeatHold, SeatPlan
 from organizations.models import Membership, Organization
-from organizations.services import owners_of
+from organizations.services import accept_invitation, invitation_from_token, invite_member, owners_of
 from portal import slugs
 from portal.access import MANAGE
 from portal.mail import notify
@@ -47,22 +47,30 @@ def unique_event_slug(event: Event) -> str:
         Event,
         f"{event.title_en or event.title} {start}",
         fallback="event",
-        reserved={"new", "feeds"},
+        reserved={"new", "feeds", "delegation"},
         exclude_pk=event.pk,
         always_suffixed=True,
     )
 
 
 @transaction.atomic
-def save_event(actor: User, event: Event) -> Event:
-    """Create or update an event; a new meeting of a working group invites its members."""
+def save_event(actor: User, event: Event, *, confirmed: bool = False) -> Event:
+    """Create or update an event; a new meeting of a working group invites its members. A capacity that takes
+    seats already promised to organisations needs `confirmed` (SeatsPromised otherwise); a larger one seats the
+    waiting list."""
     if not event.owner.is_verified:
         raise ValidationError(_("Events are organised by verified organisations."), code="owner")
     created = event.pk is None
     if not event.slug:
         event.slug = unique_event_slug(event)
     event.full_clean(exclude=["slug"])
+    if not created:
+        lost = seats_lost(_lock_event(event).seat_plan(), event.seat_plan())
+        if lost and not confirmed:
+            raise SeatsPromised(lost)
     event.save()
+    if not created:
+        promote_waitlist(event)
     if created and event.series is not None and event.series.is_working_group:
         invite_organizations(actor, event, event.series.members.verified(), seats=2)
     return event
@@ -129,14 +137,21 @@ def invite_organizations(
 def answer_invitation(
     actor: User, invitation: Invitation, *, accept: bool, listed_to_participants: bool = False
 ) -> Invitation:
+    """Accept (its seats are then promised against the capacity, in the order invitations are accepted) or
+    decline (its delegates and held seats are released, and the waiting list moves up)."""
+    event = _lock_event(invitation.event)
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    already = locked.is_accepted
     locked.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
     locked.listed_to_participants = listed_to_participants if accept else False
-    locked.responded_at = timezone.now()
+    if not (accept and already):  # answering "accept" again keeps the organisation's place in the order
+        locked.responded_at = timezone.now()
     locked.save(update_fields=["status", "listed_to_participants", "responded_at"])
     if not accept:
         for registration in locked.delegates.filter(status__in=Registration.ACTIVE):
             cancel_registration(actor, registration)
+        locked.holds.filter(status=SeatHold.Status.HELD).update(status=SeatHold.Status.RELEASED)
+        promote_waitlist(event)
     notify(organisers_of(locked.event), "events/email/invitation_answered", {"invitation": locked})
     return locked
 
@@ -145,26 +160,48 @@ def _lock_event(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
 
-def _seats_taken(event: Event) -> int:
-    return event.registrations.filter(status__in=Registration.SEATED).count()
+def seats_lost(before: SeatPlan, after: SeatPlan) -> list[tuple[Invitation, int]]:
+    """The invitations that would keep fewer promised seats in `after` than in `before`, and how many fewer."""
+    lost = {
+        pk: share.promised - after.invitations[pk].promised
+        for pk, share in before.invitations.items()
+        if pk in after.invitations and after.invitations[pk].promised < share.promised
+    }
+    invitations = Invitation.objects.filter(pk__in=lost).select_related("organization")
+    return [(invitation, lost[invitation.pk]) for invitation in invitations]
 
 
-def _has_room(event: Event) -> bool:
-    return event.capacity is None or _seats_taken(event) < event.capacity
+class SeatsPromised(ValidationError):
+    """A change would take seats already promised to organisations: `lost` says whose and how many."""
+
+    def __init__(self, lost: list[tuple[Invitation, int]]) -> None:
+        super().__init__(
+            _("This change takes seats already promised to organisations. Confirm it to save."), code="promised"
+        )
+        self.lost = lost
 
 
 @transaction.atomic
-def name_delegate(
-    actor: User, invitation: Invitation, user: User, *, accessibility_needs: str = "", needs_visa_letter: bool = False
-) -> Registration:
-    """An invited organisation's owner names one of its members as a delegate, within its seats."""
+def change_invitation_seats(actor: User, invitation: Invitation, seats: int, *, confirmed: bool = False) -> Invitation:
+    """Change the seats offered to an organisation; taking promised seats needs `confirmed` (SeatsPromised
+    otherwise). Delegates already confirmed keep their seats; seats freed go to the waiting list."""
+    if seats < 1:
+        raise ValidationError(_("An invitation has at least one seat."), code="seats")
     event = _lock_event(invitation.event)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    lost = seats_lost(event.seat_plan(), event.seat_plan({locked.pk: seats}))
+    if lost and not confirmed:
+        raise SeatsPromised(lost)
+    locked.seats = seats
+    locked.save(update_fields=["seats"])
+    promote_waitlist(event)
+    return locked
+
+
+def _check_may_name(invitation: Invitation, plan: SeatPlan) -> None:
     if invitation.status != Invitation.Status.ACCEPTED:
         raise ValidationError(_("Accept the invitation before naming delegates."), code="not_accepted")
-    if not Membership.objects.filter(user=user, organization_id=invitation.organization_id).exists():
-        raise ValidationError(_("Delegates must be members of your organisation."), code="not_member")
-    if invitation.delegates.filter(status__in=Registration.ACTIVE).count() >= invitation.seats:
+    if plan.seats_of(invitation).named >= invitation.seats:
         raise ValidationError(
             ngettext(
                 "The %(seats)s seat of your invitation is taken.",
@@ -174,8 +211,31 @@ def name_delegate(
             params={"seats": invitation.seats},
             code="no_seats",
         )
-    if not _has_room(event):
-        raise ValidationError(_("The event is full."), code="full")
+
+
+@transaction.atomic
+def name_delegate(
+    actor: User,
+    invitation: Invitation,
+    user: User,
+    *,
+    accessibility_needs: str = "",
+    needs_visa_letter: bool = False,
+    hold: SeatHold | None = None,
+) -> Registration:
+    """An invited organisation's owner names one of its members as a delegate, within its seats: confirmed on a
+    seat promised to the organisation, waitlisted (and told their place) when none is free. With `hold`, the
+    person invited by email takes the seat held for them."""
+    event = _lock_event(invitation.event)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if hold is not None:  # its seat becomes theirs: no longer held, so the plan below has room for it
+        hold.status = SeatHold.Status.ACCEPTED
+        hold.save(update_fields=["status"])
+    else:
+        _check_may_name(invitation, event.seat_plan())
+    if not Membership.objects.filter(user=user, organization_id=invitation.organization_id).exists():
+        raise ValidationError(_("Delegates must be members of your organisation."), code="not_member")
+    seated = event.seat_plan().has_room(invitation.pk)
     try:
         with transaction.atomic():
             registration = Registration.objects.create(
@@ -183,7 +243,7 @@ def name_delegate(
                 user=user,
                 organization_id=invitation.organization_id,
                 invitation=invitation,
-                status=Registration.Status.CONFIRMED,
+                status=Registration.Status.CONFIRMED if seated else Registration.Status.WAITLISTED,
                 accessibility_needs=accessibility_needs,
                 needs_visa_letter=needs_visa_letter,
             )
@@ -191,8 +251,118 @@ def name_delegate(
         raise ValidationError(
             _("%(person)s is already registered."), params={"person": user.get_full_name()}, code="duplicate"
         ) from exc
-    notify([user], "events/email/registration_confirmed", {"registration": registration})
+    if hold is not None:
+        hold.registration = registration
+        hold.save(update_fields=["registration"])
+    _tell_registered(registration, event)
     return registration
+
+
+def _tell_registered(registration: Registration, event: Event) -> None:
+    template = {
+        Registration.Status.CONFIRMED.value: "events/email/registration_confirmed",
+        Registration.Status.WAITLISTED.value: "events/email/registration_waitlisted",
+        Registration.Status.PENDING.value: "events/email/interest_received",
+    }[registration.status]
+    waiting = registration.status == Registration.Status.WAITLISTED
+    place = event.seat_plan().place(registration.pk) if waiting else None
+    notify([registration.user], template, {"registration": registration, "place": place})
+
+
+def find_member(organization: Organization, email: str) -> User | None:
+    """The member of `organization` who signs in with `email`, if any."""
+    email = email.strip()
+    members = User.objects.filter(memberships__organization=organization, is_active=True)
+    return members.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email)).distinct().first()
+
+
+@transaction.atomic
+def invite_delegate(
+    actor: User,
+    invitation: Invitation,
+    email: str,
+    *,
+    accessibility_needs: str = "",
+    needs_visa_letter: bool = False,
+) -> Registration | SeatHold:
+    """Name a delegate by email. A member is named at once; anyone else gets one email that makes them a member
+    (role member, organizations' membership invitation) and the delegate together when they accept, and a seat
+    promised to the organisation is held for them until the event's hold expires."""
+    member = find_member(invitation.organization, email)
+    if member is not None:
+        return name_delegate(
+            actor, invitation, member, accessibility_needs=accessibility_needs, needs_visa_letter=needs_visa_letter
+        )
+    event = _lock_event(invitation.event)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    plan = event.seat_plan()
+    _check_may_name(invitation, plan)
+    if not plan.has_room(invitation.pk):
+        raise ValidationError(
+            _(
+                "No seat promised to your organisation is free to hold. Name a member instead: they go on the "
+                "waiting list."
+            ),
+            code="no_seat_to_hold",
+        )
+    hold = SeatHold(
+        invitation=invitation,
+        email=email.strip().lower(),
+        accessibility_needs=accessibility_needs,
+        needs_visa_letter=needs_visa_letter,
+        invited_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=event.hold_days),
+    )
+    hold.membership_invitation = invite_member(
+        actor,
+        invitation.organization,
+        hold.email,
+        Membership.Role.MEMBER,
+        template="events/email/delegate_invitation",
+        context={"event": event, "hold": hold},
+    )
+    hold.save()
+    return hold
+
+
+@transaction.atomic
+def accept_delegation(user: User, token: str) -> Registration:
+    """The person invited by email joins the organisation and takes the seat held for them in one step."""
+    membership_invitation = invitation_from_token(token)
+    hold = SeatHold.objects.filter(membership_invitation=membership_invitation).first()
+    if hold is None:
+        raise ValidationError(_("This invitation names no event."), code="no_event")
+    event = _lock_event(hold.invitation.event)
+    hold = SeatHold.objects.select_for_update().get(pk=hold.pk)
+    if not SeatHold.objects.active().filter(pk=hold.pk).exists() or not hold.invitation.is_accepted:
+        raise ValidationError(
+            _("The seat held for you at “%(title)s” was released. Ask your organisation to name you again."),
+            params={"title": event.title},
+            code="released",
+        )
+    accept_invitation(user, token)
+    return name_delegate(
+        hold.invited_by or user,
+        hold.invitation,
+        user,
+        accessibility_needs=hold.accessibility_needs,
+        needs_visa_letter=hold.needs_visa_letter,
+        hold=hold,
+    )
+
+
+def release_expired_holds(now: datetime.datetime | None = None) -> int:
+    """Release the seats held past their expiry and move the waiting lists up (celery beat; the seat plan
+    already ignores an expired hold, so this only makes the release visible and seats the waiting)."""
+    now = now or timezone.now()
+    expired = SeatHold.objects.filter(status=SeatHold.Status.HELD).exclude(pk__in=SeatHold.objects.active(now))
+    count = 0
+    for event_id in set(expired.values_list("invitation__event_id", flat=True)):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            count += expired.filter(invitation__event=event).update(status=SeatHold.Status.RELEASED)
+            promote_waitlist(event)
+    return count
 
 
 # Registration -----------------------------------------------------------------------------------------
@@ -221,7 +391,8 @@ def register(
             _("Tell the organisers about your organisation and why you wish to take part."), code="statement_required"
         )
     if event.registration_mode == Event.RegistrationMode.OPEN:
-        status = Registration.Status.CONFIRMED if _has_room(event) else Registration.Status.WAITLISTED
+        seated = event.seat_plan().has_room(None)
+        status = Registration.Status.CONFIRMED if seated else Registration.Status.WAITLISTED
     else:
         status = Registration.Status.PENDING
     try:
@@ -237,12 +408,7 @@ def register(
             )
     except IntegrityError as exc:
         raise ValidationError(_("You are already registered for this event."), code="duplicate") from exc
-    template = {
-        Registration.Status.CONFIRMED: "events/email/registration_confirmed",
-        Registration.Status.WAITLISTED: "events/email/registration_waitlisted",
-        Registration.Status.PENDING: "events/email/interest_received",
-    }[status]
-    notify([user], template, {"registration": registration})
+    _tell_registered(registration, event)
     return registration
 
 
@@ -262,12 +428,17 @@ def cancel_registration(actor: User, registration: Registration) -> Registration
 
 
 def promote_waitlist(event: Event) -> list[Registration]:
-    """Move people up from the waiting list while there is room. Call with the event row locked."""
+    """Seat the people on the waiting list, in their order, whom the seat plan now has room for (a delegate on
+    a seat promised to their organisation, anyone else on an unpromised one); each is emailed in their language.
+    Call with the event row locked."""
     promoted = []
     waiting = event.registrations.select_for_update().filter(status=Registration.Status.WAITLISTED)
-    for registration in waiting.order_by("created_at", "pk"):
-        if not _has_room(event):
+    for registration in waiting.order_by("created_at", "pk").select_related("user", "event"):
+        plan = event.seat_plan()
+        if not plan.has_any_room():
             break
+        if not plan.has_room(registration.invitation_id):
+            continue
         registration.status = Registration.Status.CONFIRMED
         registration.save(update_fields=["status"])
         notify([registration.user], "events/email/registration_promoted", {"registration": registration})
@@ -281,7 +452,7 @@ def decide_interest(actor: User, registration: Registration, *, accept: bool) ->
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.status != Registration.Status.PENDING:
         raise ValidationError(_("This request has already been answered."), code="decided")
-    if accept and not _has_room(event):
+    if accept and not event.seat_plan().has_room(locked.invitation_id):
         raise ValidationError(_("The event is full."), code="full")
     locked.status = Registration.Status.CONFIRMED if accept else Registration.Status.DECLINED
     locked.save(update_fields=["status"])
@@ -380,6 +551,28 @@ def send_event_reminders(now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             if Registration.objects.filter(pk=registration.pk, reminded_at=None).update(reminded_at=now):
                 notify([registration.user], "events/email/event_reminder", {"registration": registration})
+                count += 1
+    return count
+
+
+def send_meeting_links(now: datetime.datetime | None = None) -> int:
+    """Email the online link to each confirmed participant of the events whose link is released (Event.SEE_LINK),
+    once per person: the registration's marker is claimed in the same statement that checks it, so a retried
+    task or two beat runs at once send nothing twice. Someone confirmed later gets it at the next run."""
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        Q(event__in=Event.objects.filter(Event.link_released(now))),
+        status=Registration.Status.CONFIRMED,
+        link_sent_at=None,
+        event__status=Event.Status.SCHEDULED,
+        event__format__in=[Event.Format.ONLINE, Event.Format.HYBRID],
+        event__ends_at__gt=now,
+    ).exclude(event__online_link="")
+    count = 0
+    for registration in due.select_related("event", "user"):
+        with transaction.atomic():
+            if Registration.objects.filter(pk=registration.pk, link_sent_at=None).update(link_sent_at=now):
+                notify([registration.user], "events/email/meeting_link", {"registration": registration})
                 count += 1
     return count
 

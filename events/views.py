@@ -29,9 +29,11 @@ from events.forms import (
     InviteForm,
     MonthForm,
     RegistrationForm,
+    SeatsForm,
     SessionForm,
 )
-from events.models import Document, Event, Invitation, Registration, Session
+from events.models import Document, Event, Invitation, Registration, SeatHold, Session
+from organizations import services as organization_services
 from organizations.models import Membership, Organization, coordinated_organizations, unhidden_q
 from portal import audit, pdf, printing
 from portal.access import MANAGE, Viewer, viewer_of
@@ -120,23 +122,23 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     can_manage = event.allows(user, MANAGE)
     own_invitations = event.invitations.managed_by(user).select_related("organization") if user.is_authenticated else []
-    participants = None
-    if event.allows(user, Event.SEE_LOGISTICS):
-        participants = event.registrations.filter(status__in=Registration.SEATED).visible_to(user)
-        participants = participants.select_related("organization", "user")
+    waiting = registration is not None and registration.status == Registration.Status.WAITLISTED
+    plan = event.seat_plan() if waiting or own_invitations else None
     return render(
         request,
         "events/detail.html",
         {
             "event": event,
             "registration": registration,
+            "waitlist_place": plan.place(registration.pk) if plan and registration else None,
             "can_manage": can_manage,
             "can_see_logistics": event.allows(user, Event.SEE_LOGISTICS),
-            "participants": participants,
+            "can_see_link": event.allows(user, Event.SEE_LINK),
+            "participants": _participants(event, user, can_manage),
             "sessions": event.sessions.all(),
             "documents": event.documents.visible_to(user),
             "attendance": services.attendance_figures(event),
-            "own_invitations": own_invitations,
+            "own_invitations": [(invitation, plan.seats_of(invitation)) for invitation in own_invitations if plan],
             "registration_form": _registration_form(request, event) if registration is None else None,
             "viewer_zone": _viewer_zone(request),
             "series_events": event.series.events.visible_to(user).exclude(pk=event.pk).order_by("starts_at")
@@ -144,6 +146,17 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             else [],
         },
     )
+
+
+def _participants(event: Event, user: Any, can_manage: bool) -> list[Any] | None:
+    """The organisers see each participant; confirmed participants see the organisations that agreed to be
+    listed, each once however many delegates it sends."""
+    if not event.allows(user, Event.SEE_LOGISTICS):
+        return None
+    seated = event.registrations.filter(status__in=Registration.SEATED).visible_to(user)
+    if can_manage:
+        return list(seated.select_related("organization", "user"))
+    return list(Organization.objects.filter(pk__in=seated.values("organization_id")).order_by("name"))
 
 
 def _registration_form(request: HttpRequest, event: Event, data: Any = None) -> RegistrationForm | None:
@@ -185,9 +198,13 @@ def event_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Ht
     if event is None and not viewer_of(request.user).may_coordinate:
         raise PermissionDenied
     form = EventForm(request.POST or None, instance=event, organisers=coordinated_organizations(request.user))
+    seats_lost = None
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.save_event(request.user, form.save(commit=False))
+            confirmed = request.POST.get("confirm_seats") == "1"
+            event = services.save_event(request.user, form.save(commit=False), confirmed=confirmed)
+        except services.SeatsPromised as error:
+            seats_lost = error.lost
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -195,7 +212,7 @@ def event_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Ht
                 messages.warning(request, warning)
             messages.success(request, _("The event is saved."))
             return redirect(event)
-    return render(request, "events/form.html", {"form": form, "event": event})
+    return render(request, "events/form.html", {"form": form, "event": event, "seats_lost": seats_lost})
 
 
 @login_required
@@ -210,13 +227,18 @@ def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         invited = services.invite_organizations(request.user, event, chosen, seats=invite_form.cleaned_data["seats"])
         messages.success(request, _("%(count)s organisations invited.") % {"count": len(invited)})
         return redirect("events:manage", slug)
+    plan = event.seat_plan()
     return render(
         request,
         "events/manage.html",
         {
             "event": event,
             "invite_form": invite_form,
-            "invitations": event.invitations.select_related("organization"),
+            "invitations": [
+                (invitation, plan.invitations.get(invitation.pk))
+                for invitation in event.invitations.select_related("organization")
+            ],
+            "plan": plan,
             "registrations": event.registrations.select_related("user", "organization").order_by(
                 "status", "created_at"
             ),
@@ -288,8 +310,30 @@ def document_download(request: HttpRequest, slug: str, document_id: int) -> File
 
 
 @login_required
+@require_POST
+def invitation_seats(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    """The organisers change the seats offered to one organisation, told first whom it affects."""
+    event = _event_for(request, slug, manage=True)
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=invitation_id, event=event)
+    form = SeatsForm(request.POST)
+    if not form.is_valid():
+        _report(request, ValidationError(list(form.errors["seats"])))
+        return redirect("events:manage", slug)
+    seats = form.cleaned_data["seats"]
+    try:
+        services.change_invitation_seats(
+            request.user, invitation, seats, confirmed=request.POST.get("confirm_seats") == "1"
+        )
+    except services.SeatsPromised as error:
+        context = {"event": event, "invitation": invitation, "seats": seats, "seats_lost": error.lost}
+        return render(request, "events/confirm_seats.html", context)
+    messages.success(request, _("The seats were changed."))
+    return redirect("events:manage", slug)
+
+
+@login_required
 def invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    """The invited organisation's owners answer and name delegates."""
+    """The invited organisation's owners answer and name delegates, members or anyone by email."""
     event = _event_for(request, slug)
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=invitation_id, event=event)
     if not invitation.allows(request.user, MANAGE):
@@ -297,7 +341,7 @@ def invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int)
     members = User.objects.filter(memberships__organization=invitation.organization, is_active=True)
     answer_form = InvitationAnswerForm(
         request.POST if "answer" in request.POST else None,
-        initial={"accept": "1", "listed_to_participants": invitation.listed_to_participants},
+        initial={"listed_to_participants": invitation.listed_to_participants},
     )
     delegate_form = DelegateForm(request.POST if "delegate" in request.POST else None, members=members)
     try:
@@ -311,18 +355,12 @@ def invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int)
             messages.success(request, _("Your answer was sent to the organisers."))
             return redirect("events:invitation", slug, invitation_id)
         if delegate_form.is_valid():
-            data = delegate_form.cleaned_data
-            services.name_delegate(
-                request.user,
-                invitation,
-                data["user"],
-                accessibility_needs=data["accessibility_needs"],
-                needs_visa_letter=data["needs_visa_letter"],
-            )
-            messages.success(request, _("The delegate is registered and has been emailed."))
+            _name_delegate(request, invitation, delegate_form.cleaned_data)
             return redirect("events:invitation", slug, invitation_id)
     except ValidationError as error:
         _report(request, error)
+    plan = event.seat_plan()
+    delegates = invitation.delegates.filter(status__in=Registration.ACTIVE).select_related("user")
     return render(
         request,
         "events/invitation.html",
@@ -331,9 +369,52 @@ def invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int)
             "invitation": invitation,
             "answer_form": answer_form,
             "delegate_form": delegate_form,
-            "delegates": invitation.delegates.filter(status__in=Registration.ACTIVE).select_related("user"),
+            "seats": plan.seats_of(invitation),
+            "delegates": [(delegate, plan.place(delegate.pk)) for delegate in delegates],
+            "holds": invitation.holds.active(),
         },
     )
+
+
+def _name_delegate(request: AuthenticatedHttpRequest, invitation: Invitation, data: dict[str, Any]) -> None:
+    needs = {"accessibility_needs": data["accessibility_needs"], "needs_visa_letter": data["needs_visa_letter"]}
+    named: Registration | SeatHold
+    if data["user"] is not None:
+        named = services.name_delegate(request.user, invitation, data["user"], **needs)
+    else:
+        named = services.invite_delegate(request.user, invitation, data["email"], **needs)
+    if isinstance(named, SeatHold):
+        messages.success(request, _("%(email)s is invited and their seat is held.") % {"email": named.email})
+    elif named.status == Registration.Status.WAITLISTED:
+        place = named.event.seat_plan().place(named.pk)
+        messages.warning(
+            request,
+            _("No seat promised to your organisation is free: the delegate is number %(place)s on the waiting list.")
+            % {"place": place},
+        )
+    else:
+        messages.success(request, _("The delegate is registered and has been emailed."))
+
+
+@never_cache
+def delegation(request: HttpRequest, token: str) -> HttpResponse:
+    """A person named delegate by email joins the organisation and takes the held seat in one step."""
+    try:
+        membership_invitation = organization_services.invitation_from_token(token)
+        hold = get_object_or_404(
+            SeatHold.objects.select_related("invitation__event"), membership_invitation=membership_invitation
+        )
+    except ValidationError as error:
+        return render(request, "events/delegation.html", {"error": error.messages[0]}, status=400)
+    context = {"hold": hold, "invitation": membership_invitation, "event": hold.invitation.event}
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            registration = services.accept_delegation(request.user, token)
+        except ValidationError as error:
+            return render(request, "events/delegation.html", {**context, "error": error.messages[0]}, status=400)
+        messages.success(request, registration.get_status_display())
+        return redirect(registration.event)
+    return render(request, "events/delegation.html", context)
 
 
 @login_required
@@ -359,21 +440,26 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def cancel(request: AuthenticatedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    """Asks first (a page of its own, no script needed); cancels on the confirming POST."""
     event = _event_for(request, slug)
-    registration = get_object_or_404(Registration, pk=registration_id, event=event)
+    registration = get_object_or_404(
+        Registration.objects.select_related("user", "organization"), pk=registration_id, event=event
+    )
     if not registration.allows(request.user, MANAGE):
         raise Http404
+    target = request.POST.get("next") or request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        context = {"event": event, "registration": registration, "next": target if safe else ""}
+        return render(request, "events/cancel.html", context)
     try:
         services.cancel_registration(request.user, registration)
         messages.success(request, _("The registration is cancelled."))
     except ValidationError as error:
         _report(request, error)
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
     return redirect(target if safe else event)
 
 

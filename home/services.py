@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from events import services as event_services
-from events.models import Registration
+from events.models import Registration, SeatHold
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, Membership, MembershipInvitation
@@ -167,8 +167,10 @@ def delete_account(user: User) -> None:
         ).select_related("event")
         for registration in upcoming:
             event_services.cancel_registration(user, registration)
-        # Subscriptions are kept by address, not by account: every address the person had goes.
+        # Subscriptions are kept by address, not by account: every address the person had goes, and so do the
+        # seats once held for them as a delegate invited by email.
         Subscriber.objects.filter(_any_address("email", emails)).delete()
+        SeatHold.objects.filter(_any_address("email", emails)).delete()
         audit.record(None, audit.Action.ACCOUNT_DELETED, actor=user)
         audit.pseudonymise(user, emails)
         user.delete()  # registrations, join requests, email addresses and authenticators go with it

@@ -396,8 +396,17 @@ def _add_member(actor: User | None, organization: Organization, user: User, role
 
 
 @transaction.atomic
-def invite_member(actor: User, organization: Organization, email: str, role: str) -> MembershipInvitation:
-    """Invite `email` to join; the link in the email is signed and expires after 14 days."""
+def invite_member(
+    actor: User,
+    organization: Organization,
+    email: str,
+    role: str,
+    *,
+    template: str = "organizations/email/invitation",
+    context: dict[str, Any] | None = None,
+) -> MembershipInvitation:
+    """Invite `email` to join; the link in the email is signed and expires after 14 days. An app that invites
+    for a purpose of its own (events: a delegate) sends its own `template`, with `context` added."""
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(_("This person is already a member."), code="member")
@@ -408,8 +417,8 @@ def invite_member(actor: User, organization: Organization, email: str, role: str
     token = signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token))
     send_to_address(
         email,
-        "organizations/email/invitation",
-        {"invitation": invitation, "token": token, "inviter": actor},
+        template,
+        {**(context or {}), "invitation": invitation, "token": token, "inviter": actor},
         get_language() or settings.LANGUAGE_CODE,
     )
     return invitation

@@ -1,7 +1,9 @@
 """A consultation from scheduling to the delegate's seat, in a real browser: a coordinator of the IIIM
 schedules a hybrid consultation for members and invites the organisations working on children and youth; the
 owner of one of them, in another browser, accepts and names a colleague; the colleague then sees the online
-link, while a member of a verified organisation that was not invited sees the event but not the link."""
+link from its release time, while a member of a verified organisation that was not invited sees the event but not
+the link. Then a closed hybrid meeting with fewer seats than invited: seats promised in the order organisations
+accept, a colleague invited by email as delegate, a waitlisted delegate moving up, and the link's release."""
 
 from __future__ import annotations
 
@@ -14,12 +16,20 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from events import services
 from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization, Topic
 from portal.models import User
 from tests.browser.conftest import pass_second_factor, save_screenshots, third_party_requests
 from tests.conftest import PASSWORD
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator
+from tests.factories import (
+    EventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    make_coordinator,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -143,12 +153,16 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
     assert registration.status == Registration.Status.CONFIRMED
     assert delegate.email in {address for message in mail.outbox for address in message.to}
 
-    # The delegate sees where and how to join.
+    # The delegate sees where to go, and when the link will appear; at that time, the link.
     with another_browser(browser) as delegate_page:
         log_in(delegate_page, base_url, delegate)
         delegate_page.goto(f"{base_url}/en/events/{event.slug}/")
-        expect(delegate_page.locator(f"a[href='{LINK}']")).to_be_visible()
         expect(delegate_page.locator("body")).to_contain_text("Rue de Lausanne 13")
+        expect(delegate_page.locator("body")).to_contain_text("The meeting link appears at")
+        assert LINK not in delegate_page.content()
+        Event.objects.filter(pk=event.pk).update(link_release_at=timezone.now())
+        delegate_page.reload()
+        expect(delegate_page.locator(f"a[href='{LINK}']")).to_be_visible()
         save_screenshots(delegate_page, JOURNEY, "4-delegate-sees-logistics")
 
     # A member of a verified organisation that was not invited sees the members' event, not the link.
@@ -162,3 +176,132 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
         expect(outsider_page.locator("body")).not_to_contain_text(LINK)
         expect(outsider_page.locator("body")).not_to_contain_text("Rue de Lausanne 13")
         assert LINK not in outsider_page.content()
+
+
+def name_by_email(page: Page, email: str) -> None:
+    page.fill("#id_email", email)
+    submit(page, "form:has(input[name=delegate])")
+
+
+def accept_invitation(page: Page, base_url: str, event: Event, invitation: Invitation) -> None:
+    page.goto(f"{base_url}/en/events/{event.slug}/invitations/{invitation.pk}/")
+    page.check("input[name=accept][value='1']")
+    submit(page, "form:has(input[name=answer])")
+
+
+def seats_text(page: Page) -> str:
+    return " ".join(page.locator(".seats").inner_text().split())
+
+
+def test_closed_hybrid_meeting_seats_waitlist_colleague_by_email_and_link_release(
+    page: Page, browser: Browser, base_url: str
+) -> None:
+    coordinator = make_coordinator(Membership.Role.EDITOR, email="lina@iiim.example.org", full_name="Lina Coordinator")
+    start = timezone.now() + datetime.timedelta(days=3)
+    event = EventFactory(
+        title_en="Lausanne Platform meeting",
+        visibility=Event.Visibility.CLOSED,
+        registration_mode=Event.RegistrationMode.INVITATION,
+        format=Event.Format.HYBRID,
+        street_address=STREET,
+        online_link=LINK,
+        capacity=3,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=6),
+    )
+    taafi, dawlaty = OrganizationFactory(name_en="Taafi Initiative"), OrganizationFactory(name_en="Dawlaty")
+    taafi_owner, dawlaty_owner = (
+        MembershipFactory(organization=org, role=Membership.Role.OWNER).user for org in (taafi, dawlaty)
+    )
+    amal = MembershipFactory(organization=taafi, user=UserFactory(full_name="Amal Haddad")).user
+    dawlaty_delegates = [
+        MembershipFactory(organization=dawlaty, user=UserFactory(full_name=name)).user
+        for name in ("Nour Saleh", "Karim Aziz")
+    ]
+    invitations = {org: InvitationFactory(event=event, organization=org, seats=2) for org in (taafi, dawlaty)}
+
+    # Taafi accepts first: both its seats are promised. It names Amal, and a colleague by email.
+    with another_browser(browser) as owner_page:
+        log_in(owner_page, base_url, taafi_owner)
+        accept_invitation(owner_page, base_url, event, invitations[taafi])
+        assert seats_text(owner_page).startswith("Promised 2 Named 0")
+        owner_page.select_option("#id_user", label="Amal Haddad")
+        submit(owner_page, "form:has(input[name=delegate])")
+        name_by_email(owner_page, "rami@taafi.example.org")
+        expect(owner_page.locator(".messages")).to_contain_text(
+            "rami@taafi.example.org is invited and their seat is held."
+        )
+        assert seats_text(owner_page) == "Promised 2 Named 2 Confirmed 1 Held for invited colleagues 1 Waitlisted 0"
+        save_screenshots(owner_page, JOURNEY, "5-seats-promised-and-named")
+
+    # Dawlaty accepts second: one seat is left for it; its second delegate waits, with their place.
+    with another_browser(browser) as owner_page:
+        log_in(owner_page, base_url, dawlaty_owner)
+        accept_invitation(owner_page, base_url, event, invitations[dawlaty])
+        expect(owner_page.locator("body")).to_contain_text("The event is full: 1 of your seats cannot be promised now.")
+        for person in dawlaty_delegates:
+            owner_page.select_option("#id_user", label=person.get_full_name())
+            submit(owner_page, "form:has(input[name=delegate])")
+        expect(owner_page.locator(".messages")).to_contain_text("the delegate is number 1 on the waiting list")
+        expect(owner_page.locator("body")).to_contain_text("Number 1 on the waiting list")
+        save_screenshots(owner_page, JOURNEY, "6-waitlisted-delegate")
+    karim = dawlaty_delegates[1]
+    with another_browser(browser) as karim_page:
+        log_in(karim_page, base_url, karim)
+        karim_page.goto(f"{base_url}/en/events/{event.slug}/")
+        expect(karim_page.locator("body")).to_contain_text("You are number 1 on the waitlist.")
+
+    # The colleague invited by email opens the one email they got, signs in with that address and accepts.
+    [invite] = [message for message in mail.outbox if "rami@taafi.example.org" in message.to]
+    link = next(line for line in invite.body.splitlines() if "/events/delegation/" in line)
+    rami = UserFactory(email="rami@taafi.example.org", full_name="Rami Darwish")  # signed up with that address
+    with another_browser(browser) as rami_page:
+        rami_page.goto(base_url + link[link.index("/en/") :])
+        expect(rami_page.locator("body")).to_contain_text("Accepting makes you a member of Taafi Initiative")
+        log_in(rami_page, base_url, rami)
+        rami_page.goto(base_url + link[link.index("/en/") :])
+        with rami_page.expect_navigation():
+            rami_page.click("text=Accept: join and take the seat")
+        assert rami_page.url == f"{base_url}/en/events/{event.slug}/"
+        expect(rami_page.locator("body")).to_contain_text("The meeting link appears at")
+    assert Membership.objects.get(user=rami, organization=taafi).role == Membership.Role.MEMBER
+    assert Registration.objects.get(user=rami).status == Registration.Status.CONFIRMED
+
+    # Taafi withdraws Amal (asked to confirm first); the coordinator gives Taafi one seat, told whom it affects:
+    # the seat freed goes to Karim, who is emailed.
+    with another_browser(browser) as owner_page:
+        log_in(owner_page, base_url, taafi_owner)
+        owner_page.goto(f"{base_url}/en/events/{event.slug}/invitations/{invitations[taafi].pk}/")
+        with owner_page.expect_navigation():
+            owner_page.click("li:has-text('Amal Haddad') >> text=Withdraw")
+        expect(owner_page.locator("h1")).to_have_text("Cancel the registration?")
+        submit(owner_page, "form:has(input[name=confirm])")
+        expect(owner_page.locator(".messages")).to_contain_text("The registration is cancelled.")
+    mail.outbox.clear()
+    log_in(page, base_url, coordinator)
+    page.goto(f"{base_url}/en/events/{event.slug}/manage/")
+    page.fill(f"#seats-{invitations[taafi].pk}", "1")
+    submit(page, f"form:has(#seats-{invitations[taafi].pk})")
+    expect(page.locator(".alert--warning")).to_contain_text("Taafi Initiative: 1 seat")
+    save_screenshots(page, JOURNEY, "7-confirm-fewer-seats")
+    submit(page, "form:has(input[name=confirm_seats])")
+    expect(page.locator(".messages")).to_contain_text("The seats were changed.")
+    assert Registration.objects.get(user=karim).status == Registration.Status.CONFIRMED
+    assert Registration.objects.get(user=amal).status == Registration.Status.CANCELLED
+    assert [message.subject for message in mail.outbox if karim.email in message.to] == [
+        "A place is yours: Lausanne Platform meeting"
+    ]
+
+    # At the release time (beat), each confirmed participant is emailed the link once, and sees it.
+    Event.objects.filter(pk=event.pk).update(link_release_at=timezone.now())
+    mail.outbox.clear()
+    assert services.send_meeting_links() == 3
+    assert services.send_meeting_links() == 0
+    assert sorted(address for message in mail.outbox for address in message.to) == sorted(
+        [rami.email, karim.email, dawlaty_delegates[0].email]
+    )
+    with another_browser(browser) as karim_page:
+        log_in(karim_page, base_url, karim)
+        karim_page.goto(f"{base_url}/en/events/{event.slug}/")
+        expect(karim_page.locator(f"a[href='{LINK}']")).to_be_visible()
+        save_screenshots(karim_page, JOURNEY, "8-link-released")

@@ -15,7 +15,8 @@ from django.db import connection, connections
 
 from events import services
 from events.models import Event, Registration
-from tests.factories import EventFactory, UserFactory
+from organizations.models import Membership
+from tests.factories import EventFactory, InvitationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -91,3 +92,34 @@ def test_capacity_holds_under_concurrent_registrations_and_cancellations(transac
     assert sorted(address for message in mail.outbox for address in message.to) == sorted(
         [waiting[0].user.email, waiting[1].user.email]
     )
+
+
+def test_promised_seats_hold_under_concurrent_naming_of_delegates(transactional_db: None) -> None:
+    """Three organisations accepted two seats each, in turn, for four seats; their six delegates are named at the
+    same moment: the first two organisations' are seated, the third's wait, numbered 1 and 2."""
+    event = EventFactory(capacity=4, registration_mode=Event.RegistrationMode.INVITATION)
+    organizations = [OrganizationFactory() for _number in range(3)]
+    owners = [MembershipFactory(organization=org, role=Membership.Role.OWNER).user for org in organizations]
+    invitations = [InvitationFactory(event=event, organization=org, seats=2) for org in organizations]
+    for owner, invitation in zip(owners, invitations, strict=True):
+        services.answer_invitation(owner, invitation, accept=True)
+    delegates = [
+        (owner, invitation, MembershipFactory(organization=invitation.organization).user)
+        for owner, invitation in zip(owners, invitations, strict=True)
+        for _seat in range(2)
+    ]
+
+    at_the_same_moment(len(delegates), lambda index: services.name_delegate(*delegates[index]))
+
+    statuses = {
+        invitation.pk: sorted(Registration.objects.filter(invitation=invitation).values_list("status", flat=True))
+        for invitation in invitations
+    }
+    assert statuses == {
+        invitations[0].pk: ["confirmed", "confirmed"],
+        invitations[1].pk: ["confirmed", "confirmed"],
+        invitations[2].pk: ["waitlisted", "waitlisted"],
+    }
+    assert seated(event) == 4
+    plan = event.seat_plan()
+    assert sorted(plan.place(pk) for pk in plan.waitlist) == [1, 2]

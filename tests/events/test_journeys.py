@@ -219,9 +219,12 @@ def test_owner_accepts_and_names_a_colleague_who_is_confirmed_and_emailed(invite
     assert (registration.organization, registration.invitation) == (invitation.organization, invitation)
     assert recipients() == {amal.email}
     assert mail.outbox[0].subject == "You are registered for Children and Youth Strategy consultation"
-    # Now Amal, and only Amal, sees where and how to join.
-    assert LINK in page_of(client_for(amal), event)
+    # Now Amal, and only Amal, sees where and how to join: the link from its release time on.
     assert "Rue de la Canarie 13" in page_of(client_for(amal), event)
+    assert "The meeting link appears at" in page_of(client_for(amal), event)
+    assert LINK not in page_of(client_for(amal), event)
+    Event.objects.filter(pk=event.pk).update(link_release_at=timezone.now())
+    assert LINK in page_of(client_for(amal), event)
     assert LINK not in page_of(client_for(invited["colleagues"][1]), event)
 
 
@@ -316,7 +319,9 @@ def test_cancelling_a_seat_promotes_the_first_on_the_waiting_list(send: Send) ->
     mail.outbox.clear()
     seat = Registration.objects.get(user=first)
 
-    response = send(client_for(first), f"/en/events/{event.slug}/registrations/{seat.pk}/cancel/", follow=True)
+    response = send(
+        client_for(first), f"/en/events/{event.slug}/registrations/{seat.pk}/cancel/", {"confirm": "1"}, follow=True
+    )
 
     assert "The registration is cancelled." in messages_on(response)
     assert Registration.objects.get(pk=seat.pk).status == Registration.Status.CANCELLED
@@ -332,7 +337,11 @@ def test_cancelling_never_sends_the_person_to_another_site(send: Send, target: s
     event = EventFactory()
     seat = RegistrationFactory(event=event)
 
-    response = send(client_for(seat.user), f"/en/events/{event.slug}/registrations/{seat.pk}/cancel/", {"next": target})
+    response = send(
+        client_for(seat.user),
+        f"/en/events/{event.slug}/registrations/{seat.pk}/cancel/",
+        {"next": target, "confirm": "1"},
+    )
 
     assert response.status_code == 302
     assert response["Location"] == event.get_absolute_url()

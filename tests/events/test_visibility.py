@@ -9,6 +9,7 @@ canaries too."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from events import calendar
@@ -107,6 +109,8 @@ def hybrid_event(slug: str, title: str, **fields: object) -> Event:
         registration_mode=Event.RegistrationMode.INVITATION,
         street_address=f"{STREET}\n1202 Geneva",
         online_link=LINK,
+        # Released already: when the link appears has tests of its own (test_link_release.py).
+        link_release_at=timezone.now() - datetime.timedelta(hours=1),
         **fields,
     )
 

@@ -51,7 +51,7 @@ from rest_framework.authtoken.models import Token
 from agreements import services as agreement_services
 from agreements.models import AccessionRequest, Agreement, AgreementParty
 from events import calendar
-from events.models import Document, Event, EventSeries, Invitation, Registration, Session
+from events.models import Document, Event, EventSeries, Invitation, Registration, SeatHold, Session
 from newsletters import services as newsletter_services
 from newsletters.models import (
     Campaign,
@@ -743,9 +743,26 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             "other people)",
         ),
     ),
+    "events:invitation_seats": (
+        case(lambda w: en(f"events/{w.closed.slug}/invitations/{w.event_invitation.pk}/seats/"), POST_ONLY),
+    ),
+    "events:delegation": (
+        case(
+            lambda w: en(f"events/delegation/{w.delegation_token}/"),
+            PUBLIC,
+            also_seen_by={"closed_event": ROLES},
+            why="the signed token is the authority: whoever holds it sees the event and organisation it names",
+        ),
+        case(lambda w: en("events/delegation/forged/"), expect(400), "forged"),
+    ),
     "events:register": (case(lambda w: en(f"events/{w.closed.slug}/register/"), POST_ONLY),),
     "events:cancel": (
-        case(lambda w: en(f"events/{w.closed.slug}/registrations/{w.registration.pk}/cancel/"), POST_ONLY),
+        case(
+            lambda w: en(f"events/{w.closed.slug}/registrations/{w.registration.pk}/cancel/"),
+            only(["a_member", "a_owner", *H_KEEPERS], others=404, anonymous=302),
+            "the confirmation page",
+            why="the person, the owners of the invitation it fills and the organisers cancel; a GET only asks",
+        ),
     ),
     "events:registration_action": (
         case(lambda w: en(f"events/{w.closed.slug}/registrations/{w.registration.pk}/"), POST_ONLY),
@@ -1038,6 +1055,7 @@ ADMIN_MODELS: dict[tuple[str, str], int] = {
     ("events", "eventseries"): 200,
     ("events", "event"): 200,
     ("events", "registration"): 200,
+    ("events", "seathold"): 200,
     ("events", "document"): 200,
     ("newsletters", "publication"): 200,
     ("newsletters", "edition"): 200,
@@ -1163,6 +1181,7 @@ class World:
     a_member_membership: Membership
     membership_invitation: MembershipInvitation
     invitation_token: str
+    delegation_token: str
     join_request: JoinRequest
     network_link: NetworkMembership
     mou: Agreement
@@ -1317,6 +1336,8 @@ def seed() -> World:
         format=Event.Format.HYBRID,
         street_address=STREET,
         online_link=LINK,
+        # Released: its confirmed participants see the link (tests/events/test_link_release.py: before then).
+        link_release_at=timezone.now() - datetime.timedelta(hours=1),
     )
     event_invitation = InvitationFactory(
         event=closed, organization=a, status=Invitation.Status.ACCEPTED, listed_to_participants=True
@@ -1339,6 +1360,14 @@ def seed() -> World:
         invitation=InvitationFactory(
             event=closed, organization=hidden, status=Invitation.Status.ACCEPTED, listed_to_participants=True
         ),
+    )
+    # A colleague of A invited by email as its delegate: the seat is held until they accept.
+    delegation = MembershipInvitation.objects.create(organization=a, email="colleague@example.org")
+    SeatHold.objects.create(
+        invitation=event_invitation,
+        membership_invitation=delegation,
+        email=delegation.email,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     draft_event = EventFactory(owner=h, slug="consultation-in-preparation", title_en=DRAFT_EVENT, status="draft")
 
@@ -1421,6 +1450,7 @@ def seed() -> World:
         a_member_membership=a_member_membership,
         membership_invitation=invitation,
         invitation_token=signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.token)),
+        delegation_token=signing.TimestampSigner(salt=INVITATION_SALT).sign(str(delegation.token)),
         join_request=JoinRequestFactory(organization=a, user__email="applicant@example.org"),
         network_link=NetworkMembershipFactory(network=network, member=a),
         mou=mou,
