@@ -7,5 +7,6 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Agreements")
 
     def ready(self) -> None:
-        # Adds the organisation's agreements to its profile and its data export (organizations.signals).
+        # Adds the organisation's agreements to its profile and its data export, and the protocols' parties to
+        # the organisation picker's filters (organizations.signals).
         from agreements import receivers  # noqa: F401

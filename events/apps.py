@@ -7,5 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        # Adds the organisation's event invitations to its owners' data export (organizations.signals).
+        # Adds the organisation's event invitations to its owners' data export, and withdraws a hidden
+        # organisation's calendar feed (organizations.signals).
         from events import receivers  # noqa: F401

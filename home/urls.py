@@ -54,6 +54,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/preferences/", portal_views.preferences, name="account_preferences"),
+    path("accounts/time-zone/", portal_views.choose_time_zone, name="account_time_zone"),
     path("accounts/data/", views.personal_data, name="account_data"),
     path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from organizations import signals
 from organizations.models import (
     Governorate,
     HistoryEntry,
@@ -307,6 +308,7 @@ def hide_organization(actor: User | None, organization: Organization, *, sign_ou
         locked.hidden_at = timezone.now()
         locked.save(update_fields=["hidden_at", "updated_at"])
     signed_out = _sign_out_members(locked) if sign_out_members else 0
+    signals.organization_hidden.send(Organization, organization=locked)
     audit.record(None, audit.Action.ORGANIZATION_HIDDEN, actor=actor, target=locked, signed_out_members=signed_out)
     organization.hidden_at = locked.hidden_at
     return signed_out

@@ -9,10 +9,10 @@ from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from portal.forms import PreferencesForm
+from portal.forms import PreferencesForm, TimeZoneForm
 from portal.health import health_report
 from portal.http import AuthenticatedHttpRequest
 
@@ -25,6 +25,25 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("Your preferences are saved."))
         return redirect(translate_url(reverse("account_preferences"), request.user.preferred_language))
     return render(request, "account/preferences.html", {"form": form})
+
+
+@login_required
+@require_POST
+def choose_time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Answer the question shown after logging in while no time zone was ever chosen (includes/time_zone_prompt)."""
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        request.user.time_zone, request.user.time_zone_chosen = form.cleaned_data["time_zone"], True
+        request.user.save(update_fields=["time_zone", "time_zone_chosen"])
+        messages.success(request, _("Event times are now shown to you in %(zone)s.") % {"zone": request.user.time_zone})
+    else:
+        for error in form.errors["time_zone"]:
+            messages.error(request, str(error))
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else "home")
 
 
 @require_http_methods(["GET", "POST"])
