@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events import services as event_services
-from events.models import Registration
+from events.models import CalendarFeed, Registration
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, Membership, MembershipInvitation
@@ -54,6 +54,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "email_addresses": list(
             EmailAddress.objects.filter(user=user).values("email", "verified", "primary").order_by("email")
         ),
+        # Whether the person has a calendar feed address and since when; never its token's hash.
+        "calendar_feed": list(CalendarFeed.objects.filter(user=user).values("created_at")),
         "two_factor_authentication": list(
             Authenticator.objects.filter(user=user).values("type", "created_at", "last_used_at").order_by("pk")
         ),
