@@ -61,16 +61,17 @@ def save_event(actor: User, event: Event) -> Event:
         event.slug = unique_event_slug(event)
     event.full_clean(exclude=["slug"])
     if not created:
-        _count_revision(event)
+        count_revision(event)
     event.save()
     if created and event.series is not None and event.series.is_working_group:
         invite_organizations(actor, event, event.series.members.verified(), seats=2)
     return event
 
 
-def _count_revision(event: Event) -> None:
+def count_revision(event: Event) -> None:
     """Raise the event's calendar revision (iCalendar SEQUENCE) when its time, place or status changed, so that
-    calendar apps replace their copy. The one place that decides it: every change of an event is saved here."""
+    calendar apps replace their copy. The one place that decides it, before an existing event is saved (by
+    save_event, and by the operators' admin)."""
     before = Event.objects.select_for_update().filter(pk=event.pk).values(*Event.SCHEDULE_FIELDS, "sequence").get()
     event.sequence = before["sequence"]
     if any(before[name] != getattr(event, name) for name in Event.SCHEDULE_FIELDS):

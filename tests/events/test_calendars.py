@@ -184,3 +184,16 @@ def test_a_public_event_page_offers_a_webcal_subscription(hybrid: Event) -> None
     page = Client().get(f"/en/events/{hybrid.slug}/").content.decode()
 
     assert f'href="webcal://testserver/en/events/{hybrid.slug}/calendar.ics"' in page
+
+
+def test_an_operators_change_in_the_admin_is_a_new_revision_too(hybrid: Event) -> None:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from events.admin import EventAdmin
+
+    hybrid.starts_at += datetime.timedelta(days=1)
+    hybrid.ends_at += datetime.timedelta(days=1)
+    EventAdmin(Event, admin.site).save_model(RequestFactory().post("/admin/"), hybrid, None, change=True)
+
+    assert entry(Client(), hybrid)["sequence"] == 1

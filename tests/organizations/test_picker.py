@@ -169,3 +169,21 @@ def test_ticked_organisations_must_be_ones_the_coordinator_may_see(coordinator: 
 
     assert response.status_code == 200
     assert not Invitation.objects.filter(event=event).exists()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_results(coordinator: User, event: Event) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = sign_in(Client(), coordinator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(manage(coordinator, event)).status_code == 200
+        return len(captured)
+
+    OrganizationFactory.create_batch(3)
+    few = queries()
+    OrganizationFactory.create_batch(40)
+
+    assert queries() == few
