@@ -188,14 +188,18 @@ class InviteForm(forms.Form):
         choices=[("chosen", _("The ticked organisations")), (ALL, _("All those matching"))], required=False
     )
 
-    def __init__(self, *args: Any, candidates: Any, matching: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: Any, matching: Any, filtered: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "organizations", forms.ModelChoiceField).queryset = candidates
         self.matching = matching
+        self.filtered = filtered
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if cleaned.get("invite") == self.ALL and not self.filtered:
+            # Every organisation at once is never one click away: "all" means all those a filter selects.
+            raise ValidationError(_("Choose a filter before inviting all those matching."), code="unfiltered")
         if cleaned.get("invite") != self.ALL and not cleaned.get("organizations"):
             raise ValidationError(_("Tick the organisations to invite, or invite all those matching."), code="empty")
         return cleaned

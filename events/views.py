@@ -257,7 +257,9 @@ def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     # The picker's filters come in the address, and again in the invitation's POST (for "all matching").
     picker = OrganizationPicker(request.POST if request.method == "POST" else request.GET, who=request.user)
     matching = picker.matching().exclude(event_invitations__event=event)
-    invite_form = InviteForm(request.POST or None, candidates=candidates(request.user), matching=matching)
+    invite_form = InviteForm(
+        request.POST or None, candidates=candidates(request.user), matching=matching, filtered=bool(picker.chosen())
+    )
     if request.method == "POST" and invite_form.is_valid():
         chosen = list(invite_form.selected())
         for warning in services.scheduling_warnings(event, request.user, chosen):

@@ -187,3 +187,15 @@ def test_the_number_of_queries_does_not_grow_with_the_results(coordinator: User,
     OrganizationFactory.create_batch(40)
 
     assert queries() == few
+
+
+def test_invite_all_needs_a_filter(coordinator: User, event: Event) -> None:
+    OrganizationFactory(name_en="Solo Association")
+    client = sign_in(Client(), coordinator)
+
+    response = client.post(manage(coordinator, event), {"seats": "2", "invite": "all"})
+
+    assert "Choose a filter before inviting all those matching." in response.content.decode()
+    assert not Invitation.objects.filter(event=event).exists()
+    assert 'name="invite" value="all"' not in client.get(manage(coordinator, event)).content.decode()
+    assert 'name="invite" value="all"' in client.get(manage(coordinator, event), {"q": "solo"}).content.decode()
