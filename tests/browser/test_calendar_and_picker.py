@@ -1,5 +1,6 @@
 """In a real browser: the organisation picker follows the filters as one types and keeps what was ticked;
-"Your calendar" makes an address shown once and resets it; sign-up proposes the browser's time zone."""
+"Your calendar" makes an address shown once and resets it; sign-up, and the first page after logging in while no
+zone was ever chosen, propose the browser's time zone."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from events.models import Event, Invitation
 from organizations.models import Membership
 from tests.browser.conftest import log_in, third_party_requests
+from tests.conftest import PASSWORD, make_user
 from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, make_coordinator
 
 pytestmark = pytest.mark.browser
@@ -100,4 +102,28 @@ def test_sign_up_proposes_the_browsers_time_zone(browser: Browser, base_url: str
         expect(page.locator("#id_time_zone")).to_have_value("Asia/Damascus")
     finally:
         context.close()
+    assert third_party_requests(requested) == []
+
+
+def test_after_logging_in_the_browsers_zone_is_proposed_once(browser: Browser, base_url: str) -> None:
+    person = make_user("rasha@example.org")
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/Istanbul")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda outgoing: requested.append(outgoing.url))
+    try:
+        page.goto(f"{base_url}/en/accounts/login/")
+        page.fill("#id_login", person.email)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.click("form[action='/en/accounts/login/'] button[type=submit]")
+        expect(page.locator("#prompt-time-zone")).to_have_value("Europe/Istanbul")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Use this time zone").click()
+        expect(page.locator(".messages")).to_contain_text("Event times are now shown to you in Europe/Istanbul.")
+        expect(page.locator("#prompt-time-zone")).to_have_count(0)
+    finally:
+        context.close()
+    person.refresh_from_db()
+    assert (person.time_zone, person.time_zone_chosen) == ("Europe/Istanbul", True)
     assert third_party_requests(requested) == []
