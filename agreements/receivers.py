@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, AgreementParty
 from organizations import signals
-from organizations.models import Organization
+from organizations.models import Organization, OrganizationQuerySet
+from organizations.picker import PickerFilter
+from portal.access import Viewer
 from portal.models import User
 
 
@@ -67,3 +71,16 @@ def _agreement_row(agreement: Agreement, role: str, party: AgreementParty | None
         "joined_by": party.joined_by if party else None,
         "named_publicly": party.named_publicly if party else None,
     }
+
+
+@receiver(signals.picker_filters, dispatch_uid="agreements_picker_filters")
+def picker_filters(sender: type, *, viewer: Viewer, **kwargs: Any) -> list[PickerFilter]:
+    """Pick the parties to a protocol: the protocols `viewer` may see, and the parties the rule shows them (an
+    unnamed party only to those who may know it signed)."""
+
+    def narrow(organizations: OrganizationQuerySet, slug: str) -> QuerySet[Organization]:
+        parties = AgreementParty.objects.visible_to(viewer).filter(agreement__slug=slug)
+        return organizations.filter(pk__in=parties.values("organization"))
+
+    protocols = Agreement.objects.visible_to(viewer).filter(kind=Agreement.Kind.PROTOCOL).order_by("title")
+    return [PickerFilter("protocol", _("Party to the protocol"), [(a.slug, a.title) for a in protocols], narrow)]

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from events import services
 from events.models import Document, Event, EventSeries, Invitation, Registration, SeatHold, Session
 from portal.admin import CountriesInReadersOrder
 
@@ -43,6 +47,12 @@ class EventAdmin(CountriesInReadersOrder, TranslationAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["owner"]
     inlines = [SessionInline, InvitationInline]
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        # A change of time, place or status is a new revision for calendar apps, from here as from the pages.
+        if change:
+            services.count_revision(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Registration)

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        # receivers: adds the organisation's event invitations to its owners' data export (organizations.signals);
+        # receivers: adds the organisation's event invitations to its owners' data export, and withdraws a hidden
+        # organisation's calendar feed (organizations.signals);
         # retention: registrations, attendance and visa letters, their retention period (portal/retention.py).
         from events import receivers, retention  # noqa: F401

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Document, Event, EventSeries, Registration, Session
-from organizations.models import WORKING_LANGUAGES, Governorate, Organization, Topic
+from organizations.models import WORKING_LANGUAGES, Organization
 from portal.countries import country_choices
 from portal.forms import ModelFormMixinBase, MultilingualFormMixin, field_of, translated
-from portal.models import TIME_ZONE_CHOICES, User
+from portal.models import User
+from portal.timezones import TimeZoneField
 from portal.uploads import check_pdf
 
 # The month calendar's weeks reach into the months around it, so the first and last years a date can hold are
@@ -58,7 +59,8 @@ class LocalTimesMixin(ModelFormMixinBase):
     local_fields: tuple[str, ...] = ("starts_at", "ends_at")
 
     def _zone(self) -> zoneinfo.ZoneInfo:
-        name = self.data.get(self.add_prefix("time_zone")) if self.is_bound else None
+        # The zone as its field read it (a city or a country typed becomes a zone's name), once cleaned.
+        name = getattr(self, "cleaned_data", {}).get("time_zone") if self.is_bound else None
         name = name or getattr(self.instance, "time_zone", None) or "UTC"
         try:
             return zoneinfo.ZoneInfo(name)
@@ -95,7 +97,7 @@ class EventForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
     working_languages = forms.MultipleChoiceField(
         choices=WORKING_LANGUAGES, label=_("Working languages"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, label=_("Time zone of the event"), initial="Europe/Zurich")
+    time_zone = TimeZoneField(label=_("Time zone of the event"), initial="Europe/Zurich")
 
     class Meta:
         model = Event
@@ -190,51 +192,36 @@ class SessionForm(LocalTimesMixin, forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    """Invite organisations singly, or every verified organisation matching a filter."""
+    """Invite the organisations ticked among the picker's results, or all those its filters match
+    (organizations.picker)."""
 
-    organizations = forms.ModelMultipleChoiceField(
-        Organization.objects.none(),
-        label=_("Organisations"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-    topic = forms.ModelChoiceField(
-        Topic.objects.all(), label=_("…or all working on"), required=False, empty_label=_("(no focus area)")
-    )
-    kind = forms.ChoiceField(
-        label=_("…of kind"), required=False, choices=[("", _("(any kind)")), *Organization.Kind.choices]
-    )
-    governorate = forms.ModelChoiceField(
-        Governorate.objects.all(), label=_("…working in"), required=False, empty_label=_("(any governorate)")
-    )
+    ALL = "all"
+
+    organizations = forms.ModelMultipleChoiceField(Organization.objects.none(), required=False)
     seats = forms.IntegerField(label=_("Seats per organisation"), min_value=1, max_value=50, initial=2)
+    # Which button: the ticked organisations (also when none is named, as when Enter is pressed) or all matching.
+    invite = forms.ChoiceField(
+        choices=[("chosen", _("The ticked organisations")), (ALL, _("All those matching"))], required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: Any, matching: Any, filtered: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chosen = field_of(self, "organizations", forms.ModelChoiceField)
-        chosen.queryset = Organization.objects.verified().order_by("name")
+        field_of(self, "organizations", forms.ModelChoiceField).queryset = candidates
+        self.matching = matching
+        self.filtered = filtered
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if not (
-            cleaned.get("organizations") or cleaned.get("topic") or cleaned.get("kind") or cleaned.get("governorate")
-        ):
-            raise ValidationError(_("Choose organisations, or a filter that selects them."), code="empty")
+        if cleaned.get("invite") == self.ALL and not self.filtered:
+            # Every organisation at once is never one click away: "all" means all those a filter selects.
+            raise ValidationError(_("Choose a filter before inviting all those matching."), code="unfiltered")
+        if cleaned.get("invite") != self.ALL and not cleaned.get("organizations"):
+            raise ValidationError(_("Tick the organisations to invite, or invite all those matching."), code="empty")
         return cleaned
 
     def selected(self) -> Any:
-        data = self.cleaned_data
-        chosen = Organization.objects.verified()
-        if data.get("organizations"):
-            return data["organizations"]
-        if data.get("topic"):
-            chosen = chosen.filter(topics=data["topic"])
-        if data.get("kind"):
-            chosen = chosen.filter(kind=data["kind"])
-        if data.get("governorate"):
-            chosen = chosen.filter(governorates=data["governorate"])
-        return chosen.distinct()
+        return self.matching if self.cleaned_data["invite"] == self.ALL else self.cleaned_data["organizations"]
 
 
 class InvitationAnswerForm(forms.Form):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -149,6 +151,9 @@ class Event(Guarded):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("An invited colleague who has not accepted by then loses the seat to the waiting list."),
     )
+    # The revision calendars compare (iCalendar SEQUENCE): raised by services.save_event when the time, the place
+    # or the status changes, so that a calendar app replaces its copy instead of keeping both.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # The attendance figures, stored when the registrations are deleted at the end of their retention period
@@ -247,6 +252,20 @@ class Event(Guarded):
         not) and, with `seats` (invitation id -> seats), as it would be after such a change. Exact only under the
         event's row lock."""
         return SeatPlan.of(self, seats or {})
+
+    # The fields whose change makes a new revision for calendars (sequence).
+    SCHEDULE_FIELDS = (
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "format",
+        "venue",
+        "city",
+        "country",
+        "street_address",
+        "online_link",
+        "status",
+    )
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -585,3 +604,47 @@ class SeatPlan:
 
     def seats_of(self, invitation: Invitation) -> InvitationSeats:
         return self.invitations.get(invitation.pk) or InvitationSeats(seats=invitation.seats)
+
+
+def hash_feed_token(token: str) -> str:
+    """What is stored of a feed's secret address: its SHA-256. The address itself is shown once, never kept."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a calendar feed, for calendar apps (which cannot log in): a person's own feed, or an
+    organisation's. Only the token's hash is stored; resetting replaces the row, and the old address stops.
+
+    The feed never carries its own permissions: each request evaluates the rules as the holder now stands
+    (events.calendar.feed_events)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+    )
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # No public page reads it: writing it need not renew the public cache.
+    feeds_public_pages = False
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, organization__isnull=True)
+                | Q(user__isnull=True, organization__isnull=False),
+                name="calendar_feed_one_holder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user or self.organization}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)

@@ -19,10 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Invitation, Registration, SeatHold, SeatPlan
+from events.models import CalendarFeed, Event, Invitation, Registration, SeatHold, SeatPlan, hash_feed_token
 from organizations.models import Membership, Organization
 from organizations.services import accept_invitation, invitation_from_token, invite_member, owners_of
-from portal import slugs
+from portal import audit, slugs
 from portal.access import MANAGE
 from portal.mail import notify
 from portal.models import User
@@ -68,12 +68,23 @@ def save_event(actor: User, event: Event, *, confirmed: bool = False) -> Event:
         lost = seats_lost(_lock_event(event).seat_plan(), event.seat_plan())
         if lost and not confirmed:
             raise SeatsPromised(lost)
+        count_revision(event)
     event.save()
     if not created:
         promote_waitlist(event)
     if created and event.series is not None and event.series.is_working_group:
         invite_organizations(actor, event, event.series.members.verified(), seats=2)
     return event
+
+
+def count_revision(event: Event) -> None:
+    """Raise the event's calendar revision (iCalendar SEQUENCE) when its time, place or status changed, so that
+    calendar apps replace their copy. The one place that decides it, before an existing event is saved (by
+    save_event, and by the operators' admin)."""
+    before = Event.objects.select_for_update().filter(pk=event.pk).values(*Event.SCHEDULE_FIELDS, "sequence").get()
+    event.sequence = before["sequence"]
+    if any(before[name] != getattr(event, name) for name in Event.SCHEDULE_FIELDS):
+        event.sequence += 1
 
 
 def scheduling_warnings(event: Event, viewer: Any, organizations: Iterable[Organization] = ()) -> list[str]:
@@ -575,6 +586,23 @@ def send_meeting_links(now: datetime.datetime | None = None) -> int:
                 notify([registration.user], "events/email/meeting_link", {"registration": registration})
                 count += 1
     return count
+
+
+# Calendar feeds -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reset_calendar_feed(
+    actor: User | None, *, user: User | None = None, organization: Organization | None = None
+) -> str:
+    """Give a person (`user`) or an organisation a new secret calendar feed address; an earlier one stops working
+    at once. Returns the address's token, to be shown once: only its hash is kept."""
+    holder: dict[str, Any] = {"user": user} if user is not None else {"organization": organization}
+    token = CalendarFeed.new_token()
+    CalendarFeed.objects.filter(**holder).delete()
+    CalendarFeed.objects.create(**holder, token_hash=hash_feed_token(token), created_by=actor)
+    audit.record(None, audit.Action.CALENDAR_FEED_RESET, actor=actor, target=organization or user)
+    return token
 
 
 def upcoming_for_calendar(user: Any, start: datetime.date, end: datetime.date) -> QuerySet[Event]:

@@ -6,12 +6,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -32,11 +31,13 @@ from events.forms import (
     SeatsForm,
     SessionForm,
 )
-from events.models import Document, Event, Invitation, Registration, SeatHold, Session
+from events.models import CalendarFeed, Document, Event, Invitation, Registration, SeatHold, Session
 from organizations import services as organization_services
-from organizations.models import Membership, Organization, coordinated_organizations, unhidden_q
+from organizations.models import Organization, coordinated_organizations, unhidden_q
+from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
+from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, Viewer, viewer_of
+from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.ratelimit import limited
@@ -72,11 +73,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
     visible = Event.objects.visible_to(request.user).select_related("owner")
     if request.GET.get("view") == "month":
         return _month(request, visible)
-    feeds = []
-    if request.user.is_authenticated:
-        for membership in Membership.objects.filter(user=request.user).select_related("organization"):
-            organization = membership.organization
-            feeds.append((organization, calendar.feed_token(organization.pk)))
     upcoming = Paginator(visible.upcoming(), EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -86,7 +82,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
             # The latest past events, under the first page of what is coming up.
             "past": visible.past()[:PAST_EVENTS_SHOWN] if upcoming.number == 1 else [],
             "can_create": viewer_of(request.user).may_coordinate,
-            "feeds": feeds,
             "viewer_zone": _viewer_zone(request),
         },
     )
@@ -177,19 +172,76 @@ def event_ical(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+# Calendar feeds ---------------------------------------------------------------------------------------
+
+# Where a new feed address waits in the session between the reset and the page that shows it, once.
+NEW_FEEDS_KEY = "new_calendar_feeds"
+
+
+def _feed_addresses(request: HttpRequest, token: str) -> dict[str, str]:
+    address = request.build_absolute_uri(reverse("events:feed", args=[token]))
+    return {"https": address, "webcal": "webcal://" + address.split("://", 1)[1]}
+
+
 @never_cache
-def organization_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """The calendar of the events an organisation may see, for calendar apps (which cannot log in).
-    The address is secret; it never carries street addresses or online links."""
-    # A hidden organisation's feed addresses stop working: a seized phone's calendar learns nothing more.
-    organization = get_object_or_404(Organization.objects.filter(unhidden_q()), slug=slug)
-    if not calendar.feed_token_is_valid(organization.pk, token):
-        raise Http404
-    events = Event.objects.visible_to(Viewer.member_of(organization.pk, verified=organization.is_verified)).filter(
-        ends_at__gte=timezone.now() - datetime.timedelta(days=180)
+@login_required
+def my_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Your calendar: your own feed address, and those of the organisations you own. A new address is shown
+    once, right after it is made; a POST makes (or resets) your own."""
+    if request.method == "POST":
+        token = services.reset_calendar_feed(request.user, user=request.user)
+        request.session[NEW_FEEDS_KEY] = {**request.session.get(NEW_FEEDS_KEY, {}), "person": token}
+        messages.success(request, _("Your calendar has a new address. The old one no longer works."))
+        return redirect("events:my_calendar")
+    new = request.session.pop(NEW_FEEDS_KEY, {})
+    organizations = Organization.objects.filter(memberships__user=request.user).verified().filter(unhidden_q())
+    owned = [
+        (organization, _feed_addresses(request, new[f"{organization.pk}"]) if f"{organization.pk}" in new else None)
+        for organization in organizations.allowing(request.user, Organization.MANAGE_MEMBERS)
+        .select_related("calendar_feed")
+        .order_by("name")
+    ]
+    return render(
+        request,
+        "events/my_calendar.html",
+        {
+            "feed": CalendarFeed.objects.filter(user=request.user).first(),
+            "new_addresses": _feed_addresses(request, new["person"]) if "person" in new else None,
+            "owned": owned,
+            "others": organizations.exclude(pk__in=[organization.pk for organization, _new in owned]),
+        },
     )
-    body = calendar.build_calendar(events, AnonymousUser(), organization.name)
+
+
+@login_required
+@require_POST
+def reset_organization_feed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """An organisation's owners give it a new feed address (resetting who can read its calendar, as deciding who
+    belongs to it is theirs); the old address stops working."""
+    organization = get_object_or_404(Organization.objects.verified().filter(unhidden_q()), slug=slug)
+    if not organization.allows(request.user, Organization.MANAGE_MEMBERS):
+        raise Http404
+    token = services.reset_calendar_feed(request.user, organization=organization)
+    request.session[NEW_FEEDS_KEY] = {**request.session.get(NEW_FEEDS_KEY, {}), f"{organization.pk}": token}
+    messages.success(request, _("The organisation's calendar has a new address. The old one no longer works."))
+    return redirect("events:my_calendar")
+
+
+@never_cache
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A calendar feed, for calendar apps (which cannot log in): the secret address is the authority, and what
+    it holds is what its holder may see now. Never stored in the public cache (never_cache: private)."""
+    body = calendar.feed_for_token(token)
+    if body is None:
+        raise Http404
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@never_cache
+def retired_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The old organisation feed addresses (a signature of the organisation's id) could not be revoked: they are
+    gone for good, and the page says how to get a new address."""
+    return render(request, "events/feed_gone.html", status=410)
 
 
 @login_required
@@ -219,7 +271,12 @@ def event_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Ht
 @limited("invite_organizations")
 def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     event = _event_for(request, slug, manage=True)
-    invite_form = InviteForm(request.POST or None)
+    # The picker's filters come in the address, and again in the invitation's POST (for "all matching").
+    picker = OrganizationPicker(request.POST if request.method == "POST" else request.GET, who=request.user)
+    matching = picker.matching().exclude(event_invitations__event=event)
+    invite_form = InviteForm(
+        request.POST or None, candidates=candidates(request.user), matching=matching, filtered=bool(picker.chosen())
+    )
     if request.method == "POST" and invite_form.is_valid():
         chosen = list(invite_form.selected())
         for warning in services.scheduling_warnings(event, request.user, chosen):
@@ -233,6 +290,8 @@ def event_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "events/manage.html",
         {
             "event": event,
+            "picker": picker,
+            "results": Paginator(matching, PICKER_PAGE_SIZE).get_page(request.GET.get("page")),
             "invite_form": invite_form,
             "invitations": [
                 (invitation, plan.invitations.get(invitation.pk))

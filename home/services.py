@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from events import services as event_services
-from events.models import Registration, SeatHold
+from events.models import CalendarFeed, Registration, SeatHold
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import JoinRequest, Membership, MembershipInvitation
@@ -56,6 +56,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "email_addresses": list(
             EmailAddress.objects.filter(user=user).values("email", "verified", "primary").order_by("email")
         ),
+        # Whether the person has a calendar feed address and since when; never its token's hash.
+        "calendar_feed": list(CalendarFeed.objects.filter(user=user).values("created_at")),
         "two_factor_authentication": list(
             Authenticator.objects.filter(user=user).values("type", "created_at", "last_used_at").order_by("pk")
         ),

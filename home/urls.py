@@ -59,6 +59,7 @@ urlpatterns += i18n_patterns(
     path("accounts/sessions/<int:session_id>/end/", portal_views.end_session, name="account_end_session"),
     path("accounts/sessions/end-others/", portal_views.end_other_sessions, name="account_end_other_sessions"),
     path("accounts/api-key/revoke/", portal_views.revoke_api_key, name="account_revoke_api_key"),
+    path("accounts/time-zone/", portal_views.choose_time_zone, name="account_time_zone"),
     path("accounts/data/", views.personal_data, name="account_data"),
     path("accounts/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from organizations import signals
 from organizations.models import (
     Governorate,
     HistoryEntry,
@@ -317,6 +318,7 @@ def hide_organization(actor: User | None, organization: Organization, *, sign_ou
     locked = _set_hidden(organization, timezone.now())
     members = list(locked.memberships.values_list("user_id", flat=True)) if sign_out_members else []
     ended = sessions.end_sessions_of_users(members) if members else 0
+    signals.organization_hidden.send(Organization, organization=locked)
     audit.record(
         None,
         audit.Action.ORGANIZATION_HIDDEN,

@@ -14,3 +14,12 @@ profile_sections = Signal()
 # Sent when an organisation's data is gathered for its owners (organizations.exchange.organization_data) with
 # `user` and `organization`. A receiver returns a dict of the parts it adds, holding only what `user` may see.
 export_sections = Signal()
+
+# Sent by organizations.services.hide_organization, inside its transaction, with `organization`. Receivers
+# withdraw what lets anyone outside read the organisation's data without signing in (its calendar feed address).
+organization_hidden = Signal()
+
+# Sent by organizations.picker.OrganizationPicker with `viewer` (a portal.access.Viewer). A receiver returns a list
+# of organizations.picker.PickerFilter: filters on relations of organisations its app keeps (the signatories of a
+# protocol), offering only values `viewer` may see and narrowing by rows the rules let `viewer` see.
+picker_filters = Signal()

@@ -13,6 +13,7 @@ from django.urls import translate_url
 from django.utils import translation
 from django.utils.translation import get_language
 
+from portal.context_processors import PROPOSE_TIME_ZONE
 from portal.mail import send_message
 from portal.proxies import client_ip
 from portal.text import isolated
@@ -43,6 +44,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
         """Signed in, from whatever page and in whatever language it was: the page they were going to, in the
         language they prefer, and the welcome in it too (after the second factor, if they have one)."""
+        if not getattr(user, "time_zone_chosen", True):
+            # The next page asks for the time zone, proposing the browser's (portal.context_processors).
+            request.session[PROPOSE_TIME_ZONE] = True
         preferred = getattr(user, "preferred_language", "")
         if preferred not in dict(settings.LANGUAGES):
             return super().post_login(request, user, **kwargs)

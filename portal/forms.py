@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TIME_ZONE_CHOICES, User
+from portal.models import User
 from portal.templatetags.bidi import isolate
+from portal.timezones import TimeZoneField
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -86,7 +87,7 @@ class MultilingualFormMixin(ModelFormMixinBase):
 
 
 class PreferencesForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = TimeZoneField(label=_("Time zone"))
 
     class Meta:
         model = User
@@ -94,8 +95,31 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "time_zone", forms.ChoiceField).choices = [("UTC", "UTC"), *TIME_ZONE_CHOICES]
         self.fields["time_zone"].help_text = self._meta.model._meta.get_field("time_zone").help_text
+
+    def save(self, commit: bool = True) -> User:
+        # Saved here, the zone is the person's choice: never proposed again.
+        self.instance.time_zone_chosen = True
+        return super().save(commit)
+
+
+class TimeZoneForm(forms.Form):
+    """The question asked after logging in while a person has never chosen a time zone."""
+
+    time_zone = TimeZoneField(label=_("Your time zone"), propose=True, help_text="")
+
+
+class SignupForm(forms.Form):
+    """What sign-up asks besides allauth's fields (settings.ACCOUNT_SIGNUP_FORM_CLASS): the time zone, proposed
+    from the browser."""
+
+    time_zone = TimeZoneField(label=_("Your time zone"), required=False, propose=True)
+
+    def signup(self, request: Any, user: User) -> None:
+        zone = self.cleaned_data.get("time_zone")
+        if zone:
+            user.time_zone, user.time_zone_chosen = zone, True
+            user.save(update_fields=["time_zone", "time_zone_chosen"])
 
 
 class NamedChoicesField(forms.ModelMultipleChoiceField):

@@ -22,13 +22,6 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a time zone."), params={"value": value}, code="invalid")
 
 
-TIME_ZONE_CHOICES = [
-    (name, name.replace("_", " "))
-    for name in sorted(zoneinfo.available_timezones())
-    if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
-]
-
-
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -65,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text=_("Event times are shown to you in this time zone as well as the event's own."),
     )
+    # Whether the person chose their time zone (at sign-up, on the preferences page or when asked after logging
+    # in): until then the portal proposes the browser's, and never overrides a choice.
+    time_zone_chosen = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Whether the user can log into the admin site.")
     )
@@ -127,6 +123,7 @@ class AuditEntry(models.Model):
         SESSION_ENDED = "session_ended", _("Signed out of a session")
         TOKEN_REVOKED = "token_revoked", _("API key revoked")
         ANONYMOUS_ENDORSERS_VIEWED = "anonymous_endorsers_viewed", _("Endorsers not named publicly viewed")
+        CALENDAR_FEED_RESET = "calendar_feed_reset", _("Calendar feed address reset")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

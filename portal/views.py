@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from portal import retention, sessions
-from portal.forms import PreferencesForm
+from portal.forms import PreferencesForm, TimeZoneForm
 from portal.health import health_report
 from portal.http import AuthenticatedHttpRequest
 from portal.models import SignedInSession, TokenUse
@@ -74,6 +74,25 @@ def privacy(request: HttpRequest) -> HttpResponse:
     settings that the daily deletion uses (portal/retention.py)."""
     schedule = [(category, retention.describe(category.period)) for category in retention.categories()]
     return render(request, "privacy.html", {"schedule": schedule})
+
+
+@login_required
+@require_POST
+def choose_time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Answer the question shown after logging in while no time zone was ever chosen (includes/time_zone_prompt)."""
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        request.user.time_zone, request.user.time_zone_chosen = form.cleaned_data["time_zone"], True
+        request.user.save(update_fields=["time_zone", "time_zone_chosen"])
+        messages.success(request, _("Event times are now shown to you in %(zone)s.") % {"zone": request.user.time_zone})
+    else:
+        for error in form.errors["time_zone"]:
+            messages.error(request, str(error))
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else "home")
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,3 +25,15 @@ for (const box of document.querySelectorAll("[data-poll-url]")) {
   };
   setTimeout(refresh, 1500);
 }
+
+// A person who never chose a time zone is proposed the browser's (the server marks those fields): never over a
+// choice, and only a zone the time zone database knows by that name.
+for (const input of document.querySelectorAll("input[data-propose-zone]")) {
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (error) {
+    zone = "";
+  }
+  if (zone && (!input.value || input.value === "UTC")) input.value = zone;
+}

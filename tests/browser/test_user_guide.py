@@ -133,7 +133,7 @@ def test_coordinator_verifies_and_invites(page: Page, base_url: str, demo: None)
     picture(page, "coordinator-review")
 
     page.goto(f"{base_url}/en/events/lausanne-platform-upcoming/manage/")
-    assert page.get_by_role("button", name="Invite", exact=True).is_visible()
+    assert page.get_by_role("button", name="Invite the ticked organisations").is_visible()
     assert page.get_by_role("cell", name="Syrians for Truth and Justice", exact=True).is_visible()
     picture(page, "coordinator-event")
 

@@ -1,19 +1,21 @@
 """The month calendar and the iCalendar files answer odd input clearly: a month the calendar cannot show gets a
-400 page that says which months it can, and a title or name with a line break still makes a valid file."""
+400 page that says which months it can, and a title or name with a line break still makes a valid file. And the
+files work in every calendar app: the page's address in URL and DESCRIPTION, the link (for those who may see it)
+in DESCRIPTION and CONFERENCE, the street address in LOCATION, SEQUENCE and LAST-MODIFIED, STATUS:CANCELLED."""
 
 from __future__ import annotations
 
 import datetime
-import re
 
 import icalendar
 import pytest
 from django.test import Client
 
-from events.models import Event
+from events import services
+from events.models import Event, Registration
 from organizations.models import Membership, Organization
 from tests.events.conftest import client_for, member
-from tests.factories import EventFactory, OrganizationFactory
+from tests.factories import EventFactory, OrganizationFactory, RegistrationFactory, UserFactory
 from tests.security.bidi import store_as_old_rows_are
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +67,133 @@ def test_an_event_title_with_a_line_break_still_makes_a_calendar_file() -> None:
 
 def test_an_organisation_name_with_a_line_break_still_makes_a_feed() -> None:
     organization = OrganizationFactory()
-    user = member(organization, Membership.Role.MEMBER)
+    owner = member(organization, Membership.Role.OWNER)
+    token = services.reset_calendar_feed(owner, organization=organization)
     store_as_old_rows_are(Organization, organization.pk, name_en="Syrians for Truth\nand Justice")
-    feed = re.search(r"/en/events/feeds/\S+?\.ics", client_for(user).get("/en/events/").content.decode())
-    assert feed, "the events page shows the organisation's feed to its member"
 
-    response = Client().get(feed.group(0))
+    response = Client().get(f"/en/events/feeds/{token}.ics")
 
     assert response.status_code == 200
     assert str(icalendar.Calendar.from_ical(response.content)["x-wr-calname"]) == "Syrians for Truth and Justice"
+
+
+# What every calendar app needs (issue 17): parsed with icalendar, as a calendar app reads the file.
+
+LINK = "https://meet.example.org/lausanne-platform"
+
+
+def entry(client: Client, event: Event) -> icalendar.Event:
+    response = client.get(f"/en/events/{event.slug}/calendar.ics")
+    assert response.status_code == 200
+    [component] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    return component
+
+
+@pytest.fixture
+def hybrid() -> Event:
+    return EventFactory(
+        format=Event.Format.HYBRID,
+        description_en="The biannual meeting of the Lausanne Platform.",
+        street_address="Avenue de la Paix 8\n1202 Genève",
+        online_link=LINK,
+    )
+
+
+def test_the_event_page_is_in_url_and_in_the_description(hybrid: Event) -> None:
+    page = f"http://127.0.0.1:8000/en/events/{hybrid.slug}/"
+
+    component = entry(Client(), hybrid)
+
+    assert str(component["url"]) == page
+    assert component["url"].params.get("VALUE", "URI") == "URI"
+    description = str(component["description"])
+    assert description.startswith("The biannual meeting of the Lausanne Platform.")
+    assert f"Event page: {page}" in description
+
+
+def test_a_confirmed_participant_gets_the_link_in_description_and_conference_and_the_address(hybrid: Event) -> None:
+    participant = RegistrationFactory(event=hybrid, status=Registration.Status.CONFIRMED).user
+
+    component = entry(client_for(participant), hybrid)
+
+    assert f"Online meeting: {LINK}" in str(component["description"])
+    conference = component["conference"]
+    assert str(conference) == LINK
+    assert conference.params["VALUE"] == "URI"
+    assert conference.params["FEATURE"] == ["AUDIO", "VIDEO"]
+    assert conference.params["LABEL"] == "Online meeting"
+    assert str(component["location"]) == "Palais des Nations, Geneva, Switzerland, Avenue de la Paix 8 1202 Genève"
+
+
+@pytest.mark.parametrize("status", [None, Registration.Status.WAITLISTED, Registration.Status.PENDING])
+def test_others_get_neither_link_nor_street_address(hybrid: Event, status: str | None) -> None:
+    person = RegistrationFactory(event=hybrid, status=status).user if status else None
+
+    component = entry(client_for(person), hybrid)
+
+    assert "conference" not in component
+    assert LINK not in str(component["description"])
+    assert str(component["location"]) == "Palais des Nations, Geneva, Switzerland"
+
+
+def test_the_file_is_in_the_readers_language(hybrid: Event) -> None:
+    participant = RegistrationFactory(event=hybrid, status=Registration.Status.CONFIRMED).user
+    response = client_for(participant).get(f"/fr/events/{hybrid.slug}/calendar.ics")
+
+    [component] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+
+    assert "Page de l’événement" in str(component["description"])
+    assert component["conference"].params["LABEL"] == "Réunion en ligne"
+
+
+def _saved(event: Event, **changes: object) -> Event:
+    for name, value in changes.items():
+        setattr(event, name, value)
+    return services.save_event(UserFactory(), event)
+
+
+def test_sequence_and_last_modified_follow_changes_of_time_place_and_status(hybrid: Event) -> None:
+    an_hour_ago = hybrid.updated_at.replace(microsecond=0) - datetime.timedelta(hours=1)
+    Event.objects.filter(pk=hybrid.pk).update(updated_at=an_hour_ago)
+    first = entry(Client(), hybrid)
+    assert first["sequence"] == 0
+    assert first["last-modified"].dt == an_hour_ago
+
+    _saved(hybrid, description_en="A new description.")
+    assert entry(Client(), hybrid)["sequence"] == 0  # the wording is no new revision for a calendar
+
+    _saved(hybrid, starts_at=hybrid.starts_at + datetime.timedelta(hours=1))
+    _saved(hybrid, venue="Maison de la Paix")
+    _saved(hybrid, online_link="https://meet.example.org/moved")
+    updated = entry(Client(), hybrid)
+
+    assert updated["sequence"] == 3
+    assert updated["last-modified"].dt > first["last-modified"].dt
+
+
+def test_a_cancelled_event_is_cancelled_in_the_calendar_with_a_new_revision(hybrid: Event) -> None:
+    _saved(hybrid, status=Event.Status.CANCELLED)
+
+    component = entry(Client(), hybrid)
+
+    assert component["status"] == "CANCELLED"
+    assert component["sequence"] == 1
+
+
+def test_a_public_event_page_offers_a_webcal_subscription(hybrid: Event) -> None:
+    page = Client().get(f"/en/events/{hybrid.slug}/").content.decode()
+
+    assert f'href="webcal://testserver/en/events/{hybrid.slug}/calendar.ics"' in page
+
+
+def test_an_operators_change_in_the_admin_is_a_new_revision_too(hybrid: Event) -> None:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from events.admin import EventAdmin
+
+    hybrid.starts_at += datetime.timedelta(days=1)
+    hybrid.ends_at += datetime.timedelta(days=1)
+    EventAdmin(Event, admin.site).save_model(RequestFactory().post("/admin/"), hybrid, None, change=True)
+
+    assert entry(Client(), hybrid)["sequence"] == 1

@@ -98,7 +98,10 @@ def test_coordinator_invites_the_verified_organisations_working_on_a_topic(coord
     editors = [member(organization, Membership.Role.EDITOR) for organization in chosen]
 
     response = send(
-        client_for(coordinator), f"/en/events/{event.slug}/manage/", {"topic": children.pk, "seats": "3"}, follow=True
+        client_for(coordinator),
+        f"/en/events/{event.slug}/manage/",
+        {"topic": children.slug, "seats": "3", "invite": "all"},
+        follow=True,
     )
 
     assert response.status_code == 200
@@ -127,8 +130,8 @@ def test_inviting_again_invites_no_organisation_twice(coordinator: User, send: S
     owner = member(organization, Membership.Role.OWNER)
     manage = f"/en/events/{event.slug}/manage/"
 
-    send(client_for(coordinator), manage, {"topic": children.pk, "seats": "2"})
-    response = send(client_for(coordinator), manage, {"topic": children.pk, "seats": "2"}, follow=True)
+    send(client_for(coordinator), manage, {"topic": children.slug, "seats": "2", "invite": "all"})
+    response = send(client_for(coordinator), manage, {"organizations": [organization.pk], "seats": "2"}, follow=True)
 
     assert "0 organisations invited." in messages_on(response)
     assert Invitation.objects.filter(event=event).count() == 1
@@ -138,10 +141,10 @@ def test_inviting_again_invites_no_organisation_twice(coordinator: User, send: S
 def test_invitation_without_a_choice_is_refused(coordinator: User, send: Send) -> None:
     event = invitation_event()
 
-    response = send(client_for(coordinator), f"/en/events/{event.slug}/manage/", {"seats": "2"})
+    response = send(client_for(coordinator), f"/en/events/{event.slug}/manage/", {"seats": "2", "invite": "chosen"})
 
     assert response.status_code == 200
-    assert "Choose organisations, or a filter that selects them." in text_of(response)
+    assert "Tick the organisations to invite, or invite all those matching." in text_of(response)
     assert not Invitation.objects.filter(event=event).exists()
 
 
@@ -152,7 +155,9 @@ def test_only_the_organisers_may_invite(send: Send) -> None:
 
     for outsider in (member(other_host, Membership.Role.OWNER), member(host_organization(), Membership.Role.MEMBER)):
         response = send(
-            client_for(outsider), f"/en/events/{event.slug}/manage/", {"organizations": [organization.pk], "seats": 2}
+            client_for(outsider),
+            f"/en/events/{event.slug}/manage/",
+            {"organizations": [organization.pk], "seats": 2},
         )
         assert response.status_code == 403
     assert not Invitation.objects.exists()
@@ -687,7 +692,7 @@ BAD_INPUT = {
     "unknown time zone": (
         {"time_zone": "Mars/Olympus_Mons"},
         "time_zone",
-        "Select a valid choice. Mars/Olympus_Mons is not one of the available choices.",
+        "No time zone is known for “Mars/Olympus_Mons”. Type a city or a country, such as Geneva or Switzerland.",
     ),
     "online without link": ({"format": "online"}, "online_link", "An online or hybrid event needs its online link."),
     "hybrid without link": ({"format": "hybrid"}, "online_link", "An online or hybrid event needs its online link."),

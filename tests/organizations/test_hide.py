@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from agreements.models import Agreement
-from events import calendar
+from events import services as event_services
 from events.models import Event
 from organizations import services
 from organizations.models import Membership, Organization
@@ -178,12 +178,15 @@ def test_it_leaves_participant_lists_network_lists_and_bulletin_mentions(familie
     assert not named_on(client_for(None), edition_path)
 
 
-def test_its_calendar_feed_address_stops_working(families: Organization, owner: User) -> None:
-    path = f"/en/events/feeds/{families.slug}/{calendar.feed_token(families.pk)}.ics"
+def test_its_calendar_feed_address_stops_working_for_good(families: Organization, owner: User) -> None:
+    path = f"/en/events/feeds/{event_services.reset_calendar_feed(owner, organization=families)}.ics"
     assert client_for(None).get(path).status_code == 200
 
     services.hide_organization(owner, families)
 
+    assert client_for(None).get(path).status_code == 404
+    # Shown again, it gets a new address from its owners: the old one stays dead.
+    services.reveal_organization(owner, families)
     assert client_for(None).get(path).status_code == 404
 
 

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from agreements.models import Agreement
-from events.models import Event, Registration
+from events import services as event_services
+from events.models import Event, Registration, hash_feed_token
 from newsletters.models import Subscriber, Subscription
 from organizations import services as organization_services
 from organizations.models import (
@@ -98,6 +99,7 @@ def karim(organization: Organization) -> User:
 
 def test_download_holds_the_persons_own_data(rania: User) -> None:
     client_for(rania).post("/en/accounts/logout/")  # leaves an audit entry of her own
+    token = event_services.reset_calendar_feed(rania, user=rania)
 
     data = downloaded(client_for(rania).get("/en/accounts/data/"))
 
@@ -115,6 +117,9 @@ def test_download_holds_the_persons_own_data(rania: User) -> None:
     assert [row["organization"] for row in data["endorsements"]] == ["Caesar Families Association"]
     assert [row["email"] for row in data["subscriptions"]] == [RANIA]
     assert "logout" in [row["action"] for row in data["audit_log"]]
+    # That she has a calendar feed address, and since when: never the address nor what is kept of it.
+    assert len(data["calendar_feed"]) == 1
+    assert token not in json.dumps(data) and hash_feed_token(token) not in json.dumps(data)
 
 
 def test_download_holds_nothing_of_anyone_else(rania: User, karim: User, organization: Organization) -> None:

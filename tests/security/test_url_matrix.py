@@ -50,8 +50,17 @@ from rest_framework.authtoken.models import Token
 
 from agreements import services as agreement_services
 from agreements.models import AccessionRequest, Agreement, AgreementParty
-from events import calendar
-from events.models import Document, Event, EventSeries, Invitation, Registration, SeatHold, Session
+from events.models import (
+    CalendarFeed,
+    Document,
+    Event,
+    EventSeries,
+    Invitation,
+    Registration,
+    SeatHold,
+    Session,
+    hash_feed_token,
+)
 from newsletters import services as newsletter_services
 from newsletters.models import (
     Campaign,
@@ -181,6 +190,11 @@ RECORDED_ENDORSER = "Canary Recorded Endorser Org"
 # A's staff member who edited its profile: who works where is for A's people; the history names them to those who
 # also see the member list (Organization.rule, view_history_actors), never to coordinators of other organisations.
 HISTORY_ACTOR = "Canary History Actor"
+# The secret addresses of a_member's own calendar feed and of A's: what is stored of them (their SHA-256) is
+# shown to nobody, and the addresses themselves only once, when made on the page (never in this world).
+FEED_TOKEN = "canary-personal-feed-token-4b1d9e"
+A_FEED_TOKEN = "canary-organisation-feed-token-77c2a0"
+HIDDEN_FEED_TOKEN = "canary-hidden-organisation-feed-token-5e0c31"
 # A listed organisation whose delegate takes part in the closed event, not listed to the other participants.
 QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
 # A verified, listed organisation that hid everything (issue 19): before, it was a named endorser of H's statement,
@@ -233,6 +247,10 @@ CANARIES = {
     "hidden_org": Canary(HIDDEN_ORG, (*COORDINATORS, "operator")),
     # portal.sessions: a person's sessions, to that person only (an owner sees how many, not where from)
     "session_network": Canary(SESSION_NETWORK, ("a_member",)),
+    # CalendarFeed: an address is shown once, when made; what is kept of it, to nobody
+    "feed_token": Canary(FEED_TOKEN, ()),
+    "a_feed_token": Canary(A_FEED_TOKEN, ()),
+    "feed_hash": Canary(hash_feed_token(FEED_TOKEN), ()),
 }
 
 
@@ -317,6 +335,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "account_end_other_sessions": (case(lambda w: en("accounts/sessions/end-others/"), POST_ONLY),),
     "account_revoke_api_key": (case(lambda w: en("accounts/api-key/revoke/"), POST_ONLY),),
     "account_preferences": (case(lambda w: en("accounts/preferences/"), SIGNED_IN),),
+    "account_time_zone": (case(lambda w: en("accounts/time-zone/"), POST_ONLY),),
     "account_data": (case(lambda w: en("accounts/data/"), SIGNED_IN, why="the person's own data, as JSON"),),
     "account_delete": (case(lambda w: en("accounts/delete/"), SIGNED_IN, why="a GET shows the form"),),
     # The API -------------------------------------------------------------------------------------------
@@ -679,19 +698,38 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         case(lambda w: en(f"events/?view=month&month={w.closed.starts_at:%Y-%m}"), PUBLIC, "month"),
     ),
     "events:create": (case(lambda w: en("events/new/"), only(REVIEWERS, others=403, anonymous=302)),),
-    "events:organization_feed": (
+    "events:my_calendar": (
+        case(lambda w: en("events/feeds/"), SIGNED_IN, why="one's own feed: an address is shown only once made"),
+    ),
+    "events:reset_organization_feed": (case(lambda w: en(f"events/feeds/organizations/{w.a.slug}/"), POST_ONLY),),
+    "events:feed": (
         case(
-            lambda w: en(f"events/feeds/{w.a.slug}/{calendar.feed_token(w.a.pk)}.ics"),
+            lambda w: en(f"events/feeds/{A_FEED_TOKEN}.ics"),
             PUBLIC,
+            "organisation",
             also_seen_by={"closed_event": ROLES},
             why="A's secret feed address is the authority (calendar apps cannot log in); it never carries logistics",
         ),
-        case(lambda w: en(f"events/feeds/{w.a.slug}/forged.ics"), expect(404), "forged"),
         case(
-            lambda w: en(f"events/feeds/{w.hidden.slug}/{calendar.feed_token(w.hidden.pk)}.ics"),
+            lambda w: en(f"events/feeds/{FEED_TOKEN}.ics"),
+            PUBLIC,
+            "person",
+            also_seen_by={"closed_event": ROLES, "street": ROLES, "link": ROLES},
+            why="a_member's secret feed address is the authority: what a_member, a confirmed participant, may see",
+        ),
+        case(lambda w: en("events/feeds/forged.ics"), expect(404), "forged"),
+        case(
+            lambda w: en(f"events/feeds/{HIDDEN_FEED_TOKEN}.ics"),
             expect(404),
             "hidden",
-            why="a hidden organisation's feed addresses stop working",
+            why="a hidden organisation's feed address stops working",
+        ),
+    ),
+    "events:retired_feed": (
+        case(
+            lambda w: en(f"events/feeds/{w.a.slug}/Xq3nQ4J9mQ2hYlVbN1hXrUq0S8E.ics"),
+            expect(410),
+            why="the old signed addresses could not be revoked: gone for everyone (issue 21, item 9)",
         ),
     ),
     "events:detail": (
@@ -1370,6 +1408,9 @@ def seed() -> World:
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     draft_event = EventFactory(owner=h, slug="consultation-in-preparation", title_en=DRAFT_EVENT, status="draft")
+    CalendarFeed.objects.create(user=a_member, token_hash=hash_feed_token(FEED_TOKEN))
+    CalendarFeed.objects.create(organization=a, token_hash=hash_feed_token(A_FEED_TOKEN))
+    CalendarFeed.objects.create(organization=hidden, token_hash=hash_feed_token(HIDDEN_FEED_TOKEN))
 
     # Bulletins: a published edition and a draft of H's publication; H's mailing list and a campaign.
     publication = PublicationFactory(owner=h, slug="victim-support-project")
@@ -1634,7 +1675,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         "hidden_org": ("coord_h", en(f"statements/{world.statement.slug}/")),
         "session_network": ("a_member", en("accounts/sessions/")),
     }
-    assert set(where) == set(CANARIES)
+    # The canaries seen by nobody are there all the same: the feeds answer at their addresses (test_route).
+    assert set(where) == {key for key, canary in CANARIES.items() if canary.seen_by}
     shown = {key: (role, url, CANARIES[key].text) for key, (role, url) in where.items()}
     # The organisers see every participant on the event's page, where the others see only those listed.
     shown["quiet participant"] = ("coord_h", en(f"events/{world.closed.slug}/"), QUIET_PARTICIPANT)
