@@ -10,6 +10,7 @@ import datetime
 import icalendar
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from events import services
 from events.models import Event, Registration
@@ -96,7 +97,20 @@ def hybrid() -> Event:
         description_en="The biannual meeting of the Lausanne Platform.",
         street_address="Avenue de la Paix 8\n1202 Genève",
         online_link=LINK,
+        # Released (Event.SEE_LINK): before that time nobody but the organisers gets the link.
+        link_release_at=timezone.now() - datetime.timedelta(minutes=1),
     )
+
+
+def test_before_its_release_time_a_confirmed_participant_gets_no_link(hybrid: Event) -> None:
+    Event.objects.filter(pk=hybrid.pk).update(link_release_at=timezone.now() + datetime.timedelta(days=1))
+    participant = RegistrationFactory(event=hybrid, status=Registration.Status.CONFIRMED).user
+
+    component = entry(client_for(participant), hybrid)
+
+    assert LINK not in str(component["description"])
+    assert "conference" not in component
+    assert "Avenue de la Paix 8" in str(component["location"])
 
 
 def test_the_event_page_is_in_url_and_in_the_description(hybrid: Event) -> None:
