@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -42,13 +42,16 @@ class OrganizationFilter(django_filters.FilterSet):
         model = Organization
         fields = ["q", "kind", "country", "governorate", "topic"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    @property
+    def form(self) -> forms.Form:
         """The country list (of the directory page and of the API's form) offers only the countries where listed
         organisations are based or work, in the reader's language order: a list of 249 countries, most of them
         empty, costs every visit to render. Any country still validates, so an address with another one finds
-        nothing rather than failing. Worked out only when the form is rendered (never for a JSON answer)."""
-        super().__init__(*args, **kwargs)
-        self.form.fields["country"].widget.choices = functools.cache(_countries_offered)
+        nothing rather than failing. Worked out only when the form is rendered (never for a JSON answer); the
+        form itself is built on first use, so that a subclass may still add filters in its __init__."""
+        if not hasattr(self, "_form"):
+            super().form.fields["country"].widget.choices = functools.cache(_countries_offered)
+        return self._form
 
     def public_figures(self) -> dict[str, int]:
         """How many listed organisations the filters find, in how many countries. Every visitor, signed in or

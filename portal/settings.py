@@ -363,6 +363,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AudienceEnum": "organizations.models.Audience",
         "CountryEnum": "django_countries.countries",
+        # An event's list entry and its detail (with seats) are two components of the same choices.
+        "EventKindEnum": "events.models.Event.Kind",
+        "EventStatusEnum": "events.models.Event.Status",
+        "EventVisibilityEnum": "events.models.Event.Visibility",
     },
 }
 

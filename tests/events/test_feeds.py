@@ -6,6 +6,7 @@ holds is decided at each request, as its holder stands now. The old signed addre
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 
@@ -13,6 +14,7 @@ import icalendar
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from events import services
 from events.models import CalendarFeed, Event, Invitation
@@ -136,7 +138,10 @@ def test_ones_registrations_come_first(stj: Organization) -> None:
 
 
 def test_a_person_feed_carries_the_link_to_a_confirmed_participant_only() -> None:
-    event = EventFactory(format=Event.Format.ONLINE, online_link="https://meet.example.org/briefing")
+    released = timezone.now() - datetime.timedelta(minutes=1)  # the link is out (Event.SEE_LINK)
+    event = EventFactory(
+        format=Event.Format.ONLINE, online_link="https://meet.example.org/briefing", link_release_at=released
+    )
     participant = RegistrationFactory(event=event).user
     waiting = RegistrationFactory(event=event, status="waitlisted").user
 
