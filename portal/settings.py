@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "events",
     "newsletters",
     "statements",
+    "consultations",
     "home",
 ]
 
@@ -157,6 +158,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "event-invitation-reminders": {"task": "events.tasks.send_invitation_reminders", "schedule": 3600},
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 3600},
+    "consultation-reminders": {"task": "consultations.tasks.send_consultation_reminders", "schedule": 3600},
     "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
     "start-due-campaigns": {"task": "newsletters.tasks.start_due_campaigns", "schedule": 60},
     "resume-interrupted-campaigns": {"task": "newsletters.tasks.resume_interrupted_campaigns", "schedule": 300},
