@@ -105,7 +105,7 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=SubmissionSerializer(many=True))
     @action(detail=True)
-    def submissions(self, request: Request, slug: str | None = None, format: str | None = None) -> Response:  # noqa: A002
+    def submissions(self, request: Request, slug: str | None = None, format: str | None = None) -> Response:
         """The submissions the caller reads as one of the host's coordinators (none for anyone else)."""
         consultation = get_object_or_404(self.get_queryset(), slug=slug)
         submissions = services.submissions_for_coordinators(consultation, request.user)

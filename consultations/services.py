@@ -279,7 +279,9 @@ def respond(
     The organisation's editors are told when the answer changes."""
     if response == Recommendation.Response.NOT_TAKEN_UP and not reason.strip():
         raise ValidationError(_("Say why the recommendation is not taken up."), code="reason")
-    changed = (response, reason) != (recommendation.response, recommendation.reason)
+    # Compared with the stored answer: a model form has already written the new one onto the instance.
+    stored = Recommendation.objects.filter(pk=recommendation.pk).values_list("response", "reason").get()
+    changed = (response, reason) != stored
     recommendation.response, recommendation.reason = response, reason
     recommendation.tags = sorted({tag.strip() for tag in tags if tag.strip()})
     if changed:
