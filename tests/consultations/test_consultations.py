@@ -356,3 +356,22 @@ def test_host_must_be_a_verified_host() -> None:
     with pytest.raises(Exception, match="verified host"):
         services.save_consultation(make_coordinator(), consultation)
     assert host_organization().is_host
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_twice_with_the_seeds_consultations(settings: Any) -> None:
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    slugs = set(Consultation.objects.values_list("slug", flat=True))
+    assert {
+        "iiim-gender-strategy",
+        "iiim-children-and-youth-strategy",
+        "cssr-local-governance-recommendations",
+    } <= slugs
+    assert (
+        Recommendation.objects.filter(submission__consultation__slug="cssr-local-governance-recommendations").count()
+        == 2
+    )
