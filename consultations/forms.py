@@ -138,9 +138,26 @@ class DocumentForm(MultilingualFormMixin, forms.ModelForm):
 
 
 class AttachmentForm(forms.ModelForm):
+    """An optional file sent with the submission form: checked like every upload, stored privately."""
+
     class Meta:
         model = Attachment
         fields = ["title", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["file"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("file") and not cleaned.get("title"):
+            cleaned["title"] = self.instance.title = str(_("Attachment"))
+        return cleaned
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("file"))
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")

@@ -160,7 +160,7 @@ def respond(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     submission = Submission.objects.filter(consultation=consultation, organization=organization).first()
     form = SubmissionForm(request.POST or None, consultation=consultation, submission=submission)
     attachment_form = AttachmentForm(request.POST or None, request.FILES or None, prefix="attachment")
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and attachment_form.is_valid():
         draft = services.Draft(
             answers=form.answers(),
             language=form.cleaned_data["language"],
@@ -171,7 +171,7 @@ def respond(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             submission = services.save_submission(
                 request.user, consultation, organization, draft, submit="submit" in request.POST
             )
-            if request.FILES and attachment_form.is_valid():
+            if attachment_form.has_file:
                 services.add_attachment(request.user, submission, attachment_form.save(commit=False))
         except ValidationError as error:
             form.add_error(None, error)

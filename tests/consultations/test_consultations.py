@@ -18,8 +18,16 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from consultations import services
-from consultations.models import Consultation, Quotation, Recommendation, ReminderSent, Submission
-from organizations.models import Membership, NetworkMembership, Organization
+from consultations.models import (
+    Attachment,
+    Consultation,
+    ConsultationDocument,
+    Quotation,
+    Recommendation,
+    ReminderSent,
+    Submission,
+)
+from organizations.models import Membership, NetworkMembership, Organization, private_storage
 from portal.models import AuditEntry
 from tests.conftest import sign_in
 from tests.factories import (
@@ -38,9 +46,12 @@ NAMED = "Syrians for Truth and Justice"
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Any, tmp_path: Path) -> Path:
+def private_media(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A FileField's storage callable ran when the model loaded: give the private fields this folder.
+    for model in (Attachment, ConsultationDocument):
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", private_storage())
     return settings.PRIVATE_MEDIA_ROOT
 
 
@@ -375,3 +386,44 @@ def test_demo_data_loads_twice_with_the_seeds_consultations(settings: Any) -> No
         Recommendation.objects.filter(submission__consultation__slug="cssr-local-governance-recommendations").count()
         == 2
     )
+
+
+@pytest.mark.django_db
+def test_an_attachment_is_checked_stored_privately_and_its_download_audited(private_media: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal import pdf as rendering
+
+    consultation = ConsultationFactory()
+    question = consultation.questions.get()
+    organization = OrganizationFactory()
+    client = signed_in(editor_of(organization))
+    url = f"/en/consultations/{consultation.slug}/respond/"
+    data = {f"question_{question.pk}": "Answer", "language": "en", "use": "confidential", "save": "1"}
+
+    fake = SimpleUploadedFile("annex.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = client.post(url, {**data, "attachment-file": fake})
+    assert response.status_code == 200 and "must be a PDF" in response.content.decode()
+    assert not Submission.objects.exists()
+
+    real = SimpleUploadedFile("annex.pdf", rendering.render_pdf("<p>Annex</p>"), content_type="application/pdf")
+    client.post(url, {**data, "attachment-file": real, "attachment-title": "Annex"})
+    attachment = Submission.objects.get().attachments.get()
+    assert Path(attachment.file.path).is_relative_to(private_media)
+    download = (
+        f"/en/consultations/{consultation.slug}/submissions/{attachment.submission_id}/attachments/{attachment.pk}/"
+    )
+    assert signed_in(make_coordinator()).get(download).status_code == 200
+    assert signed_in(editor_of(OrganizationFactory())).get(download).status_code == 404
+    assert AuditEntry.objects.filter(action="document_downloaded").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_organisation_export_holds_its_submissions_for_its_owners() -> None:
+    from organizations import exchange
+
+    organization = OrganizationFactory()
+    owner = editor_of(organization, Membership.Role.OWNER)
+    SubmissionFactory(organization=organization, answers={"1": SECRET})
+    data = exchange.organization_data(owner, organization)
+    assert SECRET in json.dumps(data, default=str)
