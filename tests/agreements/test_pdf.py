@@ -7,17 +7,14 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -28,9 +25,9 @@ from pypdf import PdfReader
 from agreements import services
 from agreements.models import Agreement, AgreementParty
 from portal import pdf
-from portal.celery import app as celery_app
 from portal.tasks import render_pdf
 from tests.factories import AgreementFactory, AgreementPartyFactory, OrganizationFactory
+from tests.pdf_worker import WORKER_QUEUE, pdf_worker, publishing_to, wait_for_pdf, worker_log
 
 PROTOCOL_TITLE = "Protocol of Cooperation between the IIIM and Syrian civil society organisations"
 ARABIC_TITLE = "بروتوكول التعاون"
@@ -287,31 +284,11 @@ def test_render_pdf_fetches_nothing_from_elsewhere(listener: tuple[str, list[str
 # A real worker ------------------------------------------------------------------------------------------
 
 WORKER_REDIS_DB = 15  # a database of its own: the tests' cache is cleared (FLUSHDB) before every test
-WORKER_QUEUE = "celery"
 
 
 def _redis_url(base: str, database: int) -> str:
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _publish_to(broker_url: str) -> None:
-    """Queue tasks on `broker_url` instead of running them in-process."""
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = broker_url
-    # Celery keeps the connection pool of the broker it first published to (it drops it only after a fork).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-def _worker_log(log: Path) -> str:
-    return log.read_text(errors="replace")[-4000:] if log.exists() else ""
 
 
 def test_real_worker_renders_the_pdf(
@@ -331,60 +308,28 @@ def test_real_worker_renders_the_pdf(
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker_url}}
     protocol = make_protocol()
     address = f"/en/agreements/{protocol.slug}/pdf/"
-    saved_broker_url = celery_app.conf.broker_url
     log = tmp_path / "worker.log"
-    worker = None
     try:
-        _publish_to(broker_url)
-        client = Client()
+        with publishing_to(broker_url):
+            client = Client()
 
-        waiting = client.get(address)
+            waiting = client.get(address)
 
-        assert waiting.status_code == 202
-        assert "Preparing the PDF" in waiting.content.decode()
-        # The task is on the broker, waiting for a worker.
-        [message] = [json.loads(raw) for raw in broker.lrange(WORKER_QUEUE, 0, -1)]
-        assert message["headers"]["task"] == "portal.tasks.render_pdf"
-        assert stored_pdfs(private_media) == []
+            assert waiting.status_code == 202
+            assert "Preparing the PDF" in waiting.content.decode()
+            # The task is on the broker, waiting for a worker.
+            [message] = [json.loads(raw) for raw in broker.lrange(WORKER_QUEUE, 0, -1)]
+            assert message["headers"]["task"] == "portal.tasks.render_pdf"
+            assert stored_pdfs(private_media) == []
 
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DATABASE_URL": _test_database_url(),
-            "REDIS_URL": broker_url,
-            "PRIVATE_MEDIA_ROOT": str(private_media),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-        }
-        celery = Path(sys.executable).parent / "celery"
-        command = [str(celery), "-A", "portal", "worker", "--pool", "solo", "--loglevel", "INFO"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", WORKER_QUEUE]
-        with log.open("wb") as output:
-            worker = subprocess.Popen(  # noqa: S603 (our own command line)
-                command, env=env, cwd=settings.BASE_DIR, stdout=output, stderr=subprocess.STDOUT
-            )
+            with pdf_worker(broker_url, private_media, log) as worker:
+                response = wait_for_pdf(client, address, worker, log)
 
-        deadline = time.monotonic() + 60
-        response = client.get(address)
-        while response.status_code == 202:
-            assert worker.poll() is None, f"the worker stopped:\n{_worker_log(log)}"
-            assert time.monotonic() < deadline, f"no PDF after 60 s; the worker said:\n{_worker_log(log)}"
-            time.sleep(0.5)
-            response = client.get(address)
-
-        assert PROTOCOL_TITLE in pypdf_text(pdf_body(response))
-        assert len(stored_pdfs(private_media)) == 1
-        assert "portal.tasks.render_pdf" in _worker_log(log)
-        assert broker.llen(WORKER_QUEUE) == 0
+                assert PROTOCOL_TITLE in pypdf_text(pdf_body(response))
+                assert len(stored_pdfs(private_media)) == 1
+                assert "portal.tasks.render_pdf" in worker_log(log)
+                assert broker.llen(WORKER_QUEUE) == 0
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        _publish_to(saved_broker_url)
-        celery_app.conf.task_always_eager = True
         leftovers = [*broker.keys("celery-task-meta-*"), *broker.keys(":1:pdf-queued:*"), *broker.keys("_kombu.*")]
         broker.delete(WORKER_QUEUE, "unacked", "unacked_index", *leftovers)
         broker.close()
