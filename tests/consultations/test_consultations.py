@@ -427,3 +427,37 @@ def test_an_organisation_export_holds_its_submissions_for_its_owners() -> None:
     SubmissionFactory(organization=organization, answers={"1": SECRET})
     data = exchange.organization_data(owner, organization)
     assert SECRET in json.dumps(data, default=str)
+
+
+@pytest.mark.django_db
+def test_a_hidden_organisation_is_named_nowhere_even_if_it_chose_to_be() -> None:
+    consultation, _coordinator = heard_world()
+    Organization.objects.filter(name_en=NAMED).update(hidden_at=timezone.now())
+    page = Client().get(f"/en/consultations/{consultation.slug}/what-we-heard/").content.decode()
+    api = Client().get(f"/api/v1/consultations/{consultation.slug}/").content.decode()
+    assert "Named words" in page
+    assert NAMED not in page and NAMED not in api
+
+
+def count_queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_list_and_manage_pages_do_not_query_per_row(no_public_cache: None) -> None:
+    coordinator = make_coordinator()
+    client = signed_in(coordinator)
+    consultation = ConsultationFactory()
+    SubmissionFactory(consultation=consultation, assigned_to=coordinator)
+    manage = f"/en/consultations/{consultation.slug}/manage/"
+    few = (count_queries(Client(), "/en/consultations/"), count_queries(client, manage))
+    for _ in range(4):
+        ConsultationFactory()
+        SubmissionFactory(consultation=consultation, assigned_to=coordinator)
+    many = (count_queries(Client(), "/en/consultations/"), count_queries(client, manage))
+    assert many == few
