@@ -461,3 +461,12 @@ def test_list_and_manage_pages_do_not_query_per_row(no_public_cache: None) -> No
         SubmissionFactory(consultation=consultation, assigned_to=coordinator)
     many = (count_queries(Client(), "/en/consultations/"), count_queries(client, manage))
     assert many == few
+
+
+@pytest.mark.django_db
+def test_what_we_heard_pdf_in_arabic_is_right_to_left_and_names_nobody_who_declined() -> None:
+    consultation, _coordinator = heard_world()
+    html = services.summary_html(consultation, "ar")
+    assert 'lang="ar" dir="rtl"' in html and "ما سمعناه" in html
+    text = pdf_text(Client().get(f"/ar/consultations/{consultation.slug}/what-we-heard/pdf/"))
+    assert UNNAMED not in text and "Unnamed words" in " ".join(text.split())
