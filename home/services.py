@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from consultations.models import Submission
 from events import services as event_services
 from events.models import CalendarFeed, Registration, SeatHold
 from newsletters.models import Subscriber, Subscription
@@ -116,6 +117,17 @@ def personal_data(user: User) -> dict[str, Any]:
                 "endorsed": endorsement.created_at,
             }
             for endorsement in Endorsement.objects.filter(endorsed_by=user).select_related("statement", "organization")
+        ],
+        "consultation_submissions": [
+            {
+                "consultation": submission.consultation.title,
+                "consultation_address": submission.consultation.slug,
+                "organization": submission.organization.name,
+                "submitted": submission.submitted_at,
+            }
+            for submission in Submission.objects.filter(submitted_by=user).select_related(
+                "consultation", "organization"
+            )
         ],
         "subscriptions": [
             {

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import routers
 
 from agreements.api import AgreementViewSet
+from consultations.api import ConsultationViewSet
 from events.api import EventViewSet
 from home import views
 from newsletters.api import EditionViewSet, PublicationViewSet
@@ -31,6 +32,7 @@ api_router.register("publications", PublicationViewSet, basename="publication")
 api_router.register("editions", EditionViewSet, basename="edition")
 api_router.register("organizations", OrganizationViewSet, basename="organization")
 api_router.register("statements", StatementViewSet, basename="statement")
+api_router.register("consultations", ConsultationViewSet, basename="consultation")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -70,5 +72,6 @@ urlpatterns += i18n_patterns(
     # Statement outreach goes out as a campaign: home joins statements and newsletters (home/outreach.py).
     path("statements/<slug:slug>/outreach/", views.statement_outreach, name="statement_outreach"),
     path("statements/", include("statements.urls")),
+    path("consultations/", include("consultations.urls")),
     prefix_default_language=True,
 )

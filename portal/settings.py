@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "events",
     "newsletters",
     "statements",
+    "consultations",
     "home",
 ]
 
@@ -170,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 3600},
     "event-meeting-links": {"task": "events.tasks.send_meeting_links", "schedule": 60},
     "event-seat-holds": {"task": "events.tasks.release_expired_holds", "schedule": 600},
+    "consultation-reminders": {"task": "consultations.tasks.send_consultation_reminders", "schedule": 3600},
     "publish-due-editions": {"task": "newsletters.tasks.publish_due_editions", "schedule": 300},
     "start-due-campaigns": {"task": "newsletters.tasks.start_due_campaigns", "schedule": 60},
     "resume-interrupted-campaigns": {"task": "newsletters.tasks.resume_interrupted_campaigns", "schedule": 300},

@@ -473,3 +473,47 @@ class EventDocumentFactory(DjangoModelFactory):
     kind = "minutes"
     visibility = "participants"
     file = factory.django.FileField(filename="minutes.pdf", data=b"%PDF-1.4\n%%EOF\n")
+
+
+# Consultations -----------------------------------------------------------------------------------------
+
+
+def _days(n: int) -> Any:
+    return lambda: timezone.now() + datetime.timedelta(days=n)
+
+
+class ConsultationFactory(DjangoModelFactory):
+    """A published call of the IIIM, open since yesterday for a fortnight, to every verified organisation, with
+    one free-text question."""
+
+    class Meta:
+        model = "consultations.Consultation"
+        skip_postgeneration_save = True
+
+    host = factory.LazyFunction(host_organization)
+    slug = factory.Sequence(lambda n: f"gender-strategy-{n}")
+    title_en = factory.Sequence(lambda n: f"Consultation {n} on the Gender Strategy")
+    description_en = "The IIIM asks for your written input on its draft Gender Strategy."
+    status = "published"
+    opens_at = factory.LazyFunction(_days(-1))
+    closes_at = factory.LazyFunction(_days(14))
+    audience = "verified"
+
+    @factory.post_generation
+    def questions(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted is not False:
+            self.questions.create(position=1, kind="text", prompt_en="What barriers do survivors face?")
+
+
+class SubmissionFactory(DjangoModelFactory):
+    """A submitted, confidential submission of a verified organisation."""
+
+    class Meta:
+        model = "consultations.Submission"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    status = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+    language = "en"
+    use = "confidential"

@@ -6,14 +6,17 @@ leaves the machine: the `page` fixture would fail the test if one did)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Page
 
 from agreements.models import Agreement
+from consultations.models import Consultation
 from events.models import Event
 from newsletters.models import Edition
 from organizations.models import Membership, Organization
@@ -23,6 +26,7 @@ from tests.browser.conftest import log_in
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
+    ConsultationFactory,
     EditionFactory,
     EndorsementFactory,
     EventFactory,
@@ -32,6 +36,7 @@ from tests.factories import (
     PublicationFactory,
     SectionFactory,
     StatementFactory,
+    SubmissionFactory,
     host_organization,
     make_coordinator,
 )
@@ -56,6 +61,8 @@ class Site:
     edition: Edition
     statement: Statement
     editor: User
+    consultation: Consultation
+    heard: Consultation
 
 
 @pytest.fixture
@@ -75,7 +82,16 @@ def site(base_url: str) -> Site:
     statement = StatementFactory(owner=OrganizationFactory(kind=Organization.Kind.NETWORK))
     EndorsementFactory(statement=statement, organization=organization)
     editor = make_coordinator(Membership.Role.EDITOR, email="hala@iiim.example.org")
-    return Site(organization, agreement, event, edition, statement, editor)
+    consultation = ConsultationFactory(host=host)
+    SubmissionFactory(consultation=consultation, organization=organization)
+    heard = ConsultationFactory(
+        host=host,
+        opens_at=timezone.now() - datetime.timedelta(days=20),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+        summary_en="We heard about the barriers to surfacing gender-based violence.",
+        summary_published_at=timezone.now(),
+    )
+    return Site(organization, agreement, event, edition, statement, editor, consultation, heard)
 
 
 PAGES: dict[str, Callable[[Site], str]] = {
@@ -98,9 +114,13 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "signup": lambda site: "/accounts/signup/",
     "preferences": lambda site: "/accounts/preferences/",
     "manage event": lambda site: f"/events/{site.event.slug}/manage/",
+    "consultations": lambda site: "/consultations/",
+    "consultation": lambda site: f"/consultations/{site.consultation.slug}/",
+    "what we heard": lambda site: f"/consultations/{site.heard.slug}/what-we-heard/",
+    "manage consultation": lambda site: f"/consultations/{site.consultation.slug}/manage/",
 }
 # Pages for a signed-in person (the editor of the publisher); the others are read as a visitor.
-SIGNED_IN = {"register", "compose", "preferences", "manage event"}
+SIGNED_IN = {"register", "compose", "preferences", "manage event", "manage consultation"}
 
 
 def blocking_violations(page: Page) -> list[str]:

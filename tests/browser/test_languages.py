@@ -18,7 +18,7 @@ from tests.factories import EditionFactory, ItemFactory, OrganizationFactory, Se
 pytestmark = pytest.mark.browser
 
 # The visitor's navigation, in its order (templates/includes/header.html).
-NAVIGATION = ["Directory", "Agreements", "Events", "Bulletins", "Statements", "Log in", "Sign up"]
+NAVIGATION = ["Directory", "Agreements", "Events", "Bulletins", "Statements", "Consultations", "Log in", "Sign up"]
 
 
 @pytest.fixture

@@ -157,3 +157,22 @@ def test_publisher_composes_and_sends_an_edition(page: Page, base_url: str, demo
     assert page.get_by_role("button", name="Send me a test").is_visible()
     assert page.locator("main summary", has_text="Send now").is_visible()
     picture(page, "coordinator-campaign")
+
+
+def test_staff_answer_a_consultation_and_the_coordinator_reads_the_submissions(
+    page: Page, base_url: str, demo: None
+) -> None:
+    page.set_viewport_size(SCREEN_SIZES["desktop"])
+    as_person(page, base_url, "stj@example.org")
+    page.goto(f"{base_url}/en/consultations/iiim-gender-strategy/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Write your organisation's submission").click()
+    use = page.get_by_text("What may the host do with your submission?")
+    assert use.is_visible()
+    picture(page, "staff-consultation", show=use)
+
+    page.context.clear_cookies()
+    as_person(page, base_url, "coordinator@example.org")
+    page.goto(f"{base_url}/en/consultations/iiim-children-and-youth-strategy/manage/")
+    assert page.get_by_role("link", name="All submissions as one PDF").is_visible()
+    picture(page, "coordinator-consultation")

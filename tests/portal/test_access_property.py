@@ -25,9 +25,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from agreements.models import Agreement, AgreementParty
-from events.models import Document, Event, Invitation, Registration
+from consultations.models import (
+    Attachment,
+    Consultation,
+    ConsultationDocument,
+    Quotation,
+    Recommendation,
+    Submission,
+)
+from events.models import Document, Event, EventSeries, Invitation, Registration
 from newsletters.models import Edition, MailingList, Publication
-from organizations.models import Audience, Organization
+from organizations.models import Audience, NetworkMembership, Organization
 from portal.access import ANONYMOUS, Guarded, Role, Viewer, note_second_factors, viewer_of
 from portal.models import User
 from statements.models import Endorsement, Statement
@@ -199,12 +207,66 @@ def build_statement(world: World, spec: dict[str, Any]) -> None:
         Endorsement.objects.create(statement=statement, organization=organization, **naming(how))
 
 
+def build_consultation(world: World, spec: dict[str, Any]) -> None:
+    """A call of every audience (a working group, a network, an agreement's signatories, invited organisations),
+    published or not, its summary published or not, with a submission, a recommendation, an attachment and a
+    quotation (named or not, with or without consent) from each organisation taking part."""
+    host = world.owner(spec)
+    others = world.others(spec)
+    audience = pick(Consultation.Audience, spec["visibility"])
+    consultation = Consultation.objects.create(
+        host=host,
+        slug=world.slug("consultation"),
+        title="Gender Strategy",
+        status=pick(Consultation.Status, spec["status"]),
+        opens_at=NOW - datetime.timedelta(days=1),
+        closes_at=NOW + datetime.timedelta(days=1),
+        audience=audience,
+        summary_published_at=NOW if spec["flag"] else None,
+    )
+    chosen = [organization for organization, how in others if how % 2 == 0]
+    if audience == Consultation.Audience.WORKING_GROUP:
+        series = EventSeries.objects.create(owner=host, slug=world.slug("group"), title="CSSR", is_working_group=True)
+        series.members.set(chosen)
+        consultation.working_group = series
+    elif audience == Consultation.Audience.NETWORK:
+        consultation.network = world.organizations[spec["status"] % len(world.organizations)]
+        for organization, how in others:
+            if organization == consultation.network:
+                continue  # a network is not its own member
+            NetworkMembership.objects.get_or_create(
+                network=consultation.network, member=organization, defaults={"confirmed": how % 3 != 0}
+            )
+    elif audience == Consultation.Audience.AGREEMENT:
+        agreement = Agreement.objects.create(owner=host, slug=world.slug("agreement"), title="Protocol")
+        for organization in chosen:
+            AgreementParty.objects.create(agreement=agreement, organization=organization)
+        consultation.agreement = agreement
+    consultation.save()
+    consultation.invited.set(chosen)
+    ConsultationDocument.objects.create(consultation=consultation, title="Draft strategy", file="x.pdf")
+    for organization, how in others:
+        submission = Submission.objects.create(
+            consultation=consultation,
+            organization=organization,
+            status=pick(Submission.Status, how),
+            use=pick(Submission.Use, how),
+            **naming(how),
+        )
+        Recommendation.objects.create(submission=submission, text="Hear the survivors")
+        Attachment.objects.create(submission=submission, title="Annex", file="y.pdf")
+        Quotation.objects.create(
+            consultation=consultation, submission=submission, organization=organization, text="Quoted", **naming(how)
+        )
+
+
 # Each builder makes rows of the models listed beside it.
 BUILDERS: dict[Callable[[World, dict[str, Any]], None], set[type[Guarded]]] = {
     build_agreement: {Agreement, AgreementParty},
     build_event: {Event, Invitation, Registration, Document},
     build_publication: {Publication, Edition, MailingList},
     build_statement: {Statement, Endorsement},
+    build_consultation: {Consultation, ConsultationDocument, Submission, Recommendation, Attachment, Quotation},
 }
 ORGANIZATIONS = {Organization}
 

@@ -13,6 +13,7 @@ from portal.models import User
 from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
+    ConsultationFactory,
     EditionFactory,
     EndorsementFactory,
     EventFactory,
@@ -59,6 +60,7 @@ def seed_site_pages() -> SitePages:
     EditionFactory(publication=publication, number=2, status="draft", published_on=None)
     statement = StatementFactory(slug="open-letter")
     EndorsementFactory(statement=statement, organization=organization)
+    consultation = ConsultationFactory(host=iiim, slug="gender-strategy")
     mailing_list = MailingListFactory(owner=iiim, slug="victim-support-news")
     SubscriptionFactory(mailing_list=mailing_list)
     month = event.starts_at.strftime("%Y-%m")
@@ -78,6 +80,8 @@ def seed_site_pages() -> SitePages:
             f"bulletins/{publication.slug}/1/",
             "statements/",
             f"statements/{statement.slug}/",
+            "consultations/",
+            f"consultations/{consultation.slug}/",
             "accounts/login/",
             "accounts/signup/",
             "privacy/",
@@ -89,5 +93,6 @@ def seed_site_pages() -> SitePages:
             "organizations/review/",
             f"bulletins/{publication.slug}/2/compose/",
             f"bulletins/lists/{mailing_list.slug}/",
+            f"consultations/{consultation.slug}/manage/",
         ],
     )

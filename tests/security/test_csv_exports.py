@@ -15,16 +15,19 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from consultations.models import Consultation
 from newsletters.models import MailingList
 from organizations.models import Organization
 from portal.models import User
 from statements.models import Statement
 from tests.conftest import sign_in
 from tests.factories import (
+    ConsultationFactory,
     EndorsementFactory,
     MailingListFactory,
     OrganizationFactory,
     StatementFactory,
+    SubmissionFactory,
     SubscriberFactory,
     SubscriptionFactory,
     host_organization,
@@ -40,12 +43,14 @@ class Seeded:
     organization: Organization
     mailing_list: MailingList
     statement: Statement
+    consultation: Consultation
 
 
 CSV_EXPORTS: dict[str, Callable[[Seeded], str]] = {
     "organizations:export": lambda s: "/en/organizations/export.csv",
     "newsletters:list_export": lambda s: f"/en/bulletins/lists/{s.mailing_list.slug}/export.csv",
     "statements:endorsers_csv": lambda s: f"/en/statements/{s.statement.slug}/endorsers.csv",
+    "consultations:csv": lambda s: f"/en/consultations/{s.consultation.slug}/submissions.csv",
 }
 
 
@@ -66,7 +71,10 @@ def seeded(db: None) -> Seeded:
         SubscriptionFactory(mailing_list=mailing_list, subscriber=SubscriberFactory(email=email))
     statement = StatementFactory(owner=host_organization())
     EndorsementFactory(statement=statement, organization=organization, named_publicly=True)
-    return Seeded(make_coordinator(), organization, mailing_list, statement)
+    consultation = ConsultationFactory(host=host_organization())
+    answers = {str(consultation.questions.get().pk): "=cmd|' /C calc'!A0"}
+    SubmissionFactory(consultation=consultation, organization=organization, answers=answers)
+    return Seeded(make_coordinator(), organization, mailing_list, statement, consultation)
 
 
 @pytest.mark.parametrize("key", CSV_EXPORTS)

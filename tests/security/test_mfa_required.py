@@ -21,6 +21,7 @@ from portal.models import User
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     TOTP_SECRET,
+    ConsultationFactory,
     EditionFactory,
     MailingListFactory,
     MembershipFactory,
@@ -71,6 +72,7 @@ def coordinator_pages() -> list[str]:
         f"/en/bulletins/{publication.slug}/{draft.number}/compose/",
         f"/en/bulletins/lists/{MailingListFactory().slug}/",
         f"/en/statements/{StatementFactory(owner=host_organization()).slug}/manage/",
+        f"/en/consultations/{ConsultationFactory(status='draft').slug}/manage/",
         f"/en/organizations/{host_organization().slug}/members/invite/",
     ]
 

@@ -117,6 +117,8 @@ UPLOAD_VIEWS = {
     "newsletters:item_edit": MAX_IMAGE_BYTES,
     "newsletters:mailing_list": 5 * MB,  # newsletters.services.MAX_IMPORT_BYTES, subscribers
     "statements:import": 1 * MB,  # statements.exchange.MAX_IMPORT_BYTES
+    "consultations:respond": MAX_DOCUMENT_BYTES,  # an attachment to a submission
+    "consultations:document_add": MAX_DOCUMENT_BYTES,  # a draft under consultation
 }
 
 

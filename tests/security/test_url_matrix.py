@@ -50,6 +50,8 @@ from rest_framework.authtoken.models import Token
 
 from agreements import services as agreement_services
 from agreements.models import AccessionRequest, Agreement, AgreementParty
+from consultations import services as consultation_services
+from consultations.models import Attachment, Consultation, ConsultationDocument, Quotation, Recommendation, Submission
 from events.models import (
     CalendarFeed,
     Document,
@@ -99,6 +101,7 @@ from tests.factories import (
     AgreementFactory,
     AgreementPartyFactory,
     CampaignFactory,
+    ConsultationFactory,
     EditionFactory,
     EndorsementFactory,
     EventDocumentFactory,
@@ -116,6 +119,7 @@ from tests.factories import (
     SectionFactory,
     SessionFactory,
     StatementFactory,
+    SubmissionFactory,
     SubscriptionFactory,
     UserFactory,
     host_organization,
@@ -203,6 +207,12 @@ QUIET_PARTICIPANT = "Syrian Network for Detainees' Families"
 HIDDEN_ORG = "Canary Hidden Association"
 # The network one of a_member's sessions came from ("Your sessions"): for that person alone.
 SESSION_NETWORK = "198.51.100.0/24"
+# A's confidential submission to H's open consultation (an answer and a recommendation): for A's people and the
+# host's coordinators only, on every route (page, CSV, PDF, API, export).
+SUBMISSION = "Canary Confidential Submission"
+DRAFT_CONSULTATION = "Canary Draft Consultation"
+# B's name is quoted without naming it in the published "what we heard": counted, never named there.
+B_NAME = "Caesar Families Association"
 
 
 @dataclass(frozen=True)
@@ -251,6 +261,10 @@ CANARIES = {
     "feed_token": Canary(FEED_TOKEN, ()),
     "a_feed_token": Canary(A_FEED_TOKEN, ()),
     "feed_hash": Canary(hash_feed_token(FEED_TOKEN), ()),
+    # Submission.rule: the submitting organisation's people and the host's coordinators
+    "submission": Canary(SUBMISSION, (*A_PEOPLE, *H_KEEPERS)),
+    # Consultation.rule: drafts for the host's coordinators
+    "draft_consultation": Canary(DRAFT_CONSULTATION, H_KEEPERS),
 }
 
 
@@ -453,6 +467,33 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             only(H_KEEPERS, others=404),
             "draft",
         ),
+    ),
+    "consultation-list @ api/v1/consultations/$": (case(lambda w: "/api/v1/consultations/", PUBLIC),),
+    "consultation-list @ api/v1/consultations\\.(?P<format>[a-z0-9]+)/?$": (
+        case(lambda w: "/api/v1/consultations.json", PUBLIC),
+    ),
+    "consultation-detail @ api/v1/consultations/(?P<slug>[^/.]+)/$": (
+        case(lambda w: f"/api/v1/consultations/{w.draft_consultation.slug}/", only(H_KEEPERS, others=404), "draft"),
+        case(
+            lambda w: f"/api/v1/consultations/{w.heard.slug}/",
+            PUBLIC,
+            "heard",
+            hidden_here={B_NAME: ()},
+            why="the API is for republishing: an organisation quoted without its name is never named there",
+        ),
+    ),
+    "consultation-detail @ api/v1/consultations/(?P<slug>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$": (
+        case(lambda w: f"/api/v1/consultations/{w.draft_consultation.slug}.json", only(H_KEEPERS, others=404)),
+    ),
+    "consultation-submissions @ api/v1/consultations/(?P<slug>[^/.]+)/submissions/$": (
+        case(
+            lambda w: f"/api/v1/consultations/{w.consultation.slug}/submissions/",
+            PUBLIC,
+            why="the submissions the caller reads as the host's coordinator: an empty list for everyone else",
+        ),
+    ),
+    "consultation-submissions @ api/v1/consultations/(?P<slug>[^/.]+)/submissions\\.(?P<format>[a-z0-9]+)/?$": (
+        case(lambda w: f"/api/v1/consultations/{w.consultation.slug}/submissions.json", PUBLIC),
     ),
     # Accounts (allauth) --------------------------------------------------------------------------------
     "account_login": (case(lambda w: en("accounts/login/"), expect(302, anonymous=200)),),
@@ -1033,6 +1074,124 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "statement_outreach": (
         case(lambda w: en(f"statements/{w.statement.slug}/outreach/"), only(H_KEEPERS, others=403, anonymous=302)),
     ),
+    # Consultations -------------------------------------------------------------------------------------
+    "consultations:list": (case(lambda w: en("consultations/"), PUBLIC),),
+    "consultations:create": (
+        case(
+            lambda w: en("consultations/new/"),
+            only(REVIEWERS, others=403, anonymous=302),
+            also_seen_by=COORDINATORS_SEE_UNLISTED,
+            why="organisations invited by name: every organisation the coordinator may see, unlisted ones too",
+        ),
+    ),
+    "consultations:detail": (
+        case(lambda w: en(f"consultations/{w.consultation.slug}/"), PUBLIC, "open"),
+        case(lambda w: en(f"consultations/{w.draft_consultation.slug}/"), only(H_KEEPERS, others=404), "draft"),
+    ),
+    "consultations:heard": (
+        case(
+            lambda w: en(f"consultations/{w.heard.slug}/what-we-heard/"),
+            PUBLIC,
+            "published",
+            hidden_here={B_NAME: ()},
+            why="B allowed a quotation without its name: counted, never named, whoever reads",
+        ),
+        case(lambda w: en(f"consultations/{w.consultation.slug}/what-we-heard/"), expect(404), "not yet"),
+    ),
+    "consultations:heard_pdf": (
+        case(lambda w: en(f"consultations/{w.heard.slug}/what-we-heard/pdf/"), PUBLIC, hidden_here={B_NAME: ()}),
+    ),
+    "consultations:document": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/documents/{w.consultation_document.pk}/"),
+            only([*A_PEOPLE, *H_KEEPERS], others=404),
+            why="the draft under consultation is for the organisations asked (A) and the host's coordinators",
+        ),
+    ),
+    "consultations:respond": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/respond/"),
+            only(["a_editor", "a_owner"], others=403, anonymous=302),
+            why="the editors and owners of an organisation asked write its submission",
+        ),
+    ),
+    "consultations:submission": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/submissions/{w.submission.pk}/"),
+            only([*A_PEOPLE, *H_KEEPERS], others=404),
+        ),
+    ),
+    "consultations:submission_use": (
+        case(lambda w: en(f"consultations/{w.consultation.slug}/submissions/{w.submission.pk}/use/"), POST_ONLY),
+    ),
+    "consultations:submission_assign": (
+        case(lambda w: en(f"consultations/{w.consultation.slug}/submissions/{w.submission.pk}/assign/"), POST_ONLY),
+    ),
+    "consultations:attachment": (
+        case(
+            lambda w: en(
+                f"consultations/{w.consultation.slug}/submissions/{w.submission.pk}/attachments/{w.attachment.pk}/"
+            ),
+            only([*A_PEOPLE, *H_KEEPERS], others=404),
+        ),
+    ),
+    "consultations:edit": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/edit/"),
+            only(H_KEEPERS, others=403, anonymous=302),
+            "open",
+        ),
+        case(
+            lambda w: en(f"consultations/{w.draft_consultation.slug}/edit/"),
+            only(H_KEEPERS, others=404, anonymous=302),
+            "draft",
+        ),
+    ),
+    "consultations:manage": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/manage/"),
+            only(H_KEEPERS, others=403, anonymous=302),
+            "open",
+        ),
+        case(
+            lambda w: en(f"consultations/{w.draft_consultation.slug}/manage/"),
+            only(H_KEEPERS, others=404, anonymous=302),
+            "draft",
+        ),
+    ),
+    "consultations:publish": (case(lambda w: en(f"consultations/{w.draft_consultation.slug}/publish/"), POST_ONLY),),
+    "consultations:question_add": (case(lambda w: en(f"consultations/{w.consultation.slug}/questions/"), POST_ONLY),),
+    "consultations:question_remove": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/questions/{w.consultation.questions.get().pk}/remove/"),
+            POST_ONLY,
+        ),
+    ),
+    "consultations:document_add": (case(lambda w: en(f"consultations/{w.consultation.slug}/documents/"), POST_ONLY),),
+    "consultations:answer": (
+        case(lambda w: en(f"consultations/{w.consultation.slug}/recommendations/{w.recommendation.pk}/"), POST_ONLY),
+    ),
+    "consultations:csv": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/submissions.csv"),
+            only(H_KEEPERS, others=403, anonymous=302),
+        ),
+    ),
+    "consultations:bundle": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/submissions.pdf"),
+            only(H_KEEPERS, others=403, anonymous=302),
+        ),
+    ),
+    "consultations:summary": (
+        case(
+            lambda w: en(f"consultations/{w.heard.slug}/summary/"),
+            only(H_KEEPERS, others=403, anonymous=302),
+        ),
+    ),
+    "consultations:quotation_remove": (
+        case(lambda w: en(f"consultations/{w.heard.slug}/summary/quotations/{w.quotation.pk}/remove/"), POST_ONLY),
+    ),
     # The admin, for operators only (portal.admin: admin.site.has_permission asks viewer_of) --------------
     "admin:index": (case(lambda w: "/admin/", OPERATORS_ADMIN),),
     "admin:login": (
@@ -1107,6 +1266,9 @@ ADMIN_MODELS: dict[tuple[str, str], int] = {
     ("newsletters", "claim"): 403,  # a sender's lease: read-only, never added by hand
     ("statements", "statement"): 200,
     ("statements", "statementhistoryentry"): 403,
+    ("consultations", "consultation"): 200,
+    ("consultations", "submission"): 200,
+    ("consultations", "quotation"): 200,
 }
 # What the operator gets where the admin's defaults do not apply: the audit log is read-only.
 ADMIN_EXCEPTIONS = {("portal", "auditentry", "delete"): 403}
@@ -1244,6 +1406,14 @@ class World:
     draft_statement: Statement
     hidden: Organization
     session_record: SignedInSession
+    consultation: Consultation
+    draft_consultation: Consultation
+    heard: Consultation
+    submission: Submission
+    recommendation: Recommendation
+    attachment: Attachment
+    consultation_document: ConsultationDocument
+    quotation: Quotation
     admin_objects: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -1452,6 +1622,39 @@ def seed() -> World:
     statement_services.record_endorsement(users["coord_h"], statement, recorded, named_publicly=True)
     StatementHistoryEntry.objects.create(statement=statement, actor=users["coord_h"], action="published")
 
+    # Consultations of H: an open call to invited A (A's confidential submission, with a recommendation and an
+    # attachment), a draft, and a closed one whose "what we heard" quotes B without naming it.
+    consultation = ConsultationFactory(host=h, slug="gender-strategy", audience="invited")
+    consultation.invited.add(a)
+    consultation_document = ConsultationDocument.objects.create(
+        consultation=consultation, title="Draft Gender Strategy", file=ContentFile(_pdf_with("Draft"), name="d.pdf")
+    )
+    submission = SubmissionFactory(
+        consultation=consultation,
+        organization=a,
+        answers={str(consultation.questions.get().pk): SUBMISSION},
+        submitted_by=users["a_owner"],
+    )
+    recommendation = Recommendation.objects.create(submission=submission, text=f"{SUBMISSION}: hear the families")
+    attachment = Attachment.objects.create(
+        submission=submission, title="Annex", file=ContentFile(_pdf_with(SUBMISSION), name="annex.pdf")
+    )
+    draft_consultation = ConsultationFactory(
+        host=h, slug="children-youth-strategy", title_en=DRAFT_CONSULTATION, status="draft"
+    )
+    heard = ConsultationFactory(
+        host=h,
+        slug="strategy-heard",
+        opens_at=timezone.now() - datetime.timedelta(days=30),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+        summary_en="We heard about the barriers to surfacing gender-based violence.",
+    )
+    heard_submission = SubmissionFactory(
+        consultation=heard, organization=b, use="quote", answers={str(heard.questions.get().pk): "Quotable words"}
+    )
+    quotation = consultation_services.add_quotation(users["coord_h"], heard_submission, "Quotable words")
+    consultation_services.publish_summary(users["coord_h"], heard)
+
     # One row of every other model the admin shows.
     Group.objects.create(name="Reviewers")
     Topic.objects.get_or_create(slug="enforced-disappearance", defaults={"name": "Enforced disappearance"})
@@ -1516,6 +1719,14 @@ def seed() -> World:
         draft_statement=draft_statement,
         hidden=hidden,
         session_record=SignedInSession.objects.create(user=a_member, key_hash="0" * 64, network=SESSION_NETWORK),
+        consultation=consultation,
+        draft_consultation=draft_consultation,
+        heard=heard,
+        submission=submission,
+        recommendation=recommendation,
+        attachment=attachment,
+        consultation_document=consultation_document,
+        quotation=quotation,
     )
     world.admin_objects = _admin_objects()
     return world
@@ -1543,7 +1754,12 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
         pytest.MonkeyPatch.context() as patch,
     ):
         # A FileField's storage callable ran when the model loaded: give the private fields this folder.
-        for model, name in ((Agreement, "document"), (Document, "file")):
+        for model, name in (
+            (Agreement, "document"),
+            (Document, "file"),
+            (ConsultationDocument, "file"),
+            (Attachment, "file"),
+        ):
             patch.setattr(model._meta.get_field(name), "storage", private_storage())
         with transaction.atomic():
             seeded = seed()
@@ -1674,6 +1890,8 @@ def test_canaries_are_seen_by_those_allowed(world: World, db: None) -> None:
         "recorded_endorser": ("coord_h", en(f"statements/{world.statement.slug}/")),
         "hidden_org": ("coord_h", en(f"statements/{world.statement.slug}/")),
         "session_network": ("a_member", en("accounts/sessions/")),
+        "submission": ("a_member", en(f"consultations/{world.consultation.slug}/submissions/{world.submission.pk}/")),
+        "draft_consultation": ("coord_h", en("consultations/")),
     }
     # The canaries seen by nobody are there all the same: the feeds answer at their addresses (test_route).
     assert set(where) == {key for key, canary in CANARIES.items() if canary.seen_by}
