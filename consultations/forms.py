@@ -13,7 +13,8 @@ from events.forms import LOCAL_DATETIME, LocalTimesMixin
 from events.models import Event, EventSeries
 from organizations.models import Organization, Topic
 from portal.forms import MultilingualFormMixin, NamedChoicesField, field_of, translated
-from portal.models import TIME_ZONE_CHOICES, User
+from portal.models import User
+from portal.timezones import TimeZoneField
 from portal.uploads import check_pdf
 
 # How many recommendations a submission form offers beyond those already written.
@@ -24,7 +25,7 @@ class ConsultationForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
     translated_fields = ("title", "description")
     translated_labels = {"title": _("Title"), "description": _("Text of the call")}
     local_fields = ("opens_at", "closes_at")
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, label=_("Time zone of the host"), initial="Europe/Zurich")
+    time_zone = TimeZoneField(label=_("Time zone of the host"), initial="Europe/Zurich")
     answer_languages = forms.MultipleChoiceField(
         choices=settings.LANGUAGES,
         label=_("Languages answers may be written in"),
