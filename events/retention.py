@@ -1,4 +1,5 @@
-"""The events' categories of personal data (portal/retention.py): registrations, attendance and visa letters."""
+"""The events' categories of personal data (portal/retention.py): registrations, attendance and visa letters, and
+the seats held for colleagues invited as delegates by email."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from events import services
-from events.models import Event, Registration
+from events.models import Event, Registration, SeatHold
 from portal import pdf
 from portal.retention import Category, register
 
@@ -45,5 +46,22 @@ register(
         _("after the event ends"),
         _expired_registrations,
         before_delete=_keep_figures,
+    )
+)
+
+
+def _expired_seat_holds(cutoff: datetime.datetime) -> QuerySet[SeatHold]:
+    return SeatHold.objects.filter(invitation__event__ends_at__lt=cutoff)
+
+
+register(
+    Category(
+        "delegate_invitations",
+        _(
+            "Seats held for colleagues invited as delegates by email: their address, accessibility needs and "
+            "visa-letter request"
+        ),
+        _("after the event ends"),
+        _expired_seat_holds,
     )
 )

@@ -32,7 +32,7 @@ from portal.access import (
     viewer_of,
 )
 from portal.links import WebAddressesField, WebAddressField
-from portal.text import SingleLineField
+from portal.text import CONTROLS, SingleLineField
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -104,8 +104,9 @@ _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
 
 
 def normalize_for_search(text: str) -> str:
-    """Fold text so that a search ignores case, Latin accents, Arabic diacritics and letter variants."""
-    text = unicodedata.normalize("NFKD", text.casefold())
+    """Fold text so that a search ignores case, Latin accents, Arabic diacritics and letter variants (and control
+    characters, which no name holds and PostgreSQL refuses in a query: a NUL in an address finds nothing)."""
+    text = unicodedata.normalize("NFKD", CONTROLS.sub("", text).casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.translate(_ARABIC_MARKS).translate(_ARABIC_LETTERS)
     return " ".join(text.split())

@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
 RETENTION = {
     # Registrations, attendance and visa-letter requests, after the event ends; its figures are kept.
     "event_registrations": datetime.timedelta(days=env.int("RETENTION_EVENT_REGISTRATIONS_DAYS", default=365)),
+    # Seats held for delegates invited by email (their address and needs), after the event ends.
+    "delegate_invitations": datetime.timedelta(days=env.int("RETENTION_DELEGATE_INVITATIONS_DAYS", default=30)),
     # Subscriptions never confirmed, after they were asked for.
     "unconfirmed_subscriptions": datetime.timedelta(
         hours=env.int("RETENTION_UNCONFIRMED_SUBSCRIPTIONS_HOURS", default=48)
@@ -364,7 +366,9 @@ SPECTACULAR_SETTINGS = {
     # Choice sets several fields share, named once in the schema.
     "ENUM_NAME_OVERRIDES": {
         "AudienceEnum": "organizations.models.Audience",
+        "ConsultationAudienceEnum": "consultations.models.Consultation.Audience",
         "CountryEnum": "django_countries.countries",
+        "LanguageEnum": "portal.settings.LANGUAGES",
         # An event's list entry and its detail (with seats) are two components of the same choices.
         "EventKindEnum": "events.models.Event.Kind",
         "EventStatusEnum": "events.models.Event.Status",

@@ -75,7 +75,9 @@ def pdf_text(response: Any) -> str:
 def test_other_organisations_never_see_a_submission() -> None:
     own = OrganizationFactory()
     other = OrganizationFactory()
-    submission = SubmissionFactory(organization=own, answers={"1": SECRET})
+    consultation = ConsultationFactory()
+    answers = {str(consultation.questions.get().pk): SECRET}  # the page shows answers by their question
+    submission = SubmissionFactory(consultation=consultation, organization=own, answers=answers)
     member, outsider = editor_of(own, Membership.Role.MEMBER), editor_of(other, Membership.Role.OWNER)
     coordinator = make_coordinator()
     other_host = OrganizationFactory(is_host=True)
@@ -295,7 +297,9 @@ def heard_world() -> tuple[Consultation, Any]:
     quoted = SubmissionFactory(
         consultation=consultation, organization=OrganizationFactory(name_en=UNNAMED, hq_country="TR"), use="quote"
     )
-    SubmissionFactory(consultation=consultation, organization=OrganizationFactory(hq_country="DE"))
+    # Named explicitly: the factory's names come round again, and NAMED or UNNAMED must each be one organisation.
+    confidential = OrganizationFactory(name_en="Confidential Witnesses Association", hq_country="DE")
+    SubmissionFactory(consultation=consultation, organization=confidential)
     services.add_quotation(coordinator, named, "Named words")
     services.add_quotation(coordinator, quoted, "Unnamed words")
     services.publish_summary(coordinator, consultation)
@@ -327,7 +331,7 @@ def test_a_confidential_submission_cannot_be_quoted() -> None:
 @pytest.mark.django_db
 def test_withdrawing_permission_removes_the_quotation_and_recounts() -> None:
     consultation, _coordinator = heard_world()
-    named = Submission.objects.get(organization__name_en=NAMED)
+    named = Submission.objects.get(consultation=consultation, organization__name_en=NAMED)
     services.change_use(UserFactory(), named, Submission.Use.CONFIDENTIAL)
 
     consultation.refresh_from_db()
