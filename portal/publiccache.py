@@ -5,7 +5,10 @@ under a key that holds the *public stamp*: a random value the database replaces 
 to a table feeding public output commits. The stamp is changed by database triggers, in the same transaction as
 the write, so it holds for every route that writes (pages, the API, the admin, imports, management commands, bulk
 `update()` and `bulk_create()`, raw SQL): the first request after the commit reads the new stamp and misses. A
-time-to-live only bounds the cache's memory; it is never what makes a page current.
+time-to-live only bounds the cache's memory; it is never what makes a page current. Entries also carry the minute
+they were computed in, for what time alone changes; when it turns, one request recomputes while the others are
+served the same stamp's entry, and after a change the others wait for the one computing rather than all
+computing at once (`through_public_cache`).
 
 On PostgreSQL the trigger is a deferred constraint trigger: it runs at commit, once per transaction, so the stamp
 row is locked only for the instant of the commit (no writer waits on another's whole transaction, and no deadlock
@@ -19,7 +22,8 @@ table in: forgetting a table costs a needless miss, never a stale page.
 What is never stored: responses to requests with a session or any cookie but the harmless ones, to requests with
 credentials, anything but a 200, streaming responses, responses that set a cookie (a CSRF token rendered into a
 form does: such pages stay uncached) or say `Cache-Control: private/no-cache/no-store` (pages behind a secret
-link use `never_cache`).
+link use `never_cache`). A page is stored as its bytes and headers (`StoredPage`), and keyed by host, path and
+query, the headers in `KEY_HEADERS` and the language cookie.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -46,9 +51,14 @@ HARMLESS_COOKIES = {"csrftoken", settings.LANGUAGE_COOKIE_NAME}
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HX_REQUEST")
 # The schema and its docs depend on the code, not the data.
 NEVER = ("/admin/", "/healthz", "/media/", "/static/", "/api/schema/", "/api/docs/")
-# Bounds the cache's memory, nothing else: the stamp makes an entry obsolete the moment the data changes, and the
-# minute in its key a minute later; an obsolete entry is never read again, so it need not outlive its minute.
-ENTRY_SECONDS = 120
+# Bounds the cache's memory, nothing else: the stamp makes an entry obsolete the moment the data changes. An
+# entry computed in an earlier minute is still served while one request recomputes it (see through_public_cache).
+ENTRY_SECONDS = 180
+# How long one request may hold the right to compute an entry (beyond gunicorn's timeout: a dead worker's claim
+# lapses), and how long the others wait for it when there is nothing to serve meanwhile.
+COMPUTING_SECONDS = 40
+WAIT_SECONDS = 5.0
+WAIT_STEP_SECONDS = 0.005
 
 T = TypeVar("T")
 
@@ -65,18 +75,56 @@ def current_stamp() -> str | None:
     return row[0] if row else "0"
 
 
-def public_key(name: str) -> str | None:
-    """A cache key that changes with the public stamp, and with the minute: what time alone changes (an event
-    becomes past, an endorsement window closes) is never more than a minute behind the clock."""
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, may_store: bool = True) -> T:
+    """What `compute()` gives, shared by every request until the public data changes. `compute` returns the
+    value and whether it may be shared; with `may_store` False a request only reads what others stored.
+
+    An entry lives under the stamp read *before* computing (so what it holds is never older than its stamp), and
+    records the minute it was computed in: what time alone changes (an event becomes past, an endorsement window
+    closes) is never more than a minute behind the clock. When the minute turns, one request recomputes while the
+    others go on with the entry of the same stamp, behind the clock by a minute at most and never behind the data.
+    When the stamp has changed there is nothing to go on with: the others wait briefly for the one computing,
+    instead of all computing at once (a burst of visitors right after an open letter is published).
+    """
     stamp = current_stamp()
-    return None if stamp is None else f"public:{stamp}:{int(time.time() // 60)}:{name}"
+    if stamp is None:
+        return compute()[0]
+    key = f"public:{stamp}:{name}"
+    minute = _minute()
+    entry = cache.get(key)  # (minute, shared, value)
+    fresh = entry is not None and entry[0] == minute
+    if fresh and not entry[1]:
+        return compute()[0]  # not to be shared this minute (a form with a visitor's token, an error)
+    if entry is not None and entry[1] and (fresh or not may_store):
+        return cast("T", entry[2])
+    if not may_store:
+        return compute()[0]
+    claim = f"{key}:computing"
+    if cache.add(claim, 1, COMPUTING_SECONDS):
+        try:
+            value, shared = compute()
+            cache.set(key, (minute, shared, value if shared else None), ENTRY_SECONDS)
+        finally:
+            cache.delete(claim)
+        return value
+    if entry is not None and entry[1]:
+        return cast("T", entry[2])
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        entry = cache.get(key)
+        if entry is not None and entry[0] >= minute:
+            return cast("T", entry[2]) if entry[1] else compute()[0]
+    return compute()[0]
 
 
 def cached_public(name: str, compute: Callable[[], T]) -> T:
     """`compute()` cached until the public data changes: for figures shared by every visitor of a page."""
-    key = public_key(name)
-    # The cache gives back what compute() returned (django-stubs types it as Any | None).
-    return compute() if key is None else cast("T", cache.get_or_set(key, compute, ENTRY_SECONDS))
+    return through_public_cache(name, lambda: (compute(), True))
 
 
 # The triggers ------------------------------------------------------------------------------------------------
@@ -191,12 +239,33 @@ def _storable(response: HttpResponse) -> bool:
     return not any(word in control for word in ("private", "no-cache", "no-store"))
 
 
-def _key(request: HttpRequest) -> str | None:
+def _page_name(request: HttpRequest) -> str:
+    # The language cookie chooses the language of addresses without a language prefix (the API, feeds).
     varying = "|".join(request.META.get(header, "") for header in KEY_HEADERS)
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     # The host without its port: the processes behind one proxy listen on different ports and serve one site.
     host, _port = split_domain_port(request.get_host())
-    digest = hashlib.sha256(f"{host}|{request.get_full_path()}|{varying}".encode()).hexdigest()
-    return public_key(f"page:{digest}")
+    digest = hashlib.sha256(f"{host}|{request.get_full_path()}|{varying}|{language}".encode()).hexdigest()
+    return f"page:{digest}"
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A response as stored: its bytes and headers only, which read back faster than a pickled response (an API
+    response would carry its data a second time)."""
+
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, response: HttpResponse) -> StoredPage:
+        return cls(response.content, tuple(response.headers.items()))
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content)
+        for header, value in self.headers:
+            response.headers[header] = value
+        return response
 
 
 class PublicPageCacheMiddleware:
@@ -208,15 +277,18 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not settings.PUBLIC_PAGE_CACHE or not _cacheable_request(request):
             return self.get_response(request)
-        key = _key(request)
-        if key is None:
-            return self.get_response(request)
-        cached = cache.get(key)
-        if cached is not None:
-            cached["X-Public-Cache"] = "hit"
-            return cached
-        response = self.get_response(request)
-        # Template responses are rendered by the time they come back through middleware.
-        if request.method == "GET" and _storable(response):
-            cache.set(key, response, ENTRY_SECONDS)
+        computed: list[HttpResponse] = []
+
+        def compute() -> tuple[StoredPage | None, bool]:
+            response = self.get_response(request)
+            computed.append(response)
+            # Template responses are rendered by the time they come back through middleware.
+            return (StoredPage.of(response), True) if _storable(response) else (None, False)
+
+        stored = through_public_cache(_page_name(request), compute, may_store=request.method == "GET")
+        if computed:
+            return computed[0]
+        assert stored is not None  # only a page that may be shared is read back
+        response = stored.response()
+        response["X-Public-Cache"] = "hit"
         return response

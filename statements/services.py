@@ -461,12 +461,9 @@ def endorser_index(
     """The index of the endorsers `who` may see named. Most signed-in readers see exactly the names the public
     sees; theirs is then the public index, computed once for everyone until the public data changes (on a letter
     with 12,000 endorsers its three queries were most of the page)."""
-    viewer = viewer_of(who)
     public = statement.endorsements.visible_to(ANONYMOUS)
-    if viewer is not ANONYMOUS:
-        named = statement.endorsements.visible_to(viewer)
-        if named.exclude(pk__in=public.values("pk")).exists():
-            return _endorser_index(named, country, page_number, per_page)
+    if statement.endorsements.sees_beyond_public(who):
+        return _endorser_index(statement.endorsements.visible_to(who), country, page_number, per_page)
     asked = hashlib.sha256(repr((translation.get_language(), country, page_number, per_page)).encode()).hexdigest()
     key = f"statement-endorsers:{statement.pk}:{asked[:32]}"
     return cached_public(key, lambda: _endorser_index(public, country, page_number, per_page))
