@@ -32,7 +32,7 @@ from organizations.models import (
     Topic,
 )
 from portal.access import MANAGE
-from portal.api import FIELD_MAPPING, WebAddressCharField
+from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -171,6 +171,7 @@ class OrganizationViewSet(
     permission_classes = [OrganizationAccess]
     filter_backends = [DjangoFilterBackend]
     filterset_class = OrganizationFilter
+    pagination_class = KnownCountPagination
     lookup_field = "slug"
     queryset = Organization.objects.none()  # for the schema; requests use get_queryset
 
@@ -184,10 +185,21 @@ class OrganizationViewSet(
             return visible
         if scope != "directory":
             raise exceptions.ValidationError({"scope": [_("Choose “directory” or “all”.")]})
-        # Conditions on the rows themselves, not a subquery of the listed ones: the count and the page can then
-        # use the directory's partial indexes (bench/pages.py, api_organizations).
+        # The listed ones, and the person's own that are not listed, looked up first by their ids: most people's
+        # organisations are listed, and "listed" alone lets the count and the page use the directory's partial
+        # indexes, where "listed OR one of mine" reads every row (bench/pages.py, api_organizations@member).
         own = Membership.objects.filter(user_id=user.pk).values("organization_id") if user.is_authenticated else []
-        return visible.filter(LISTED | Q(pk__in=own))
+        unlisted_own = list(visible.filter(pk__in=own).exclude(LISTED).values_list("pk", flat=True)) if own else []
+        if unlisted_own:
+            return visible.filter(LISTED | Q(pk__in=unlisted_own))
+        # The listed organisations the filters find: the directory's figure, shared by every reader.
+        self._directory_search = OrganizationFilter(self.request.query_params, queryset=Organization.objects.listed())
+        return visible.filter(LISTED)
+
+    def known_count(self) -> int | None:
+        """The total of the list when it is the directory's shared figure (see KnownCountPagination)."""
+        search = getattr(self, "_directory_search", None)
+        return search.public_figures()["organizations"] if search is not None else None
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         editor = self.request.user

@@ -185,7 +185,9 @@ class GuardedQuerySet(models.QuerySet[M], Generic[M]):
         # An alternative the public's rule has too only shows public rows.
         alternatives = _alternatives(seen)
         beyond = [item for item in alternatives if item not in _alternatives(public)]
-        return any(self.filter(item).exclude(public).exists() for item in beyond)
+        # Counted rather than exists(): under exists()'s LIMIT 1 the planner walks the large side first (a letter's
+        # endorsements, 31 ms) where the count starts from the one statement its owner alternative names (0.1 ms).
+        return any(self.filter(item).exclude(public).count() for item in beyond)
 
 
 def _alternatives(condition: Q) -> list[Q]:

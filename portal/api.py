@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.core.paginator import Paginator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.fields import empty
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
 from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
 from portal.models import User
 from portal.text import SingleLineField, single_line
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its total instead of counting."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+class KnownCountPagination(PageNumberPagination):
+    """Page-number pages whose total the view may already know, `view.known_count()` (None when it does not): a
+    total shared by every reader is computed once per public stamp rather than counted on every request."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
+        known = view.known_count() if view is not None and hasattr(view, "known_count") else None
+        if known is not None:
+            # A class or any callable that builds a paginator from (object_list, per_page) serves.
+            self.django_paginator_class = functools.partial(CountedPaginator, count=known)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
 
 
 class SingleLineCharField(serializers.CharField):

@@ -76,6 +76,31 @@ def test_list_adds_the_callers_own_organizations() -> None:
     assert other_draft.slug not in slugs(api(owner).get(LIST, {"scope": "all"}))
 
 
+@pytest.mark.parametrize("own_listed", [True, False], ids=["own-listed", "own-unlisted"])
+def test_the_count_is_of_the_rows_listed_whether_shared_or_counted(own_listed: bool) -> None:
+    OrganizationFactory.create_batch(3, kind=Organization.Kind.CSO, hq_country="SY")
+    OrganizationFactory(kind=Organization.Kind.VICTIMS_ASSOCIATION, hq_country="SY")
+    own = OrganizationFactory(kind=Organization.Kind.CSO, hq_country="TR", listed_publicly=own_listed)
+    caller = api(member_of(own))
+
+    for query in ({}, {"kind": "cso"}, {"country": "SY"}, {"kind": "cso", "country": "TR"}):
+        body = caller.get(LIST, query).json()
+        anonymous = api().get(LIST, query).json()
+
+        assert body["count"] == len(body["results"]), query
+        assert anonymous["count"] == len(anonymous["results"]), query
+        assert (own.slug in slugs(caller.get(LIST, query))) == (query.get("country", "TR") == "TR"), query
+
+
+def test_a_new_listed_organisation_counts_at_once() -> None:
+    stj()
+    assert api().get(LIST).json()["count"] == 1
+
+    OrganizationFactory(name_en="Caesar Families Association")
+
+    assert api().get(LIST).json()["count"] == 2
+
+
 def test_coordinator_lists_everything_with_scope_all() -> None:
     coordinator = make_coordinator()
     listed = stj()
