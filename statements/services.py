@@ -8,6 +8,7 @@ name.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -453,6 +454,8 @@ class EndorserIndex:
     page_ids: list[int]
     page_number: int
     total: int
+    # The public's index: the reader sees no endorser named that the public does not.
+    public: bool = False
 
 
 def endorser_index(
@@ -466,7 +469,8 @@ def endorser_index(
         return _endorser_index(statement.endorsements.visible_to(who), country, page_number, per_page)
     asked = hashlib.sha256(repr((translation.get_language(), country, page_number, per_page)).encode()).hexdigest()
     key = f"statement-endorsers:{statement.pk}:{asked[:32]}"
-    return cached_public(key, lambda: _endorser_index(public, country, page_number, per_page))
+    index = cached_public(key, lambda: _endorser_index(public, country, page_number, per_page))
+    return dataclasses.replace(index, public=True)
 
 
 def _endorser_index(

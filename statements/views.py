@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
 from portal import audit, pdf, printing
-from portal.access import MANAGE, viewer_of
+from portal.access import ANONYMOUS, MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.spreadsheets import csv_response
@@ -110,18 +110,26 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
         statement, request.user, request.GET.get("country"), request.GET.get("page"), ENDORSERS_PAGE_SIZE
     )
     page = Paginator(range(index.total), ENDORSERS_PAGE_SIZE).page(index.page_number)
-    # Names link to the profiles the person may open, decided in the same query.
-    visible = Organization.objects.visible_to(request.user).filter(pk=OuterRef("organization_id"))
+    # The public's index is shown as the public sees it (the page shares it with every such reader): names link to
+    # the profiles the public may open. Otherwise to those the person may open. Decided in the same query.
+    reader = ANONYMOUS if index.public else request.user
+    visible = Organization.objects.visible_to(reader).filter(pk=OuterRef("organization_id"))
     rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
-    services.record_unnamed_endorsers_seen(request.user, statement, rows, where="page")
-    by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
-    endorsers = [by_pk[pk] for pk in index.page_ids]
+    if not index.public:
+        services.record_unnamed_endorsers_seen(request.user, statement, rows, where="page")
+
+    def groups() -> list[tuple[services.EndorserCountry, list[Endorsement]]]:
+        # Read only if the page renders them, which a shared rendering spares.
+        by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
+        return services.group_by_country([by_pk[pk] for pk in index.page_ids], index.countries)
+
     chosen = index.chosen
     return {
         "countries": index.countries,
         "chosen_country": chosen,
         "endorsers_page": page,
-        "groups": services.group_by_country(endorsers, index.countries),
+        "endorsers_public": index.public,
+        "groups": groups,
         "endorsers_query": f"country={chosen.code or '-'}" if chosen else "",
     }
 

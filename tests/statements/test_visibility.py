@@ -7,6 +7,8 @@ import io
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -145,6 +147,19 @@ def test_signed_in_readers_share_the_public_index_but_each_sees_their_own_names(
     text = page_text(client_for(stranger).get(url(letter)))
     assert NAMED not in text
     assert_hidden_not_named(text)
+
+
+def test_readers_who_see_what_the_public_sees_share_one_rendering_of_the_endorsers(endorsed: dict[str, Any]) -> None:
+    letter = endorsed["letter"]
+    first, second = UserFactory(), UserFactory()
+    client_for(first).get(url(letter))
+
+    with CaptureQueriesContext(connection) as queries:
+        text = page_text(client_for(second).get(url(letter)))
+
+    assert NAMED in text
+    assert_hidden_not_named(text)
+    assert not any("profile_visible" in query["sql"] for query in queries.captured_queries)
 
 
 def test_statements_managers_see_every_endorser_on_the_management_page(
