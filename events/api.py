@@ -12,7 +12,7 @@ from rest_framework import serializers, viewsets
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
 from portal.access import MANAGE, prefetch_access
-from portal.api import FIELD_MAPPING
+from portal.api import FIELD_MAPPING, NarrowPagination
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -180,6 +180,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Events the caller may see, upcoming first."""
 
     serializer_class = EventSerializer
+    pagination_class = NarrowPagination
     lookup_field = "slug"
 
     def get_serializer_class(self) -> type[EventSerializer]:

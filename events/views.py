@@ -40,6 +40,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
+from portal.paging import NarrowPaginator, rows_in_order
 from portal.ratelimit import limited
 from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
@@ -73,14 +74,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
     visible = Event.objects.visible_to(request.user).select_related("owner")
     if request.GET.get("view") == "month":
         return _month(request, visible)
-    upcoming = Paginator(visible.upcoming(), EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    upcoming = NarrowPaginator(visible.upcoming(), EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "events/list.html",
         {
             "upcoming": upcoming,
             # The latest past events, under the first page of what is coming up.
-            "past": visible.past()[:PAST_EVENTS_SHOWN] if upcoming.number == 1 else [],
+            "past": rows_in_order(visible.past(), slice(PAST_EVENTS_SHOWN)) if upcoming.number == 1 else [],
             "can_create": viewer_of(request.user).may_coordinate,
             "viewer_zone": _viewer_zone(request),
         },

@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser
 from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
 from portal.models import User
+from portal.paging import NarrowPaginator
 from portal.text import SingleLineField, single_line
 
 
@@ -36,6 +37,12 @@ class KnownCountPagination(PageNumberPagination):
             # A class or any callable that builds a paginator from (object_list, per_page) serves.
             self.django_paginator_class = functools.partial(CountedPaginator, count=known)  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)
+
+
+class NarrowPagination(PageNumberPagination):
+    """Page-number pages read by sorting ids alone (portal.paging.NarrowPaginator), for lists of wide rows."""
+
+    django_paginator_class = NarrowPaginator
 
 
 class SingleLineCharField(serializers.CharField):

@@ -123,6 +123,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # No JIT compilation: a page's queries are short, and compiling one whose estimate passes PostgreSQL's threshold
+    # took longer than running it (16 of the 24 ms of the events list's count at 20,000 events, bench/pages.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is optional: present, it is the Celery broker, the result store and the cache (which allauth's

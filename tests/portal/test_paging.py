@@ -1,0 +1,51 @@
+"""Pages read by sorting ids alone (portal/paging.py) hold the same rows, in the same order, as plain pages."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.paginator import Paginator
+from django.utils import timezone
+
+from events.models import Event
+from portal.paging import NarrowPaginator, rows_in_order
+from tests.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events() -> None:
+    start = timezone.now() + datetime.timedelta(days=3)
+    # Two events at each time, so that the order between equals comes from the tie-breaker.
+    for day in range(7):
+        for _twice in range(2):
+            EventFactory(
+                starts_at=start + datetime.timedelta(days=day), ends_at=start + datetime.timedelta(days=day, hours=3)
+            )
+
+
+@pytest.mark.parametrize("orphans", [0, 2])
+def test_every_page_is_the_plain_page(events: None, orphans: int) -> None:
+    ordered = Event.objects.select_related("owner").order_by("starts_at", "-pk")
+    plain, narrow = Paginator(ordered, 4, orphans=orphans), NarrowPaginator(ordered, 4, orphans=orphans)
+
+    assert narrow.num_pages == plain.num_pages
+    for number in plain.page_range:
+        assert [event.pk for event in narrow.page(number)] == [event.pk for event in plain.page(number)]
+    assert narrow.get_page("not a number").number == 1 and narrow.get_page(99).number == plain.num_pages
+
+
+def test_rows_in_order_keeps_the_order_and_what_is_joined(events: None) -> None:
+    ordered = Event.objects.select_related("owner").order_by("-starts_at", "pk")
+
+    rows = rows_in_order(ordered, slice(3))
+
+    assert [row.pk for row in rows] == list(ordered.values_list("pk", flat=True)[:3])
+    assert all("owner" in row._state.fields_cache for row in rows)
+
+
+def test_only_a_queryset_is_paged_this_way() -> None:
+    with pytest.raises(TypeError):
+        NarrowPaginator([1, 2, 3], 2).page(1)
