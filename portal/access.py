@@ -171,31 +171,6 @@ class GuardedQuerySet(models.QuerySet[M], Generic[M]):
         """Rows `who` may change."""
         return self.allowing(who, MANAGE)
 
-    def sees_beyond_public(self, who: Any) -> bool:
-        """Whether `who` may see a row of these that an anonymous visitor may not: when not, what they see here is
-        what the public sees, and can be shared with every visitor (computed once per public stamp).
-
-        Asked one alternative of the rule at a time: a rule is mostly "public, or one of mine", and each
-        alternative alone can use its own index, where their OR scans every row (a letter's 12,000 endorsements)."""
-        viewer = viewer_of(who)
-        public = self.model.condition(ANONYMOUS, VIEW)  # type: ignore[attr-defined]
-        if viewer is ANONYMOUS:
-            return False
-        seen = self.model.condition(viewer, VIEW)  # type: ignore[attr-defined]
-        # An alternative the public's rule has too only shows public rows.
-        alternatives = _alternatives(seen)
-        beyond = [item for item in alternatives if item not in _alternatives(public)]
-        # Counted rather than exists(): under exists()'s LIMIT 1 the planner walks the large side first (a letter's
-        # endorsements, 31 ms) where the count starts from the one statement its owner alternative names (0.1 ms).
-        return any(self.filter(item).exclude(public).count() for item in beyond)
-
-
-def _alternatives(condition: Q) -> list[Q]:
-    """The alternatives of a condition written as an OR, each as a Q (the whole condition otherwise)."""
-    if condition.connector != Q.OR or condition.negated:
-        return [condition]
-    return [child if isinstance(child, Q) else Q(child) for child in condition.children]
-
 
 if TYPE_CHECKING:
     # The manager `GuardedQuerySet[...].as_manager()` builds, named so that a model can declare it. The models

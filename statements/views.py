@@ -81,7 +81,12 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     statement = statement_for(request, slug)
-    own = list(statement.endorsements.managed_by(request.user).select_related("organization"))
+    # The endorsements of the person's own organisations, named or not, above the public list (their members see
+    # them; their editors and owners act on them).
+    mine = viewer_of(request.user).organizations()
+    own = list(
+        statement.endorsements.visible_to(request.user).filter(organization__in=mine).select_related("organization")
+    )
     for item in own:
         item.statement = statement
     context = {
@@ -91,6 +96,7 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "own": [
             {
                 "endorsement": item,
+                "manages": item.allows(request.user, MANAGE),
                 "can_withdraw": item.may_withdraw(request.user),
                 "can_unname": item.allows(request.user, Endorsement.UNNAME),
                 "can_name": item.allows(request.user, Endorsement.NAME),
@@ -104,19 +110,13 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
-    """The endorsers the person may see named, by country: an index of the countries with their counts, and
-    one page of names (a letter can gather thousands), optionally of one country."""
-    index = services.endorser_index(
-        statement, request.user, request.GET.get("country"), request.GET.get("page"), ENDORSERS_PAGE_SIZE
-    )
+    """The endorsers named to the public, by country: an index of the countries with their counts, and one page
+    of names (a letter can gather thousands), optionally of one country. The same for every reader, and so is
+    their rendering (the template shares it): names link to the profiles the public may open."""
+    index = services.endorser_index(statement, request.GET.get("country"), request.GET.get("page"), ENDORSERS_PAGE_SIZE)
     page = Paginator(range(index.total), ENDORSERS_PAGE_SIZE).page(index.page_number)
-    # The public's index is shown as the public sees it (the page shares it with every such reader): names link to
-    # the profiles the public may open. Otherwise to those the person may open. Decided in the same query.
-    reader = ANONYMOUS if index.public else request.user
-    visible = Organization.objects.visible_to(reader).filter(pk=OuterRef("organization_id"))
+    visible = Organization.objects.visible_to(ANONYMOUS).filter(pk=OuterRef("organization_id"))
     rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
-    if not index.public:
-        services.record_unnamed_endorsers_seen(request.user, statement, rows, where="page")
 
     def groups() -> list[tuple[services.EndorserCountry, list[Endorsement]]]:
         # Read only if the page renders them, which a shared rendering spares.
@@ -128,7 +128,6 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
         "countries": index.countries,
         "chosen_country": chosen,
         "endorsers_page": page,
-        "endorsers_public": index.public,
         "groups": groups,
         "endorsers_query": f"country={chosen.code or '-'}" if chosen else "",
     }

@@ -261,3 +261,15 @@ def test_the_rule_answers_for_editors_and_strangers(draft: Statement) -> None:
     assert may_create_statements(editor)  # an editor of a verified network may start one
     assert not draft.allows(stranger)
     assert not may_create_statements(stranger)  # a CSO endorses; networks and hosts publish
+
+
+def test_a_plain_member_sees_the_endorsement_of_its_organisation_without_the_editors_choices(
+    endorsed: dict[str, Any],
+) -> None:
+    member = member_of(endorsed["hidden"], Membership.Role.MEMBER)
+
+    text = " ".join(page_text(client_for(member).get(url(endorsed["letter"]))).split())
+
+    assert HIDDEN in text and "endorsed this statement on" in text and "It is counted but not named publicly." in text
+    assert "only one of its owners can choose" not in text
+    assert "Withdraw the endorsement" not in text and "Name us publicly" not in text
