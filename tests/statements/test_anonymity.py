@@ -70,7 +70,9 @@ def test_the_rule_lets_exactly_those_see_the_endorser(
     assert not endorsement.allows(other) and not endorsement.allows(coordinator)
 
 
-def test_the_statements_page_shows_the_publisher_what_the_public_sees(statement: Statement, quiet: Organization) -> None:
+def test_the_statements_page_shows_the_publisher_what_the_public_sees(
+    statement: Statement, quiet: Organization
+) -> None:
     """The endorsers not named publicly are for the management page (recorded below); the statement's page shows
     every reader the public list, so the publisher sees none of them there, and nothing is recorded."""
     page = client_for(publisher(statement)).get(f"/en/statements/{statement.slug}/").content.decode()
