@@ -80,9 +80,9 @@ def test_audience_organizations_are_those_the_rule_asks(world: dict[str, Any], a
         if Consultation.objects.filter(pk=consultation.pk).filter(Consultation.audience_q([organization.pk])).exists()
     }
     assert asked == held
-    everyone_verified = {organization.name for organization in verified}
-    assert {organization.name for organization in asked} == EXPECTED.get(audience, everyone_verified)
-    assert not {"Pending", host_organization().name} & {organization.name for organization in asked}
+    everyone_verified = {organization.name_en for organization in verified}
+    assert {organization.name_en for organization in asked} == EXPECTED.get(audience, everyone_verified)
+    assert not {"Pending", host_organization().name_en} & {organization.name_en for organization in asked}
 
 
 @pytest.mark.parametrize("audience", ["working_group", "network", "agreement", "invited"])

@@ -72,7 +72,7 @@ def test_published_calls_and_summaries_are_in_it_drafts_and_submissions_never() 
     for secret in (DRAFT, CONFIDENTIAL, UNNAMED):
         assert secret not in whole
     [summary] = [entry for entry in entries if text(entry, "title").startswith("What we heard")]
-    assert text(summary.find(f"{ATOM}author"), "name") == str(heard.host.name)
+    assert text(summary.find(f"{ATOM}author"), "name") == heard.host.name_en
 
 
 def test_the_feed_is_the_same_for_the_host_coordinators() -> None:

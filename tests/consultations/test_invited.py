@@ -103,7 +103,10 @@ def test_invite_all_matching_invites_exactly_those(coordinator: User, consultati
     response = client_of(coordinator).post(page(consultation), {"q": "families", "invite": "all"}, follow=True)
 
     assert "2 organisations invited." in response.content.decode()
-    assert sorted(consultation.invited.values_list("name", flat=True)) == ["Detainees Families", "Families Association"]
+    assert sorted(consultation.invited.values_list("name_en", flat=True)) == [
+        "Detainees Families",
+        "Families Association",
+    ]
 
 
 def test_invite_all_needs_a_filter(coordinator: User, consultation: Consultation) -> None:
