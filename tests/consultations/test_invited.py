@@ -294,3 +294,18 @@ def test_the_number_of_queries_does_not_grow_with_those_invited_and_offered(
     OrganizationFactory.create_batch(15)
 
     assert queries() == few
+
+
+def test_a_long_list_of_those_invited_is_paginated_apart_from_the_results(
+    coordinator: User, consultation: Consultation
+) -> None:
+    consultation.invited.add(*(OrganizationFactory(name_en=f"Invited {number:02}") for number in range(25)))
+    client = client_of(coordinator)
+
+    first = client.get(page(consultation)).content.decode()
+    second = client.get(page(consultation), {"invited": "2", "q": "invited"}).content.decode()
+
+    assert "25 organisations invited" in first
+    assert "Invited 00" in first and "Invited 24" not in first
+    assert 'href="?invited=2"' in first
+    assert "Invited 24" in second and "Invited 00" not in second
