@@ -33,10 +33,6 @@ class ConsultationForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: any language."),
     )
-    # A plain list for now; the searchable organisation picker replaces it (organizations' picker).
-    invited = NamedChoicesField(
-        queryset=Organization.objects.none(), label=_("Organisations invited by name"), required=False
-    )
     meetings = NamedChoicesField(queryset=Event.objects.none(), label=_("Meetings held on it"), required=False)
 
     class Meta:
@@ -52,7 +48,6 @@ class ConsultationForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
             "working_group",
             "network",
             "agreement",
-            "invited",
             "meetings",
             "reminder_days",
         ]
@@ -71,7 +66,10 @@ class ConsultationForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
         host.queryset = hosts
         host.empty_label = None
         visible = Organization.objects.visible_to(who).verified()
-        field_of(self, "invited", forms.ModelMultipleChoiceField).queryset = visible.exclude(is_host=True)
+        self.fields["audience"].help_text = _(
+            "Organisations invited by name are chosen once the call is saved, on its page “Organisations invited by"
+            " name”."
+        )
         field_of(self, "network", forms.ModelChoiceField).queryset = visible.filter(kind=Organization.Kind.NETWORK)
         field_of(self, "working_group", forms.ModelChoiceField).queryset = EventSeries.objects.filter(
             is_working_group=True
@@ -91,7 +89,6 @@ class ConsultationForm(LocalTimesMixin, MultilingualFormMixin, forms.ModelForm):
             Consultation.Audience.WORKING_GROUP: "working_group",
             Consultation.Audience.NETWORK: "network",
             Consultation.Audience.AGREEMENT: "agreement",
-            Consultation.Audience.INVITED: "invited",
         }
         if audience in needed and not cleaned.get(needed[audience]):
             self.add_error(needed[audience], _("Choose who is asked."))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -144,15 +144,20 @@ class Consultation(Guarded):
         return reverse("consultations:detail", args=[self.slug])
 
     @classmethod
-    def audience_q(cls, organizations: list[int] | models.QuerySet[Any], prefix: str = "") -> Q:
-        """The consultations that ask at least one of `organizations` (ids, or a queryset of ids; expected
-        verified), at the path `prefix`."""
-        series = EventSeries.objects.filter(members__in=organizations)
-        networks = Organization.objects.filter(
-            network_memberships__member__in=organizations, network_memberships__confirmed=True
+    def audience_q(cls, organizations: list[int] | models.QuerySet[Any] | OuterRef, prefix: str = "") -> Q:
+        """The consultations that ask at least one of `organizations` (expected verified), at the path `prefix`:
+        ids, a queryset of ids, or an OuterRef to one organisation's id in a query around the consultations (so
+        that `audience_organizations` asks this same rule)."""
+        # The subqueries below sit one level further in than the consultations an OuterRef is made from.
+        lookup, value = (
+            ("", OuterRef(organizations)) if isinstance(organizations, OuterRef) else ("__in", organizations)
         )
-        signed = Agreement.objects.filter(parties__organization__in=organizations)
-        invited = cls.invited.through.objects.filter(organization__in=organizations).values("consultation_id")
+        series = EventSeries.objects.filter(**{f"members{lookup}": value})
+        networks = Organization.objects.filter(
+            **{f"network_memberships__member{lookup}": value}, network_memberships__confirmed=True
+        )
+        signed = Agreement.objects.filter(**{f"parties__organization{lookup}": value})
+        invited = cls.invited.through.objects.filter(**{f"organization{lookup}": value}).values("consultation_id")
         return (
             Q(**{f"{prefix}audience": cls.Audience.VERIFIED})
             | Q(**{f"{prefix}audience": cls.Audience.WORKING_GROUP, f"{prefix}working_group__in": series})
@@ -177,17 +182,10 @@ class Consultation(Guarded):
         return Q(status=cls.Status.PUBLISHED) & cls.audience_q(mine)
 
     def audience_organizations(self) -> models.QuerySet[Organization]:
-        """The verified organisations this consultation asks (never the host itself)."""
-        verified = Organization.objects.verified().exclude(pk=self.host_id)
-        if self.audience == self.Audience.WORKING_GROUP:
-            return verified.filter(working_groups=self.working_group_id) if self.working_group_id else verified.none()
-        if self.audience == self.Audience.NETWORK:
-            return verified.filter(networks_joined__network=self.network_id, networks_joined__confirmed=True)
-        if self.audience == self.Audience.AGREEMENT:
-            return verified.filter(agreement_parties__agreement=self.agreement_id)
-        if self.audience == self.Audience.INVITED:
-            return verified.filter(consultations_invited=self)
-        return verified
+        """The verified organisations this consultation asks (never the host itself): those for which
+        `audience_q` holds, the one statement of the rule."""
+        asks = Consultation.objects.filter(pk=self.pk).filter(self.audience_q(OuterRef("pk")))
+        return Organization.objects.verified().exclude(pk=self.host_id).filter(Exists(asks))
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -35,6 +35,7 @@ from consultations.models import (
     participating_organizations,
 )
 from organizations.models import Membership, Organization, Topic, normalize_for_search
+from organizations.picker import candidates
 from portal import slugs
 from portal.access import ANONYMOUS, Role, viewer_of
 from portal.mail import notify
@@ -61,38 +62,82 @@ def organization_editors(organization: Organization) -> QuerySet[User]:
 # The call ---------------------------------------------------------------------------------------------
 
 
+# Addresses under /consultations/ that are not a call's.
+RESERVED_SLUGS = {"new", "feed"}
+
+
 @transaction.atomic
 def save_consultation(
-    actor: User,
-    consultation: Consultation,
-    *,
-    invited: Iterable[Organization] | None = None,
-    meetings: Iterable[Any] | None = None,
+    actor: User, consultation: Consultation, *, meetings: Iterable[Any] | None = None
 ) -> Consultation:
-    """Create or update a call for input; its host must be a verified host organisation."""
+    """Create or update a call for input; its host must be a verified host organisation. The organisations
+    invited by name are chosen apart (`invite_organizations`)."""
     if not (consultation.host.is_host and consultation.host.is_verified):
         raise ValidationError(_("Consultations belong to a verified host organisation."), code="host")
     if consultation.closes_at <= consultation.opens_at:
         raise ValidationError(_("The closing time must come after the opening time."), code="window")
     if not consultation.slug:
         consultation.slug = slugs.unique_slug(
-            Consultation, consultation.title_en or consultation.title, fallback="consultation", reserved={"new"}
+            Consultation, consultation.title_en or consultation.title, fallback="consultation", reserved=RESERVED_SLUGS
         )
     consultation.save()
-    if invited is not None:
-        consultation.invited.set(invited)
+    if consultation.status == Consultation.Status.PUBLISHED and _asks_nobody(consultation):
+        raise ValidationError(
+            _("The call is published: invite organisations by name before asking only them."), code="nobody_invited"
+        )
     if meetings is not None:
         consultation.meetings.set(meetings)
     return consultation
 
 
+def _asks_nobody(consultation: Consultation) -> bool:
+    """A call for the organisations invited by name, with none invited: a draft may be so, a published call not."""
+    return consultation.audience == Consultation.Audience.INVITED and not consultation.audience_organizations().exists()
+
+
 @transaction.atomic
 def publish_consultation(actor: User, consultation: Consultation) -> None:
-    """Publish the call: the public reads it, the organisations asked take part between its opening and closing."""
+    """Publish the call: the public reads it, the organisations asked take part between its opening and closing.
+    Nobody is emailed: the organisations asked find the call on the portal."""
     if not consultation.questions.exists():
         raise ValidationError(_("Add at least one question before publishing the call."), code="no_question")
+    if _asks_nobody(consultation):
+        raise ValidationError(_("Invite at least one organisation before publishing."), code="nobody_invited")
     consultation.status = Consultation.Status.PUBLISHED
     consultation.save(update_fields=["status", "updated_at"])
+
+
+def invitable(consultation: Consultation, organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Those of `organizations` (the picker's candidates, or some of them) that may be invited by name to
+    `consultation`: not its host, and not those already invited."""
+    invited = consultation.invited.through.objects.filter(consultation=consultation).values("organization_id")
+    return organizations.exclude(pk=consultation.host_id).exclude(pk__in=invited)
+
+
+@transaction.atomic
+def invite_organizations(
+    actor: User, consultation: Consultation, organizations: Iterable[Organization]
+) -> list[Organization]:
+    """Invite organisations by name and return those newly invited: the picker's candidates for the actor
+    (verified, not hidden, seen by the rule) that `invitable` keeps; others are skipped. They are asked only
+    while the call's audience is "invited by name"; like the rest of the audience, they are not emailed
+    (publish_consultation emails nobody)."""
+    chosen = {organization.pk for organization in organizations}
+    added = list(invitable(consultation, candidates(actor)).filter(pk__in=chosen))
+    consultation.invited.add(*added)
+    return added
+
+
+@transaction.atomic
+def remove_invited(actor: User, consultation: Consultation, organization: Organization) -> None:
+    """Invite an organisation no more. Its submission, if it wrote one, stays with the host; a published call
+    for those invited keeps at least one."""
+    consultation.invited.remove(organization)
+    if consultation.status == Consultation.Status.PUBLISHED and _asks_nobody(consultation):
+        raise ValidationError(
+            _("The call is published and asks only those invited: invite another before removing the last one."),
+            code="nobody_invited",
+        )
 
 
 @transaction.atomic

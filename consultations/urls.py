@@ -1,12 +1,14 @@
 from django.urls import path
 
 from consultations import views
+from consultations.feeds import ConsultationFeed
 
 app_name = "consultations"
 
 urlpatterns = [
     path("", views.consultation_list, name="list"),
     path("new/", views.consultation_edit, name="create"),
+    path("feed/", ConsultationFeed(), name="feed"),
     path("<slug:slug>/", views.consultation_detail, name="detail"),
     path("<slug:slug>/what-we-heard/", views.consultation_heard, name="heard"),
     path("<slug:slug>/what-we-heard/pdf/", views.heard_pdf, name="heard_pdf"),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.consultation_edit, name="edit"),
     path("<slug:slug>/manage/", views.consultation_manage, name="manage"),
     path("<slug:slug>/publish/", views.consultation_publish, name="publish"),
+    path("<slug:slug>/invited/", views.consultation_invited, name="invited"),
+    path("<slug:slug>/invited/<int:organization_id>/remove/", views.invited_remove, name="invited_remove"),
     path("<slug:slug>/questions/", views.question_add, name="question_add"),
     path("<slug:slug>/questions/<int:question_id>/remove/", views.question_remove, name="question_remove"),
     path("<slug:slug>/documents/", views.document_add, name="document_add"),

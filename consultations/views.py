@@ -38,6 +38,8 @@ from consultations.models import (
 )
 from events.models import Event
 from organizations.models import Organization, coordinated_organizations, normalize_for_search
+from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
+from organizations.picker import OrganizationPicker, PickedForm, candidates
 from portal import audit, pdf, printing
 from portal.access import MANAGE, VIEW
 from portal.http import AuthenticatedHttpRequest
@@ -257,10 +259,7 @@ def consultation_edit(request: AuthenticatedHttpRequest, slug: str | None = None
     if request.method == "POST" and form.is_valid():
         try:
             consultation = services.save_consultation(
-                request.user,
-                form.save(commit=False),
-                invited=form.cleaned_data["invited"],
-                meetings=form.cleaned_data["meetings"],
+                request.user, form.save(commit=False), meetings=form.cleaned_data["meetings"]
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -288,8 +287,51 @@ def consultation_manage(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
         "document_form": DocumentForm(prefix="document"),
         "questions": consultation.questions.all(),
         "documents": consultation.documents.all(),
+        "invited_count": consultation.invited.count(),
     }
     return render(request, "consultations/manage.html", context)
+
+
+@login_required
+def consultation_invited(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The organisations invited by name: who is invited (each can be removed), and the picker to invite more."""
+    consultation = _consultation_for(request, slug, manage=True)
+    # The picker's filters come in the address, and again in the POST (for "all matching").
+    picker = OrganizationPicker(request.POST if request.method == "POST" else request.GET, who=request.user)
+    form = PickedForm(
+        request.POST if request.method == "POST" else None,  # a POST with nothing at all is told what is missing
+        candidates=services.invitable(consultation, candidates(request.user)),
+        matching=services.invitable(consultation, picker.matching()),
+        filtered=bool(picker.chosen()),
+    )
+    if request.method == "POST" and form.is_valid():
+        invited = services.invite_organizations(request.user, consultation, form.selected())
+        messages.success(request, _("%(count)s organisations invited.") % {"count": len(invited)})
+        return redirect("consultations:invited", slug)
+    context = {
+        "consultation": consultation,
+        "picker": picker,
+        "results": Paginator(form.matching, PICKER_PAGE_SIZE).get_page(request.GET.get("page")),
+        "form": form,
+        "invited": Paginator(consultation.invited.order_by("name", "pk"), PAGE_SIZE).get_page(
+            request.GET.get("invited")
+        ),
+    }
+    return render(request, "consultations/invited.html", context)
+
+
+@login_required
+@require_POST
+def invited_remove(request: AuthenticatedHttpRequest, slug: str, organization_id: int) -> HttpResponse:
+    consultation = _consultation_for(request, slug, manage=True)
+    organization = get_object_or_404(consultation.invited.all(), pk=organization_id)
+    try:
+        services.remove_invited(request.user, consultation, organization)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The organisation is no longer invited."))
+    return redirect("consultations:invited", slug)
 
 
 @login_required

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Document, Event, EventSeries, Registration, Session
-from organizations.models import WORKING_LANGUAGES, Organization
+from organizations.models import WORKING_LANGUAGES
+from organizations.picker import PickedForm
 from portal.countries import country_choices
 from portal.forms import ModelFormMixinBase, MultilingualFormMixin, field_of, translated
 from portal.models import User
@@ -191,37 +192,11 @@ class SessionForm(LocalTimesMixin, forms.ModelForm):
         return self.clean_local(super().clean())
 
 
-class InviteForm(forms.Form):
-    """Invite the organisations ticked among the picker's results, or all those its filters match
-    (organizations.picker)."""
+class InviteForm(PickedForm):
+    """Invite the organisations ticked among the picker's results, or all those its filters match, with their
+    seats."""
 
-    ALL = "all"
-
-    organizations = forms.ModelMultipleChoiceField(Organization.objects.none(), required=False)
     seats = forms.IntegerField(label=_("Seats per organisation"), min_value=1, max_value=50, initial=2)
-    # Which button: the ticked organisations (also when none is named, as when Enter is pressed) or all matching.
-    invite = forms.ChoiceField(
-        choices=[("chosen", _("The ticked organisations")), (ALL, _("All those matching"))], required=False
-    )
-
-    def __init__(self, *args: Any, candidates: Any, matching: Any, filtered: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field_of(self, "organizations", forms.ModelChoiceField).queryset = candidates
-        self.matching = matching
-        self.filtered = filtered
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        if cleaned.get("invite") == self.ALL and not self.filtered:
-            # Every organisation at once is never one click away: "all" means all those a filter selects.
-            raise ValidationError(_("Choose a filter before inviting all those matching."), code="unfiltered")
-        if cleaned.get("invite") != self.ALL and not cleaned.get("organizations"):
-            raise ValidationError(_("Tick the organisations to invite, or invite all those matching."), code="empty")
-        return cleaned
-
-    def selected(self) -> Any:
-        return self.matching if self.cleaned_data["invite"] == self.ALL else self.cleaned_data["organizations"]
 
 
 class InvitationAnswerForm(forms.Form):

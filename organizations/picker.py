@@ -1,12 +1,13 @@
-"""Choosing organisations among thousands: inviting them to an event, and (soon) a consultation's audience.
+"""Choosing organisations among thousands: inviting them to an event, or by name to a consultation.
 
-Three pieces, used together by a page:
+Four pieces, used together by a page:
 
 - `OrganizationPicker`, the filters (the directory's, and membership of a network, and what the apps above
   contribute), over `candidates(who)`: the organisations the rule lets the person see, verified and not hidden;
 - the template includes `organizations/includes/picker_filters.html` (a GET form) and
   `organizations/includes/picker_results.html` (the results to tick, and the filters again as hidden fields, so
   that the page's POST form can act on "all N matching");
+- `PickedForm`, the page's POST form: the organisations ticked, or all those the filters match;
 - static/js/picker.js, which only updates the results as one types: everything works without it.
 
 Filters on relations this app does not know (the signatories of a protocol, the members of a working group, who
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +32,7 @@ from organizations import signals
 from organizations.filters import OrganizationFilter
 from organizations.models import Organization, OrganizationQuerySet, unhidden_q
 from portal.access import Viewer, viewer_of
+from portal.forms import field_of
 
 PAGE_SIZE = 50
 
@@ -87,3 +91,35 @@ class OrganizationPicker(OrganizationFilter):
     def querystring(self) -> str:
         """The filters as chosen, for the links between pages of results."""
         return urlencode(self.chosen())
+
+
+class PickedForm(forms.Form):
+    """The organisations ticked among the picker's results, or all those its filters match (`matching`): what a
+    page's POST form acts on. `candidates` are those that may be ticked; any other id is an error."""
+
+    ALL = "all"
+
+    organizations = forms.ModelMultipleChoiceField(Organization.objects.none(), required=False)
+    # Which button: the ticked organisations (also when none is named, as when Enter is pressed) or all matching.
+    invite = forms.ChoiceField(
+        choices=[("chosen", _("The ticked organisations")), (ALL, _("All those matching"))], required=False
+    )
+
+    def __init__(self, *args: Any, candidates: Any, matching: Any, filtered: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_of(self, "organizations", forms.ModelChoiceField).queryset = candidates
+        self.matching = matching
+        self.filtered = filtered
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("invite") == self.ALL and not self.filtered:
+            # Every organisation at once is never one click away: "all" means all those a filter selects.
+            raise ValidationError(_("Choose a filter before inviting all those matching."), code="unfiltered")
+        if cleaned.get("invite") != self.ALL and not cleaned.get("organizations"):
+            raise ValidationError(_("Tick the organisations to invite, or invite all those matching."), code="empty")
+        return cleaned
+
+    def selected(self) -> Any:
+        return self.matching if self.cleaned_data["invite"] == self.ALL else self.cleaned_data["organizations"]

@@ -118,9 +118,10 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "consultation": lambda site: f"/consultations/{site.consultation.slug}/",
     "what we heard": lambda site: f"/consultations/{site.heard.slug}/what-we-heard/",
     "manage consultation": lambda site: f"/consultations/{site.consultation.slug}/manage/",
+    "consultation invited": lambda site: f"/consultations/{site.consultation.slug}/invited/",
 }
 # Pages for a signed-in person (the editor of the publisher); the others are read as a visitor.
-SIGNED_IN = {"register", "compose", "preferences", "manage event", "manage consultation"}
+SIGNED_IN = {"register", "compose", "preferences", "manage event", "manage consultation", "consultation invited"}
 
 
 def blocking_violations(page: Page) -> list[str]:

@@ -1,6 +1,7 @@
 """Written consultations in a real browser: a CSO owner writes her organisation's submission in Arabic (draft,
 submit, choose how it may be used); a coordinator opens a call, reads a submission, answers its recommendation and
-publishes what we heard, where an organisation quoted without its name is not named."""
+publishes what we heard, where an organisation quoted without its name is not named; the call asks organisations
+invited by name, chosen with the organisation picker."""
 
 from __future__ import annotations
 
@@ -71,24 +72,47 @@ def test_coordinator_opens_a_call_answers_a_recommendation_and_publishes_what_we
     page: Page, base_url: str
 ) -> None:
     coordinator = make_coordinator()
+    taafi = OrganizationFactory(name_en="Taafi Initiative for Children")
+    OrganizationFactory(name_en="Caesar Families Association")
     log_in(page, base_url, coordinator)
 
     page.goto(f"{base_url}/en/consultations/new/")
     page.fill("#id_title_en", "Consultation on the Children and Youth Strategy")
     page.fill("#id_opens_at", (timezone.now() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_closes_at", (timezone.now() + datetime.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"))
-    page.check("input[name=audience][value=verified]")
+    page.check("input[name=audience][value=invited]")
     with page.expect_navigation():
         page.click("main form.org-form button[type=submit]")
     expect(page.locator("h1")).to_have_text("Submissions and settings")
     page.fill("#id_question-prompt_en", "How should children be heard safely?")
     with page.expect_navigation():
         page.click("form[action$='/questions/'] button[type=submit]")
+    # Nobody invited yet: the call is not published.
+    with page.expect_navigation():
+        page.click("form[action$='/publish/'] button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("Invite at least one organisation before publishing.")
+
+    # The organisations invited by name, with the picker: the results follow the search as one types.
+    with page.expect_navigation():
+        page.click("text=Choose the organisations invited")
+    page.fill("#id_q", "taafi")
+    expect(page.locator("#picker-results")).to_contain_text("1 organisation matches.")
+    expect(page.locator("#picker-results")).not_to_contain_text("Caesar Families Association")
+    page.check(f"#picker-results input[name=organizations][value='{taafi.pk}']")
+    save_screenshots(page, "consultation-coordinator", "1-invite")
+    with page.expect_navigation():
+        page.click("button[name=invite][value=chosen]")
+    expect(page.locator(".messages")).to_contain_text("1 organisations invited.")
+    expect(page.locator("main section").first).to_contain_text("Taafi Initiative for Children")
+    slug = Consultation.objects.get().slug
+    with page.expect_navigation():
+        page.click(f"main a[href='/en/consultations/{slug}/manage/']")  # back to the call's settings
     with page.expect_navigation():
         page.click("form[action$='/publish/'] button[type=submit]")
     call = Consultation.objects.get()
     assert call.status == Consultation.Status.PUBLISHED and call.questions.count() == 1
-    save_screenshots(page, "consultation-coordinator", "1-call-published")
+    assert list(call.audience_organizations()) == [taafi]
+    save_screenshots(page, "consultation-coordinator", "2-call-published")
 
     closed = ConsultationFactory(
         slug="gender-strategy-heard",
@@ -130,4 +154,4 @@ def test_coordinator_opens_a_call_answers_a_recommendation_and_publishes_what_we
     expect(main).to_contain_text("Checkpoints keep survivors away")
     expect(main).to_contain_text("An organisation that asked not to be named")
     expect(main).not_to_contain_text("Caesar Families Association")
-    save_screenshots(page, "consultation-coordinator", "2-what-we-heard")
+    save_screenshots(page, "consultation-coordinator", "3-what-we-heard")

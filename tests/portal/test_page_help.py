@@ -15,6 +15,7 @@ from tests.conftest import sign_in
 from tests.factories import (
     AgreementFactory,
     CampaignFactory,
+    ConsultationFactory,
     EditionFactory,
     EventFactory,
     MailingListFactory,
@@ -45,6 +46,10 @@ def campaign_page() -> str:
     return f"bulletins/lists/{campaign.mailing_list.slug}/campaigns/{campaign.pk}/"
 
 
+def consultation_invited() -> str:
+    return f"consultations/{ConsultationFactory(status='draft', audience='invited').slug}/invited/"
+
+
 def agreement_parties() -> str:
     return f"agreements/{AgreementFactory(owner=host_organization()).slug}/parties/"
 
@@ -57,6 +62,7 @@ PAGES: dict[str, tuple[Callable[[], str], str]] = {
     "mailing list": (mailing_list_page, "Who receives your campaigns"),
     "campaign": (campaign_page, "Before you send"),
     "agreement": (agreement_parties, "What the parties list shows"),
+    "consultation invited": (consultation_invited, "Who is told what"),
 }
 
 

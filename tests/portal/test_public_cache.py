@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
 
+from consultations.models import Consultation
 from events.models import Event
 from newsletters.models import Delivery, Edition
 from organizations.models import Audience, Organization
@@ -35,6 +36,7 @@ from portal.publiccache import installed_tables, public_tables
 from statements.models import Endorsement, Statement
 from tests.conftest import make_user, sign_in
 from tests.factories import (
+    ConsultationFactory,
     EditionFactory,
     EndorsementFactory,
     EventFactory,
@@ -318,6 +320,11 @@ def world_statement() -> tuple[Statement, list[str]]:
     return statement, ["/en/statements/", f"/en/statements/{statement.slug}/", "/en/statements/feed/"]
 
 
+def world_consultation() -> tuple[Consultation, list[str]]:
+    consultation = ConsultationFactory(title_en=CANARY)
+    return consultation, ["/en/consultations/", f"/en/consultations/{consultation.slug}/", "/en/consultations/feed/"]
+
+
 def _raw(sql: str, *params: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -348,6 +355,10 @@ CHANGES: dict[str, tuple[Callable[[], tuple[Any, list[str]]], Callable[[Any], An
         lambda e: Edition.objects.filter(pk=e.pk).update(status=Edition.Status.DRAFT),
     ),
     "withdraw a statement (save)": (world_statement, lambda s: setattr(s, "status", "draft") or s.save()),
+    "withdraw a call for input (bulk update)": (
+        world_consultation,
+        lambda c: Consultation.objects.filter(pk=c.pk).update(status=Consultation.Status.DRAFT),
+    ),
 }
 
 

@@ -94,5 +94,6 @@ def seed_site_pages() -> SitePages:
             f"bulletins/{publication.slug}/2/compose/",
             f"bulletins/lists/{mailing_list.slug}/",
             f"consultations/{consultation.slug}/manage/",
+            f"consultations/{consultation.slug}/invited/",
         ],
     )

@@ -1076,12 +1076,13 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     ),
     # Consultations -------------------------------------------------------------------------------------
     "consultations:list": (case(lambda w: en("consultations/"), PUBLIC),),
-    "consultations:create": (
+    "consultations:create": (case(lambda w: en("consultations/new/"), only(REVIEWERS, others=403, anonymous=302)),),
+    "consultations:feed": (
         case(
-            lambda w: en("consultations/new/"),
-            only(REVIEWERS, others=403, anonymous=302),
-            also_seen_by=COORDINATORS_SEE_UNLISTED,
-            why="organisations invited by name: every organisation the coordinator may see, unlisted ones too",
+            lambda w: en("consultations/feed/"),
+            PUBLIC,
+            hidden_here={B_NAME: ()},
+            why="what an anonymous visitor may see, whoever fetches it: B is counted in the figures, never named",
         ),
     ),
     "consultations:detail": (
@@ -1160,6 +1161,22 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "consultations:publish": (case(lambda w: en(f"consultations/{w.draft_consultation.slug}/publish/"), POST_ONLY),),
+    "consultations:invited": (
+        case(
+            lambda w: en(f"consultations/{w.consultation.slug}/invited/"),
+            only(H_KEEPERS, others=403, anonymous=302),
+            "open",
+            why="who is invited by name, and the picker: the host's coordinators (MANAGE on the consultation)",
+        ),
+        case(
+            lambda w: en(f"consultations/{w.draft_consultation.slug}/invited/"),
+            only(H_KEEPERS, others=404, anonymous=302),
+            "draft",
+        ),
+    ),
+    "consultations:invited_remove": (
+        case(lambda w: en(f"consultations/{w.consultation.slug}/invited/{w.a.pk}/remove/"), POST_ONLY),
+    ),
     "consultations:question_add": (case(lambda w: en(f"consultations/{w.consultation.slug}/questions/"), POST_ONLY),),
     "consultations:question_remove": (
         case(
