@@ -51,9 +51,11 @@ HARMLESS_COOKIES = {"csrftoken", settings.LANGUAGE_COOKIE_NAME}
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HX_REQUEST")
 # The schema and its docs depend on the code, not the data.
 NEVER = ("/admin/", "/healthz", "/media/", "/static/", "/api/schema/", "/api/docs/")
-# Bounds the cache's memory, nothing else: the stamp makes an entry obsolete the moment the data changes. An
-# entry computed in an earlier minute is still served while one request recomputes it (see through_public_cache).
-ENTRY_SECONDS = 180
+# Bounds the cache's memory, nothing else: the stamp makes an entry obsolete the moment the data changes. While the
+# stamp holds, an entry computed in an earlier minute is still served while one request recomputes it (see
+# through_public_cache); kept ten minutes, a page read now and then is found again rather than computed while
+# every other reader waits (a letter of 120,000 endorsements takes a second).
+ENTRY_SECONDS = 600
 # How long one request may hold the right to compute an entry (beyond gunicorn's timeout: a dead worker's claim
 # lapses), and how long the others wait for it when there is nothing to serve meanwhile.
 COMPUTING_SECONDS = 40
