@@ -27,7 +27,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 VIEWERS = ["anonymous", "no_organization", "participant", "organiser", "operator"]
-START = datetime.datetime.now(datetime.UTC).replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+# Tomorrow morning: an event of two hours that crossed midnight would fill two days of the month view.
+START = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).replace(
+    hour=10, minute=0, second=0, microsecond=0
+)
 PAGES = {
     "list_page": "/en/events/",
     "month_page": f"/en/events/?view=month&month={START:%Y-%m}",
