@@ -238,8 +238,12 @@ PARAGRAPH = (
 )
 
 
+# Even the smallest data set has this many rows: two events, one past and one upcoming (see _Seeder.events).
+AT_LEAST = {"events": 2}
+
+
 def counts_for(scale: float) -> dict[str, int]:
-    return {name: max(1, round(base * scale)) for name, base in BASE_COUNTS.items()}
+    return {name: max(AT_LEAST.get(name, 1), round(base * scale)) for name, base in BASE_COUNTS.items()}
 
 
 def _setup() -> None:
@@ -469,9 +473,12 @@ class _Seeder:
             starts = ANCHOR + datetime.timedelta(days=rng.randrange(-730, 1095), hours=rng.randrange(0, 8))
             visibility = rng.choice(visibilities)
             if k == 0:
-                # A public meeting years ahead, so that even the smallest data set has an upcoming event on
-                # the day the benchmark runs (bench/queries.py compares the events list at 10 and 20,000).
+                # A public meeting years ahead and one before the anchor day, so that even the smallest data set
+                # has an upcoming and a past event on the day the benchmark runs (bench/queries.py compares the
+                # events list at 10 and 20,000).
                 starts, visibility = ANCHOR + datetime.timedelta(days=3650), Event.Visibility.PUBLIC
+            elif k == 1:
+                starts, visibility = ANCHOR - datetime.timedelta(days=30), Event.Visibility.PUBLIC
             title = f"{rng.choice(EVENT_TOPICS)}: consultation {k + 1}"
             rows.append(
                 Event(
