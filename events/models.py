@@ -60,7 +60,17 @@ class EventSeries(models.Model):
 
 class EventQuerySet(GuardedQuerySet["Event"]):
     def upcoming(self) -> EventQuerySet:
-        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+        """Events not over yet, by start. Said also as a range of start times, from the earliest start of any
+        event not over, so that PostgreSQL reads them in start order from the index rather than walking past every
+        past event first (14,000 rows at 20,000 events, bench/pages.py events_list@member). The earliest start is
+        read from the (ends_at, starts_at) index; the `+ 0` keeps PostgreSQL from looking for the minimum by
+        walking the start-time index, which is the walk avoided."""
+        now = timezone.now()
+        # MIN as a plain function over the rows: as an aggregate, Django would group them by the model's fields.
+        earliest = models.Func(models.F("starts_at") + datetime.timedelta(0), function="MIN")
+        not_over = Event.objects.filter(ends_at__gte=now).order_by().annotate(earliest=earliest)
+        first = models.Subquery(not_over.values("earliest")[:1])
+        return self.filter(ends_at__gte=now, starts_at__gte=first).order_by("starts_at")
 
     def past(self) -> EventQuerySet:
         return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
@@ -174,7 +184,11 @@ class Event(Guarded):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         # In date order, a page of events is read from the index instead of sorting them all (bench/pages.py).
-        indexes = [models.Index(fields=["visibility", "status", "starts_at"]), models.Index(fields=["starts_at"])]
+        indexes = [
+            models.Index(fields=["visibility", "status", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["ends_at", "starts_at"]),  # the earliest start of the events not over (upcoming)
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start")
         ]
