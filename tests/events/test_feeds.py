@@ -128,7 +128,7 @@ def test_ones_registrations_come_first(stj: Organization) -> None:
     person = member(stj)
     earlier = EventFactory(title_en="Open briefing")
     later = EventFactory(title_en="Registered consultation", starts_at=earlier.starts_at.replace(year=2099))
-    later.ends_at = later.starts_at.replace(hour=23)
+    later.ends_at = later.starts_at + datetime.timedelta(hours=2)  # not "at 23:00": it may start then
     later.save()
     RegistrationFactory(event=later, user=person)
 

@@ -177,7 +177,9 @@ def test_the_campaign_page_shows_the_wait_for_the_limit(db: None, settings: Any)
     services.start_campaign(editor, campaign, queue_sending=tasks.dispatch_campaign.delay)
     dispatch.dispatch(campaign.pk)
     campaign.refresh_from_db()
-    until = timezone.localtime(campaign.limited_until).strftime("%H:%M")
+    # The time alone the same day, else the date too (from 23:00 the hour's wait ends tomorrow).
+    until_local = timezone.localtime(campaign.limited_until)
+    until = until_local.strftime("%H:%M" if until_local.date() == timezone.localdate() else "%d/%m/%Y %H:%M")
     client = sign_in(Client(), editor)
 
     page = client.get(campaign.get_absolute_url()).content.decode()
