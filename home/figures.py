@@ -33,6 +33,7 @@ def home_figures() -> list[dict[str, object]]:
 
 
 def latest_edition() -> Edition | None:
-    """The most recently published bulletin edition, for the home page."""
+    """The most recently published bulletin edition, for the home page (public, whoever asks: read once per change
+    of the public data)."""
     editions = Edition.objects.published().select_related("publication")
-    return editions.order_by(F("published_on").desc(nulls_last=True), "-pk").first()
+    return cached_public("latest-edition", editions.order_by(F("published_on").desc(nulls_last=True), "-pk").first)

@@ -8,17 +8,42 @@ api_events@member at 20,000 events). `NarrowPaginator` sorts only the ids, then 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import cached_property
+from typing import Any, overload
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 
 
-def rows_in_order(queryset: QuerySet[Any], limit: slice) -> list[Any]:
+def rows_in_order(queryset: QuerySet[Any], limit: slice) -> RowsById:
     """The rows of `queryset` in `limit` (a slice of its order), sorted on their ids alone and then read by id."""
-    ids = list(queryset.values_list("pk", flat=True)[limit])
-    by_id: dict[Any, Model] = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids]
+    return RowsById(queryset, list(queryset.values_list("pk", flat=True)[limit]))
+
+
+class RowsById(Sequence[Any]):
+    """The rows of `queryset` with these `ids`, in their order, read the first time one is looked at: a page whose
+    rendering is shared by the readers of the same rows (`{% public_fragment %}` keyed by the ids) reads none."""
+
+    def __init__(self, queryset: QuerySet[Any], ids: list[Any]) -> None:
+        self.queryset = queryset
+        self.ids = ids
+
+    @cached_property
+    def rows(self) -> list[Any]:
+        by_id: dict[Any, Model] = {row.pk: row for row in self.queryset.order_by().filter(pk__in=self.ids)}
+        return [by_id[pk] for pk in self.ids if pk in by_id]  # one deleted since its id was read is left out
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if not isinstance(index, int | slice):  # a template's `rows.ids` tries rows["ids"] first: read nothing
+            raise TypeError(f"rows are indexed by position, not {index!r}")
+        return self.rows[index]
 
 
 class NarrowPaginator(Paginator):
@@ -32,5 +57,4 @@ class NarrowPaginator(Paginator):
             top = self.count
         if not isinstance(self.object_list, QuerySet):
             raise TypeError("NarrowPaginator pages a queryset")
-        rows: Sequence[Any] = rows_in_order(self.object_list, slice(bottom, top))
-        return Page(rows, number, self)
+        return Page(rows_in_order(self.object_list, slice(bottom, top)), number, self)

@@ -16,8 +16,10 @@ can form around it). On SQLite, which writes one transaction at a time, a plain 
 
 Which tables feed public output: every table of the project's own apps, unless its model says otherwise with
 `feeds_public_pages = False` (the delivery ledger, the audit log: written all the time, never shown to the public),
-and except the columns a model lists in `public_cache_ignores` (a person's last login). The default is to count a
-table in: forgetting a table costs a needless miss, never a stale page.
+and except the columns a model lists in `public_cache_ignores` (a person's last login); and the tables of other
+apps in `OTHER_TABLES`. The default is to count a table in: forgetting a table costs a needless miss, never a stale
+page. Since the stamp covers every table of the project's own, what signed-in people see may be shared under it
+too (a person's Viewer, organizations.models.viewer_for), as long as what decides who may see it is in the key.
 
 What is never stored: responses to requests with a session or any cookie but the harmless ones, to requests with
 credentials, anything but a 200, streaming responses, responses that set a cookie (a CSRF token rendered into a
@@ -62,6 +64,10 @@ COMPUTING_SECONDS = 40
 WAIT_SECONDS = 5.0
 WAIT_STEP_SECONDS = 0.005
 
+# Tables of other apps that cached values are read from, with the columns that do not count: whether a person has
+# an authenticator app decides their powers (organizations.models.viewer_for); when they last used it does not.
+OTHER_TABLES = {"mfa.Authenticator": ("last_used_at", "data")}
+
 T = TypeVar("T")
 
 
@@ -75,6 +81,13 @@ def current_stamp() -> str | None:
     except DatabaseError:
         return None
     return row[0] if row else "0"
+
+
+def in_transaction() -> bool:
+    """Whether the default connection is inside a transaction of the portal's own (not the one a test wraps around
+    itself). Its writes are not in the stamp until it commits (the trigger is deferred), and may never be: what is
+    read there is neither served from the cache nor stored in it."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
 def _minute() -> int:
@@ -92,7 +105,7 @@ def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, ma
     When the stamp has changed there is nothing to go on with: the others wait briefly for the one computing,
     instead of all computing at once (a burst of visitors right after an open letter is published).
     """
-    stamp = current_stamp()
+    stamp = None if in_transaction() else current_stamp()
     if stamp is None:
         return compute()[0]
     key = f"public:{stamp}:{name}"
@@ -144,10 +157,15 @@ def public_tables() -> dict[str, list[str]]:
         if not getattr(owner, "feeds_public_pages", True) or model._meta.db_table == STAMP_TABLE:
             continue
         ignored = set(getattr(model, "public_cache_ignores", ()))
-        tables[model._meta.db_table] = [
-            field.column for field in model._meta.concrete_fields if field.column and field.name in ignored
-        ]
+        tables[model._meta.db_table] = _columns(model, ignored)
+    for label, ignored_names in OTHER_TABLES.items():
+        model = apps.get_model(label)
+        tables[model._meta.db_table] = _columns(model, set(ignored_names))
     return tables
+
+
+def _columns(model: Any, names: set[str]) -> list[str]:
+    return [field.column for field in model._meta.concrete_fields if field.column and field.name in names]
 
 
 def install_triggers(using: str = "default") -> None:

@@ -3,8 +3,8 @@
 Django's session store cannot list a person's sessions without decoding every session, so
 `SessionRecordMiddleware` keeps one `SignedInSession` row per signed-in session (the SHA-256 of its key, the
 browser, the network, when it began and was last used). Ending a session deletes its row and the stored session
-whose key hashes to it (the project uses Django's database session store; `SHA256` runs in the database). Every
-ending and revocation is in the audit log.
+whose key hashes to it (Django's database session store, behind the shared cache when there is Redis; `SHA256`
+runs in the database). Every ending and revocation is in the audit log.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import hashlib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
@@ -124,9 +127,20 @@ def _end(records: Iterable[SignedInSession]) -> int:
     hashes = [record.key_hash for record in records]
     if not hashes:
         return 0
-    Session.objects.annotate(hashed=_SHA256("session_key")).filter(hashed__in=hashes).delete()
+    stored = Session.objects.annotate(hashed=_SHA256("session_key")).filter(hashed__in=hashes)
+    session_keys = list(stored.values_list("session_key", flat=True))
+    _delete_stored(session_keys)
+    # With cached sessions, a request of one of them read before this transaction commits would put its copy back
+    # in the cache: delete them again once it has.
+    transaction.on_commit(partial(_delete_stored, session_keys))
     SignedInSession.objects.filter(key_hash__in=hashes).delete()
     return len(hashes)
+
+
+def _delete_stored(session_keys: list[str]) -> None:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in session_keys:
+        store(session_key).delete()  # the stored session and, with cached sessions, its copy in the cache
 
 
 @transaction.atomic

@@ -10,6 +10,13 @@ signed-in readers share it too, until the public data changes (portal.publiccach
 The key is the name, the language and the request's path and query. What is inside must not depend on who is
 reading (no `user`, no `perms`, no form with a CSRF token, no message): the first reader's rendering is every
 reader's.
+
+A part that shows rows some readers may see and others not (members' events) is keyed by those rows instead of
+the address: the values after the name replace the path and query in the key, and what is inside must follow
+from them, the language and the data alone. Who may see the rows is decided before, by the query that chose
+them; the stamp covers every table of the project's own, so a change to any row is a new key:
+
+    {% public_fragment "event-cards" upcoming.object_list.ids viewer_zone %}...{% end_public_fragment %}
 """
 
 from __future__ import annotations
@@ -27,15 +34,25 @@ register = template.Library()
 
 
 class PublicFragmentNode(template.Node):
-    def __init__(self, name: template.base.FilterExpression, nodelist: template.NodeList) -> None:
+    def __init__(
+        self,
+        name: template.base.FilterExpression,
+        values: list[template.base.FilterExpression],
+        nodelist: template.NodeList,
+    ) -> None:
         self.name = name
+        self.values = values
         self.nodelist = nodelist
 
     def render(self, context: Any) -> SafeString:
         request = context.get("request")
         if request is None:  # rendered outside a request (an email, a PDF): nothing to share it with
             return mark_safe(self.nodelist.render(context))  # noqa: S308 - the template's own output
-        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        if self.values:
+            keyed_by = repr([value.resolve(context) for value in self.values])
+        else:
+            keyed_by = request.get_full_path()
+        address = hashlib.sha256(keyed_by.encode()).hexdigest()[:32]
         key = f"fragment:{self.name.resolve(context)}:{get_language()}:{address}"
 
         rendered = through_public_cache(key, lambda: (self.nodelist.render(context), True))
@@ -45,8 +62,12 @@ class PublicFragmentNode(template.Node):
 @register.tag("public_fragment")
 def public_fragment(parser: template.base.Parser, token: template.base.Token) -> PublicFragmentNode:
     bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError(f"{bits[0]} takes one argument: the fragment's name")
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(
+            f"{bits[0]} takes the fragment's name, then what it is keyed by if not the address"
+        )
     nodelist = parser.parse(("end_public_fragment",))
     parser.delete_first_token()
-    return PublicFragmentNode(parser.compile_filter(bits[1]), nodelist)
+    return PublicFragmentNode(
+        parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]], nodelist
+    )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -69,6 +70,8 @@ def test_every_table_that_feeds_public_pages_carries_the_trigger(db: None) -> No
     # Written all the time and never shown to the public: no trigger, so sending a campaign empties no cache.
     assert Delivery._meta.db_table not in tables and AuditEntry._meta.db_table not in tables
     assert tables[User._meta.db_table] == ["last_login"]
+    # Another app's table that a cached value is read from: a person's Viewer (organizations.models.viewer_for).
+    assert set(tables[Authenticator._meta.db_table]) == {"last_used_at", "data"}
 
 
 def test_a_second_anonymous_request_comes_from_the_cache(client: Client, db: None) -> None:

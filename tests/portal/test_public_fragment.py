@@ -9,13 +9,15 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from events.models import Event
 from organizations.models import Organization
 from tests.conftest import sign_in
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 DIRECTORY = "/en/organizations/"
+EVENTS = "/en/events/"
 FRAGMENT = Template('{% load public_fragment %}{% public_fragment "test" %}{{ greeting }}{% end_public_fragment %}')
 
 
@@ -67,3 +69,50 @@ def test_the_first_readers_rendering_is_the_next_readers() -> None:
 def test_outside_a_request_it_is_rendered_each_time() -> None:
     assert FRAGMENT.render(Context({"greeting": "an email"})) == "an email"
     assert FRAGMENT.render(Context({"greeting": "a PDF"})) == "a PDF"
+
+
+# Keyed by the rows shown: the events list's cards ------------------------------------------------------------
+
+
+def verified_member_client(**person: object) -> Client:
+    client = Client()
+    organization = OrganizationFactory(status=Organization.Status.VERIFIED)
+    sign_in(client, MembershipFactory(user=UserFactory(**person), organization=organization).user)
+    return client
+
+
+def test_readers_of_the_same_events_share_their_cards_and_see_each_change_at_once() -> None:
+    event = EventFactory(title_en="Lausanne Platform, spring session")
+    first, second = verified_member_client(), verified_member_client()
+    first.get(EVENTS)
+
+    with CaptureQueriesContext(connection) as shared:
+        page = second.get(EVENTS).content.decode()
+    Event.objects.filter(pk=event.pk).update(title_en="Lausanne Platform, autumn session")
+    after = second.get(EVENTS).content.decode()
+
+    assert "Lausanne Platform, spring session" in page
+    assert not any('"events_event"."title_en"' in query["sql"] for query in shared.captured_queries)
+    assert "Lausanne Platform, autumn session" in after
+
+
+def test_a_card_shared_by_members_is_never_shown_to_a_reader_who_may_not_see_its_event() -> None:
+    EventFactory(title_en="Lausanne Platform, plenary")
+    EventFactory(title_en="Members' briefing on the IIIM strategy", visibility=Event.Visibility.MEMBERS)
+    member = verified_member_client().get(EVENTS).content.decode()  # fills the cards of both events
+    assert "Members&#x27; briefing" in member
+
+    outsider = member_client().get(EVENTS).content.decode()  # signed in, no verified organisation
+    visitor = Client().get(EVENTS).content.decode()
+
+    assert "Lausanne Platform, plenary" in outsider and "Lausanne Platform, plenary" in visitor
+    assert "Members&#x27; briefing" not in outsider and "Members&#x27; briefing" not in visitor
+
+
+def test_each_time_zone_has_its_own_cards() -> None:
+    EventFactory(time_zone="Europe/Zurich")
+    verified_member_client(time_zone="Asia/Damascus").get(EVENTS)
+
+    berlin = verified_member_client(time_zone="Europe/Berlin").get(EVENTS).content.decode()
+
+    assert "Europe/Berlin" in berlin and "Asia/Damascus" not in berlin

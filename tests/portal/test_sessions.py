@@ -4,10 +4,15 @@ and ends any of them; an organisation's owners do the same for each member; ever
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -18,6 +23,8 @@ from tests.conftest import PASSWORD, sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+CACHED_SESSIONS = "django.contrib.sessions.backends.cached_db"
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
 CHROME_WINDOWS = (
@@ -210,3 +217,21 @@ def test_browser_names() -> None:
     assert sessions.browser_of(FIREFOX_ANDROID) == "Firefox on Android"
     assert sessions.browser_of(CHROME_WINDOWS) == "Chrome on Windows"
     assert sessions.browser_of("curl/8.5.0") == "Unknown browser"
+
+
+@pytest.mark.skipif(settings.SESSION_ENGINE != CACHED_SESSIONS, reason="sessions are cached only with Redis")
+def test_a_session_read_back_into_the_cache_while_it_is_ended_is_still_ended(
+    person: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    phone = browser(person, FIREFOX_ANDROID)
+    session_key = phone.session.session_key
+    copy = SessionStore(session_key)
+    data = copy.load()
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        sessions.end_sessions_of_users([person.pk])
+        # A request of the phone, read before the ending commits, puts its session back into the cache.
+        cache.set(copy.cache_key, data)
+
+    assert cache.get(copy.cache_key) is None
+    assert not signed_in(phone)
