@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Manager, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import MANAGE, prefetch_access
+from portal.access import MANAGE, allowed_ids
 from portal.api import FIELD_MAPPING, NarrowPagination
+from portal.paging import RowsById
+from portal.publiccache import cached_public, digest
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -23,12 +27,22 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class EventListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        events = list(data.all() if isinstance(data, Manager) else data)
+        if isinstance(data, RowsById):
+            # A page of the list, as everyone who may see these events is shown it; then each event's logistics
+            # are taken out for whoever may not see them (`for_reader`, as for one event).
+            shared = cached_public(
+                f"api-events:{get_language()}:{timezone.get_current_timezone_name()}:{digest(data.ids)}",
+                lambda: [(event.pk, self.child.shared_representation(event)) for event in data],
+            )
+        else:
+            events = data.all() if isinstance(data, Manager) else data
+            shared = [(event.pk, self.child.shared_representation(event)) for event in events]
         # Whether the caller sees each event's logistics depends on their registration for it: one query
         # for the whole page instead of one per event.
-        prefetch_access(events, self.context["request"].user, Event.SEE_LOGISTICS)
-        prefetch_access(events, self.context["request"].user, Event.SEE_LINK)
-        return super().to_representation(events)
+        user = self.context["request"].user
+        allowed = allowed_ids(Event, [pk for pk, _item in shared], user, Event.SEE_LOGISTICS, Event.SEE_LINK)
+        logistics, link = allowed[Event.SEE_LOGISTICS], allowed[Event.SEE_LINK]
+        return [self.child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, item in shared]
 
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -75,18 +89,34 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
     )
 
     def to_representation(self, event: Event) -> dict[str, Any]:
-        data = super().to_representation(event)
         user = self.context["request"].user
+        return self.for_reader(
+            self.shared_representation(event),
+            logistics=event.allows(user, Event.SEE_LOGISTICS),
+            link=event.allows(user, Event.SEE_LINK),
+        )
+
+    def shared_representation(self, event: Event) -> dict[str, Any]:
+        """The event with everything in it, logistics included: never sent as it is (see `for_reader`). A page
+        of the list shares it between readers, so it must not depend on who asks (EventDetailSerializer's does:
+        it is never listed)."""
+        data = super().to_representation(event)
         if not event.has_online_link:
             data["link_release_time"] = None
+        return data
+
+    @staticmethod
+    def for_reader(data: dict[str, Any], *, logistics: bool, link: bool) -> dict[str, Any]:
+        """`data` (an event's shared representation) without its logistics, or its link, for a reader who may not
+        see them (Event.SEE_LOGISTICS, Event.SEE_LINK)."""
         # Absent, not null, for those who may not see them: a null would still say that one exists.
-        if not event.allows(user, Event.SEE_LOGISTICS):
+        if not logistics:
             data.pop("street_address")
             data.pop("online_link")
             # A session's room may be a meeting link: it is logistics too.
             for session in data["sessions"]:
                 session.pop("room", None)
-        elif not event.allows(user, Event.SEE_LINK):  # the same rule as the page's and the .ics's
+        elif not link:  # the same rule as the page's and the .ics's
             data.pop("online_link")
         return data
 

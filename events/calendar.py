@@ -70,8 +70,7 @@ def build_calendar(events: Iterable[Event], user: Any, name: str) -> bytes:
     # A calendar's name is one line; icalendar would refuse the line break of a title or name written past the forms.
     calendar.add("x-wr-calname", icalendar.vText(" ".join(name.split())))
     events = list(events)
-    prefetch_access(events, user, Event.SEE_LOGISTICS)
-    prefetch_access(events, user, Event.SEE_LINK)
+    prefetch_access(events, user, Event.SEE_LOGISTICS, Event.SEE_LINK)
     for event in events:
         calendar.add_component(_component(event, user))
     calendar.add_missing_timezones()

@@ -209,21 +209,33 @@ class Guarded(models.Model):
         return holds(self, type(self).condition(viewer, action))
 
 
-def prefetch_access(objects: Iterable[Guarded], who: Any, action: Action) -> None:
-    """Answer `allows(who, action)` for all of `objects` (of one model) in one query, for lists whose rule needs
-    the database (a registration, an invitation) and would otherwise ask once per row."""
+def prefetch_access(objects: Iterable[Guarded], who: Any, *actions: Action) -> None:
+    """Answer `allows(who, action)` for all of `objects` (of one model) and each of `actions` in one query, for
+    lists whose rule needs the database (a registration, an invitation) and would otherwise ask once per row."""
     objects = list(objects)
     if not objects:
         return
     viewer = viewer_of(who)
-    model = type(objects[0])
-    allowed = set(
-        model._default_manager.filter(pk__in=[obj.pk for obj in objects])
-        .filter(model.condition(viewer, action))
-        .values_list("pk", flat=True)
-    )
+    allowed = allowed_ids(type(objects[0]), [obj.pk for obj in objects], viewer, *actions)
     for obj in objects:
-        obj.__dict__.setdefault("_access_verdicts", []).append((viewer, action, obj.pk in allowed))
+        verdicts = obj.__dict__.setdefault("_access_verdicts", [])
+        verdicts.extend((viewer, action, obj.pk in allowed[action]) for action in actions)
+
+
+def allowed_ids(model: type[Guarded], pks: list[Any], who: Any, *actions: Action) -> dict[Action, set[Any]]:
+    """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all."""
+    viewer = viewer_of(who)
+    verdicts = {
+        f"allows_{index}": models.ExpressionWrapper(model.condition(viewer, action), output_field=models.BooleanField())
+        for index, action in enumerate(actions)
+    }
+    rows = model._default_manager.filter(pk__in=pks).order_by().annotate(**verdicts).values_list("pk", *verdicts)
+    allowed: dict[Action, set[Any]] = {action: set() for action in actions}
+    for pk, *answers in rows:
+        for action, answer in zip(actions, answers, strict=True):
+            if answer:
+                allowed[action].add(pk)
+    return allowed
 
 
 def holds(obj: models.Model, condition: Q) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -15,7 +16,7 @@ from rest_framework.parsers import JSONParser
 from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
 from portal.models import User
-from portal.paging import NarrowPaginator
+from portal.paging import NarrowPaginator, RowsById
 from portal.text import SingleLineField, single_line
 
 
@@ -40,9 +41,27 @@ class KnownCountPagination(PageNumberPagination):
 
 
 class NarrowPagination(PageNumberPagination):
-    """Page-number pages read by sorting ids alone (portal.paging.NarrowPaginator), for lists of wide rows."""
+    """Page-number pages read by sorting ids alone (portal.paging.NarrowPaginator), for lists of wide rows. The
+    page's rows are handed over unread (`RowsById`): a list serializer that shares its representation by the
+    rows' ids (events.api) reads them only when it has to."""
 
     django_paginator_class = NarrowPaginator
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> RowsById | None:
+        # DRF's own, but for `list(self.page)`, which would read every row.
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        paginator = self.django_paginator_class(queryset, page_size)
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=page_number, message=str(exc))) from exc
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True  # in the browsable API
+        return cast("RowsById", self.page.object_list)
 
 
 class SingleLineCharField(serializers.CharField):

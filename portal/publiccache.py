@@ -137,6 +137,11 @@ def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, ma
     return compute()[0]
 
 
+def digest(value: object) -> str:
+    """A short name for what an entry is keyed by (a page's address, the ids of its rows)."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
 def cached_public(name: str, compute: Callable[[], T]) -> T:
     """`compute()` cached until the public data changes: for figures shared by every visitor of a page."""
     return through_public_cache(name, lambda: (compute(), True))

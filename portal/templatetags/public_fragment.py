@@ -21,14 +21,13 @@ them; the stamp covers every table of the project's own, so a change to any row 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from portal.publiccache import through_public_cache
+from portal.publiccache import digest, through_public_cache
 
 register = template.Library()
 
@@ -48,12 +47,8 @@ class PublicFragmentNode(template.Node):
         request = context.get("request")
         if request is None:  # rendered outside a request (an email, a PDF): nothing to share it with
             return mark_safe(self.nodelist.render(context))  # noqa: S308 - the template's own output
-        if self.values:
-            keyed_by = repr([value.resolve(context) for value in self.values])
-        else:
-            keyed_by = request.get_full_path()
-        address = hashlib.sha256(keyed_by.encode()).hexdigest()[:32]
-        key = f"fragment:{self.name.resolve(context)}:{get_language()}:{address}"
+        keyed_by = [value.resolve(context) for value in self.values] if self.values else request.get_full_path()
+        key = f"fragment:{self.name.resolve(context)}:{get_language()}:{digest(keyed_by)}"
 
         rendered = through_public_cache(key, lambda: (self.nodelist.render(context), True))
         return mark_safe(rendered)  # noqa: S308 - the template's own output
