@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Manager, QuerySet
 from django.utils import timezone
@@ -27,22 +27,23 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class EventListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        child = cast("EventSerializer", self.child)
         if isinstance(data, RowsById):
             # A page of the list, as everyone who may see these events is shown it; then each event's logistics
             # are taken out for whoever may not see them (`for_reader`, as for one event).
             shared = cached_public(
                 f"api-events:{get_language()}:{timezone.get_current_timezone_name()}:{digest(data.ids)}",
-                lambda: [(event.pk, self.child.shared_representation(event)) for event in data],
+                lambda: [(event.pk, child.shared_representation(event)) for event in data],
             )
         else:
             events = data.all() if isinstance(data, Manager) else data
-            shared = [(event.pk, self.child.shared_representation(event)) for event in events]
+            shared = [(event.pk, child.shared_representation(event)) for event in events]
         # Whether the caller sees each event's logistics depends on their registration for it: one query
         # for the whole page instead of one per event.
         user = self.context["request"].user
         allowed = allowed_ids(Event, [pk for pk, _item in shared], user, Event.SEE_LOGISTICS, Event.SEE_LINK)
         logistics, link = allowed[Event.SEE_LOGISTICS], allowed[Event.SEE_LINK]
-        return [self.child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, item in shared]
+        return [child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, item in shared]
 
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):

@@ -47,7 +47,9 @@ class NarrowPagination(PageNumberPagination):
 
     django_paginator_class = NarrowPaginator
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> RowsById | None:
+    def paginate_queryset(  # type: ignore[override]  # the page's rows unread, not a list
+        self, queryset: Any, request: Any, view: Any = None
+    ) -> RowsById | None:
         # DRF's own, but for `list(self.page)`, which would read every row.
         self.request = request
         page_size = self.get_page_size(request)
