@@ -6,10 +6,11 @@ keep theirs current. Who may see or change what is asked of Organization.rule, n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Manager, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
@@ -31,8 +32,10 @@ from organizations.models import (
     OrganizationQuerySet,
     Topic,
 )
-from portal.access import MANAGE
+from portal.access import MANAGE, allowed_ids
 from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField
+from portal.paging import RowsById
+from portal.publiccache import cached_public, digest
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -50,6 +53,33 @@ class CodeRelatedField(serializers.SlugRelatedField):
         if not isinstance(data, str) or "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class OrganizationListSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        child = cast("OrganizationSerializer", self.child)
+        request = self.context["request"]
+        if isinstance(data, RowsById):
+            # A page of the list as it is shown to those who see everything; then, for this reader, what they may
+            # not see is taken out (`for_reader`, as for one profile). The logo's address names the host.
+            shared = cached_public(
+                f"api-organizations:{get_language()}:{request.get_host()}:{digest(data.ids)}",
+                lambda: [(organization.pk, child.shared_representation(organization)) for organization in data],
+            )
+        else:
+            organizations = data.all() if isinstance(data, Manager) else data
+            shared = [(organization.pk, child.shared_representation(organization)) for organization in organizations]
+        # Which contact fields and profiles the reader may see and manage: one query for the whole page.
+        actions = [f"contact:{name}" for name in Organization.CONTACT_FIELDS]
+        allowed = allowed_ids(Organization, [pk for pk, _item in shared], request.user, *actions, MANAGE)
+        return [
+            child.for_reader(
+                item,
+                contacts={action.removeprefix("contact:") for action in actions if pk in allowed[action]},
+                manages=pk in allowed[MANAGE],
+            )
+            for pk, item in shared
+        ]
 
 
 class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -93,15 +123,29 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
             *VISIBILITY_FIELDS,
         ]
         read_only_fields = ["slug", "name", "description", "status", "is_host"]
+        list_serializer_class = OrganizationListSerializer
         extra_kwargs = {"countries": {"required": False}}
 
     def to_representation(self, instance: Organization) -> dict[str, Any]:
-        data = super().to_representation(instance)
         user = self.context["request"].user
+        return self.for_reader(
+            self.shared_representation(instance),
+            contacts={name for name in Organization.CONTACT_FIELDS if instance.may_see_contact(user, name)},
+            manages=instance.allows(user, MANAGE),
+        )
+
+    def shared_representation(self, instance: Organization) -> dict[str, Any]:
+        """The profile with every contact field and how it is shown: never sent as it is (see `for_reader`)."""
+        return super().to_representation(instance)
+
+    @staticmethod
+    def for_reader(data: dict[str, Any], *, contacts: set[str], manages: bool) -> dict[str, Any]:
+        """`data` (a profile's shared representation) with only the contact fields in `contacts`, and how the
+        profile shows itself only for those who manage it."""
         for name in Organization.CONTACT_FIELDS:
-            if not instance.may_see_contact(user, name):
+            if name not in contacts:
                 del data[name]
-        if not instance.allows(user, MANAGE):
+        if not manages:
             for name in VISIBILITY_FIELDS:
                 del data[name]
         return data

@@ -538,7 +538,8 @@ def viewer_for(user: User) -> Viewer:
     # Every signed-in request asks for it, and every table it is read from is under the public stamp (memberships,
     # organisations, the person, their authenticators: portal.publiccache): shared until one of them changes.
     # Whatever else the Viewer depends on is in the name.
-    name = f"viewer:{user.pk}:{int(user.is_superuser)}:{'.'.join(map(str, passed))}"
+    required = int(settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS)
+    name = f"viewer:{user.pk}:{int(user.is_superuser)}:{required}:{'.'.join(map(str, passed))}"
     return cached_public(name, lambda: _read_viewer(user, passed))
 
 

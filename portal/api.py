@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import NotFound
@@ -20,30 +20,10 @@ from portal.paging import NarrowPaginator, RowsById
 from portal.text import SingleLineField, single_line
 
 
-class CountedPaginator(Paginator):
-    """A paginator told its total instead of counting."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self.count = count
-
-
-class KnownCountPagination(PageNumberPagination):
-    """Page-number pages whose total the view may already know, `view.known_count()` (None when it does not): a
-    total shared by every reader is computed once per public stamp rather than counted on every request."""
-
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
-        known = view.known_count() if view is not None and hasattr(view, "known_count") else None
-        if known is not None:
-            # A class or any callable that builds a paginator from (object_list, per_page) serves.
-            self.django_paginator_class = functools.partial(CountedPaginator, count=known)  # type: ignore[assignment]
-        return super().paginate_queryset(queryset, request, view)
-
-
 class NarrowPagination(PageNumberPagination):
     """Page-number pages read by sorting ids alone (portal.paging.NarrowPaginator), for lists of wide rows. The
     page's rows are handed over unread (`RowsById`): a list serializer that shares its representation by the
-    rows' ids (events.api) reads them only when it has to."""
+    rows' ids (events.api, organizations.api) reads them only when it has to."""
 
     django_paginator_class = NarrowPaginator
 
@@ -64,6 +44,20 @@ class NarrowPagination(PageNumberPagination):
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True  # in the browsable API
         return cast("RowsById", self.page.object_list)
+
+
+class KnownCountPagination(NarrowPagination):
+    """Narrow pages whose total the view may already know, `view.known_count()` (None when it does not): a total
+    shared by every reader is computed once per public stamp rather than counted on every request."""
+
+    def paginate_queryset(  # type: ignore[override]  # as NarrowPagination's
+        self, queryset: Any, request: Any, view: Any = None
+    ) -> RowsById | None:
+        known = view.known_count() if view is not None and hasattr(view, "known_count") else None
+        if known is not None:
+            # A class or any callable that builds a paginator from (object_list, per_page) serves.
+            self.django_paginator_class = functools.partial(NarrowPaginator, count=known)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
 
 
 class SingleLineCharField(serializers.CharField):

@@ -47,7 +47,13 @@ class RowsById(Sequence[Any]):
 
 
 class NarrowPaginator(Paginator):
-    """A paginator of a queryset whose pages are read by `rows_in_order`."""
+    """A paginator of a queryset whose pages are read by `rows_in_order`; told its total (`count`), it does not
+    count (a total shared by every reader, computed once per public stamp)."""
+
+    def __init__(self, object_list: Any, per_page: int, orphans: int = 0, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page, orphans)
+        if count is not None:
+            self.count = count
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

@@ -492,3 +492,42 @@ def test_list_query_count_does_not_grow_with_rows(caller: str) -> None:
 
     assert many_rows == few_rows + 27
     assert few == many
+
+
+# A page shared by its readers (organizations.api.OrganizationListSerializer) ------------------------------
+
+
+@pytest.mark.parametrize("member_first", [True, False])
+def test_a_shared_page_gives_each_reader_only_the_contacts_they_may_see(member_first: bool) -> None:
+    organization = stj(email_visibility="private")
+    member, editor, outsider = (
+        member_of(organization),
+        member_of(organization, Membership.Role.EDITOR),
+        member_of(OrganizationFactory(name_en="Caesar Families Association"), Membership.Role.OWNER),
+    )
+    readers = [member, editor, outsider] if member_first else [outsider, editor, member]
+
+    rows = {reader: row_of(api(reader).get(LIST), organization) for reader in readers}
+
+    assert rows[member]["email"] == CANARY and "email_visibility" not in rows[member]
+    assert rows[editor]["email"] == CANARY and rows[editor]["email_visibility"] == "private"
+    assert "email" not in rows[outsider] and "email_visibility" not in rows[outsider]
+
+
+def test_a_second_reader_of_a_page_reads_no_profiles_and_a_change_shows_at_once() -> None:
+    organization = stj()
+    first, second = UserFactory(), UserFactory()
+    api(first).get(LIST)
+
+    with CaptureQueriesContext(connection) as queries:
+        shared = row_of(api(second).get(LIST), organization)
+    Organization.objects.filter(pk=organization.pk).update(acronym="STJ-Syria")
+
+    assert shared["acronym"] == "STJ"
+    assert not any('"organizations_organization"."acronym"' in query["sql"] for query in queries.captured_queries)
+    assert row_of(api(second).get(LIST), organization)["acronym"] == "STJ-Syria"
+
+
+def row_of(response: Any, organization: Organization) -> dict[str, Any]:
+    assert response.status_code == 200, response.content
+    return next(row for row in response.json()["results"] if row["slug"] == organization.slug)
