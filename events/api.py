@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Manager, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
@@ -14,9 +13,7 @@ from rest_framework import serializers, viewsets
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
 from portal.access import MANAGE, allowed_ids
-from portal.api import FIELD_MAPPING, NarrowPagination
-from portal.paging import RowsById
-from portal.publiccache import cached_public, digest
+from portal.api import FIELD_MAPPING, NarrowPagination, shared_rows
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -28,16 +25,8 @@ class SessionSerializer(serializers.ModelSerializer):
 class EventListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         child = cast("EventSerializer", self.child)
-        if isinstance(data, RowsById):
-            # A page of the list, as everyone who may see these events is shown it; then each event's logistics
-            # are taken out for whoever may not see them (`for_reader`, as for one event).
-            shared = cached_public(
-                f"api-events:{get_language()}:{timezone.get_current_timezone_name()}:{digest(data.ids)}",
-                lambda: [(event.pk, child.shared_representation(event)) for event in data],
-            )
-        else:
-            events = data.all() if isinstance(data, Manager) else data
-            shared = [(event.pk, child.shared_representation(event)) for event in events]
+        # As everyone who may see these events is shown them; each reader's logistics are taken out after.
+        shared = shared_rows(f"api-events:{timezone.get_current_timezone_name()}", data, child.shared_representation)
         # Whether the caller sees each event's logistics depends on their registration for it: one query
         # for the whole page instead of one per event.
         user = self.context["request"].user

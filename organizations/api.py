@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Manager, Q
-from django.utils.translation import get_language
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
@@ -33,9 +32,7 @@ from organizations.models import (
     Topic,
 )
 from portal.access import MANAGE, allowed_ids
-from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField
-from portal.paging import RowsById
-from portal.publiccache import cached_public, digest
+from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField, shared_rows
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -59,16 +56,8 @@ class OrganizationListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         child = cast("OrganizationSerializer", self.child)
         request = self.context["request"]
-        if isinstance(data, RowsById):
-            # A page of the list as it is shown to those who see everything; then, for this reader, what they may
-            # not see is taken out (`for_reader`, as for one profile). The logo's address names the host.
-            shared = cached_public(
-                f"api-organizations:{get_language()}:{request.get_host()}:{digest(data.ids)}",
-                lambda: [(organization.pk, child.shared_representation(organization)) for organization in data],
-            )
-        else:
-            organizations = data.all() if isinstance(data, Manager) else data
-            shared = [(organization.pk, child.shared_representation(organization)) for organization in organizations]
+        # As shown to those who see everything; each reader's is taken out after. The logo's address names the host.
+        shared = shared_rows(f"api-organizations:{request.get_host()}", data, child.shared_representation)
         # Which contact fields and profiles the reader may see and manage: one query for the whole page.
         actions = [f"contact:{name}" for name in Organization.CONTACT_FIELDS]
         allowed = allowed_ids(Organization, [pk for pk, _item in shared], request.user, *actions, MANAGE)

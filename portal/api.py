@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.core.paginator import InvalidPage
+from django.db.models import Manager
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import NotFound
@@ -17,6 +20,7 @@ from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
 from portal.models import User
 from portal.paging import NarrowPaginator, RowsById
+from portal.publiccache import cached_public, digest
 from portal.text import SingleLineField, single_line
 
 
@@ -44,6 +48,19 @@ class NarrowPagination(PageNumberPagination):
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True  # in the browsable API
         return cast("RowsById", self.page.object_list)
+
+
+def shared_rows(name: str, data: Any, represent: Callable[[Any], dict[str, Any]]) -> list[tuple[Any, dict[str, Any]]]:
+    """Each row of `data` (its pk) with its representation. A page handed over unread (`RowsById`) is represented
+    once for every reader of the same rows, in the same language, until the public stamp changes: `represent`
+    must not depend on who asks, and what a reader may not see is taken out afterwards. `name` says what else
+    the representation depends on (a time zone, a host)."""
+    if isinstance(data, RowsById):
+        return cached_public(
+            f"{name}:{get_language()}:{digest(data.ids)}", lambda: [(row.pk, represent(row)) for row in data]
+        )
+    rows = data.all() if isinstance(data, Manager) else data
+    return [(row.pk, represent(row)) for row in rows]
 
 
 class KnownCountPagination(NarrowPagination):
