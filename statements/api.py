@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 
 from organizations.models import Organization
 from portal.access import ANONYMOUS
+from portal.api import NarrowPagination, shared_rows
 from statements.models import Endorsement, Statement
 
 
@@ -46,6 +48,15 @@ class EndorsementFiguresSerializer(serializers.Serializer):
     )
 
 
+class StatementListSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        # A statement is shown alike to everyone who may see it: a page is shared by the readers of the same
+        # statements (its addresses name the site, its dates are in the active time zone).
+        request = self.context["request"]
+        name = f"api-statements:{request.build_absolute_uri('/')}:{timezone.get_current_timezone_name()}"
+        return [item for _pk, item in shared_rows(name, data, self.child.to_representation)]  # type: ignore[union-attr]
+
+
 class StatementSerializer(serializers.ModelSerializer):
     owner: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner_name = serializers.CharField(source="owner.name", read_only=True)
@@ -63,6 +74,7 @@ class StatementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Statement
+        list_serializer_class = StatementListSerializer
         fields = [
             "slug",
             "kind",
@@ -123,6 +135,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     published; endorsers not named publicly are counted, never named."""
 
     serializer_class = StatementSerializer
+    pagination_class = NarrowPagination
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Statement]:

@@ -22,6 +22,7 @@ from portal import audit, pdf, printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
+from portal.paging import NarrowPaginator
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
 from statements import exchange, services
@@ -74,7 +75,7 @@ def _back(statement: Statement) -> HttpResponse:
 
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = Statement.objects.visible_to(request.user).select_related("owner")
-    page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": may_create_statements(request.user)}
     return render(request, "statements/list.html", context)
 

@@ -273,3 +273,34 @@ def test_a_plain_member_sees_the_endorsement_of_its_organisation_without_the_edi
     assert HIDDEN in text and "endorsed this statement on" in text and "It is counted but not named publicly." in text
     assert "only one of its owners can choose" not in text
     assert "Withdraw the endorsement" not in text and "Name us publicly" not in text
+
+
+def test_the_list_and_the_api_shared_with_an_editor_never_show_the_draft_to_others(
+    draft: Statement, letter: Statement
+) -> None:
+    editor, outsider = member_of(draft.owner, Membership.Role.EDITOR), member_of(OrganizationFactory(), "member")
+    editor_api, outsider_api = APIClient(), APIClient()
+    sign_in(editor_api, editor)
+    sign_in(outsider_api, outsider)
+
+    # The editor's pages first: the cards and the API page of both statements are shared under their ids.
+    assert "Secret draft letter" in page_text(client_for(editor).get("/en/statements/"))
+    assert editor_api.get("/api/v1/statements/").json()["count"] == 2
+
+    assert "Secret draft letter" not in page_text(client_for(outsider).get("/en/statements/"))
+    assert [row["slug"] for row in outsider_api.get("/api/v1/statements/").json()["results"]] == [letter.slug]
+
+
+def test_readers_of_the_same_statements_share_their_cards_and_see_a_change_at_once(letter: Statement) -> None:
+    first, second = client_for(UserFactory()), client_for(UserFactory())
+    first.get("/en/statements/")
+
+    with CaptureQueriesContext(connection) as queries:
+        shared = page_text(second.get("/en/statements/"))
+    Statement.objects.filter(pk=letter.pk).update(title_en="Open letter: protect women human rights defenders")
+
+    assert "support women human rights defenders" in shared
+    assert not any('"statements_statement"."title_en"' in query["sql"] for query in queries.captured_queries)
+    assert "protect women human rights defenders" in page_text(second.get("/en/statements/"))
+    row = APIClient().get("/api/v1/statements/").json()["results"][0]
+    assert row["title"] == "Open letter: protect women human rights defenders"
