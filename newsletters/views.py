@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -108,16 +109,21 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             "can_manage": edition.publication.allows(request.user, MANAGE),
             "pdf_links": _pdf_links(edition),
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
-            # is not even named.
-            "visible_organizations": set(
-                Organization.objects.visible_to(request.user)
-                .filter(bulletin_items__section__edition=edition)
-                .values_list("pk", flat=True)
+            # is not even named. Sorted: the edition's body is shared by the readers of the same list.
+            "visible_organizations": sorted(
+                set(
+                    Organization.objects.visible_to(request.user)
+                    .filter(bulletin_items__section__edition=edition)
+                    .values_list("pk", flat=True)
+                )
             ),
-            "public_events": set(
-                Event.objects.visible_to(ANONYMOUS)
-                .filter(bulletin_items__section__edition=edition)
-                .values_list("pk", flat=True)
+            # Read only when the shared body is rendered again.
+            "public_events": SimpleLazyObject(
+                lambda: set(
+                    Event.objects.visible_to(ANONYMOUS)
+                    .filter(bulletin_items__section__edition=edition)
+                    .values_list("pk", flat=True)
+                )
             ),
         },
     )

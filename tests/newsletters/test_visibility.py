@@ -8,13 +8,15 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from newsletters import tasks
-from newsletters.models import Edition
+from newsletters.models import Edition, Item
 from portal.models import User
-from tests.factories import EditionFactory, ItemFactory, SectionFactory
-from tests.newsletters.conftest import World, client_for, edition_url
+from tests.factories import EditionFactory, ItemFactory, OrganizationFactory, SectionFactory
+from tests.newsletters.conftest import World, client_for, edition_url, member_of, text_of
 
 API = "/api/v1/editions/"
 PREVIEW = "Preview: this edition is not published."
@@ -257,3 +259,35 @@ def test_composing_pages_send_anonymous_visitors_to_log_in(world: World, edition
         assert response.status_code == 302, (method, url)
         assert response["Location"].startswith("/en/accounts/login/?next="), (method, url)
     assert editions.published.sections.count() == 1
+
+
+@pytest.mark.parametrize("member_first", [True, False])
+def test_an_edition_shared_by_its_readers_names_an_unlisted_organisation_only_to_its_members(
+    world: World, published: Edition, member_first: bool
+) -> None:
+    unlisted = OrganizationFactory(name_en="Quiet Witnesses Association", listed_publicly=False)
+    listed = OrganizationFactory(name_en="Syrians for Truth and Justice")
+    item = ItemFactory(section=SectionFactory(edition=published), title_en="Hearings in Gaziantep")
+    item.organizations.set([unlisted, listed])
+    insider, outsider = member_of(unlisted), world.other_member
+    readers = [insider, outsider, None] if member_first else [None, outsider, insider]
+
+    pages = {reader: text_of(client_for(reader).get(edition_url(published))) for reader in readers}
+
+    assert all("Hearings in Gaziantep" in page and "Syrians for Truth and Justice" in page for page in pages.values())
+    assert "Quiet Witnesses Association" in pages[insider]
+    assert "Quiet Witnesses Association" not in pages[outsider] + pages[None]
+
+
+def test_an_edition_read_again_reads_no_items_and_shows_a_change_at_once(world: World, published: Edition) -> None:
+    item = ItemFactory(section=SectionFactory(edition=published), title_en="Hearings in Gaziantep")
+    reader = client_for(world.other_member)
+    reader.get(edition_url(published))
+
+    with CaptureQueriesContext(connection) as queries:
+        before = text_of(reader.get(edition_url(published)))
+    Item.objects.filter(pk=item.pk).update(title_en="Hearings in Gaziantep and Istanbul")
+
+    assert "Hearings in Gaziantep" in before
+    assert not any('"newsletters_item"."title_en"' in query["sql"] for query in queries.captured_queries)
+    assert "Hearings in Gaziantep and Istanbul" in text_of(reader.get(edition_url(published)))
