@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -80,17 +82,24 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_review": organization.allows(user, Organization.REVIEW),
         "can_hide": organization.allows(user, Organization.MANAGE_MEMBERS),
         "can_join": organization.allows(user, Organization.REQUEST_TO_JOIN),
-        "networks": organization.networks_joined.filter(confirmed=True)
-        .select_related("network")
-        .filter(network__in=Organization.objects.visible_to(user)),
-        "members": organization.network_memberships.filter(confirmed=True)
-        .select_related("member")
-        .filter(member__in=Organization.objects.visible_to(user)),
+        **_network_links(organization, user),
         "sections": _sections(request, organization),
         "join_form": JoinRequestForm(),
         "review_form": ReviewForm(),
     }
     return render(request, "organizations/detail.html", context)
+
+
+def _network_links(organization: Organization, user: Any) -> dict[str, list[NetworkMembership]]:
+    """The networks the organisation belongs to and its member organisations (confirmed links), those `user` may
+    see: one query for both, the rule asked of each organisation at the other end."""
+    links = NetworkMembership.objects.filter(
+        Q(network=organization) | Q(member=organization), confirmed=True
+    ).select_related("network", "member")
+    return {
+        "networks": [link for link in links if link.member_id == organization.pk and link.network.allows(user)],
+        "members": [link for link in links if link.network_id == organization.pk and link.member.allows(user)],
+    }
 
 
 def _sections(request: HttpRequest, organization: Organization) -> list[str]:

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -71,9 +73,44 @@ OTHER_TABLES = {"mfa.Authenticator": ("last_used_at", "data")}
 T = TypeVar("T")
 
 
+# The stamp a request has read, kept for its other shared values until it writes (`one_stamp_per_request`).
+_request_stamp: ContextVar[list[str | None] | None] = ContextVar("portal_request_stamp", default=None)
+
+
 def current_stamp() -> str | None:
     """The public stamp as committed now (a missing row, after a flush, reads as "0"); None where the database
-    has no stamp (not migrated yet), and then nothing is cached."""
+    has no stamp (not migrated yet), and then nothing is cached. Within `one_stamp_per_request`, as first read."""
+    kept = _request_stamp.get()
+    if kept:
+        return kept[0]
+    stamp = _read_stamp()
+    if kept is not None:
+        kept.append(stamp)
+    return stamp
+
+
+@contextmanager
+def one_stamp_per_request() -> Iterator[None]:
+    """Read the stamp once for the values a request shares, and again after each statement that is not a SELECT:
+    what a request reads after its own write must be under the stamp of that write. A change another process
+    commits meanwhile is as if it came after this request, which it overlaps; an entry computed after it and kept
+    under the stamp read before it is newer than its stamp, never older."""
+    kept: list[str | None] = []
+
+    def forget_on_write(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        if not sql.lstrip()[:6].upper() == "SELECT":
+            kept.clear()
+        return execute(sql, *args)
+
+    token = _request_stamp.set(kept)
+    try:
+        with connection.execute_wrapper(forget_on_write):
+            yield
+    finally:
+        _request_stamp.reset(token)
+
+
+def _read_stamp() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT value FROM {STAMP_TABLE} WHERE id = 1")  # noqa: S608 - a constant
@@ -300,6 +337,10 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        with one_stamp_per_request():
+            return self._answer(request)
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         if not settings.PUBLIC_PAGE_CACHE or not _cacheable_request(request):
             return self.get_response(request)
         computed: list[HttpResponse] = []

@@ -133,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # and DRF's rate limits need shared between processes); absent, everything stays in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "portal.rediscache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache and written to both (every signed-in request reads its session). Only
     # with a cache every process shares: ending a session (portal.sessions) must end it in all of them at once.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from consultations.models import Consultation
 from events.models import Event
@@ -48,6 +49,7 @@ from tests.factories import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "Canary Families Association"
+STAMP_READ = f"FROM {publiccache.STAMP_TABLE}"
 
 
 def hit(response: Any) -> bool:
@@ -218,6 +220,28 @@ def test_home_figures_follow_the_data_at_once(client: Client, db: None) -> None:
     figures = client.get("/en/").context["figures"]
 
     assert figures[0]["value"] == Organization.objects.listed().count()
+
+
+def test_a_request_reads_the_stamp_once_until_it_writes(db: None) -> None:
+    with publiccache.one_stamp_per_request():
+        with CaptureQueriesContext(connection) as reads:
+            first = publiccache.cached_public("figure", lambda: "before")
+            publiccache.cached_public("other-figure", lambda: 0)
+        OrganizationFactory(name_en=CANARY)  # changes the stamp (immediate in tests)
+        after = publiccache.cached_public("figure", lambda: "after")
+
+    assert sum(STAMP_READ in query["sql"] for query in reads.captured_queries) == 1
+    assert (first, after) == ("before", "after")
+
+
+def test_a_signed_in_page_reads_the_stamp_once(client: Client, user: User) -> None:
+    sign_in(client, user)
+    client.get("/en/")
+
+    with CaptureQueriesContext(connection) as reads:
+        client.get("/en/")
+
+    assert sum(STAMP_READ in query["sql"] for query in reads.captured_queries) == 1
 
 
 # Two gunicorn processes, committed changes ---------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""Django's Redis cache, with one redis-py client per connection pool instead of one per call.
+
+Django builds a new `redis.Redis` around the pool for every cache operation; with redis-py 8 that costs more than
+the round trip it makes (about 0.3 ms against 0.25 ms on the benchmark machine), and a signed-in page makes several
+(its session, the person's Viewer, the public stamp's shared values). A client over a pool is safe to share between
+threads, and the pool notices a fork.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+
+
+class _ReusedClient(RedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # Django's, not in its stubs
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ReusedClient
