@@ -37,10 +37,11 @@ from organizations.models import Organization, coordinated_organizations, unhidd
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
 from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, viewer_of
+from portal.access import MANAGE, VIEW, prefetch_access, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
+from portal.publiccache import cached_public
 from portal.ratelimit import limited
 from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
@@ -116,6 +117,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if user.is_authenticated
         else None
     )
+    # Whether this reader is seated decides the logistics and the link: asked of the rule once for both.
+    prefetch_access([event], user, Event.SEE_LOGISTICS, Event.SEE_LINK)
     can_manage = event.allows(user, MANAGE)
     own_invitations = event.invitations.managed_by(user).select_related("organization") if user.is_authenticated else []
     waiting = registration is not None and registration.status == Registration.Status.WAITLISTED
@@ -132,8 +135,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_see_link": event.allows(user, Event.SEE_LINK),
             "participants": _participants(event, user, can_manage),
             "sessions": event.sessions.all(),
-            "documents": event.documents.visible_to(user),
-            "attendance": services.attendance_figures(event),
+            "documents": _documents(event, user),
+            "attendance": cached_public(f"event-attendance:{event.pk}", lambda: services.attendance_figures(event)),
             "own_invitations": [(invitation, plan.seats_of(invitation)) for invitation in own_invitations if plan],
             "registration_form": _registration_form(request, event) if registration is None else None,
             "viewer_zone": _viewer_zone(request),
@@ -142,6 +145,13 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             else [],
         },
     )
+
+
+def _documents(event: Event, user: Any) -> list[Document]:
+    """The event's documents `user` may read. Most events have none: those cost one plain query, not the rule's."""
+    documents = list(event.documents.all())
+    prefetch_access(documents, user, VIEW)
+    return [document for document in documents if document.allows(user)]
 
 
 def _participants(event: Event, user: Any, can_manage: bool) -> list[Any] | None:

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +21,12 @@ from django.views.decorators.http import require_POST
 from events.models import Event
 from newsletters import services
 from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm, SubscribeForm
-from newsletters.models import Edition, Item, Publication, Section
+from newsletters.models import Edition, Item, MailingList, Publication, Section
 from organizations.models import Organization, coordinated_organizations
 from portal import printing
 from portal.access import ANONYMOUS, MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
+from portal.paging import NarrowPaginator
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
@@ -64,6 +64,9 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+EDITIONS_PAGE_SIZE = 20
+
+
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = _publication_for(request, slug)
     search = EditionSearchForm(request.GET)
@@ -75,7 +78,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if search.is_valid() and search.cleaned_data["q"]:
         editions = editions.search(search.cleaned_data["q"])
-    page = Paginator(editions, 20).get_page(request.GET.get("page"))
+    page = NarrowPaginator(editions, EDITIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "newsletters/publication_detail.html",
@@ -85,13 +88,18 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "search": search,
             "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
             "can_manage": publication.allows(request.user, MANAGE),
-            # One form per list, each with its own field ids, so that every label names its own field.
-            "subscriptions": [
-                (mailing_list, SubscribeForm(auto_id=f"list{mailing_list.pk}-%s", initial={"language": get_language()}))
-                for mailing_list in publication.mailing_lists.filter(is_public=True)
-            ],
+            # The same for every reader (no CSRF token): read only when the shared part of the page is rendered again.
+            "subscriptions": SimpleLazyObject(lambda: _subscription_forms(publication)),
         },
     )
+
+
+def _subscription_forms(publication: Publication) -> list[tuple[MailingList, SubscribeForm]]:
+    """One form per public list, each with its own field ids, so that every label names its own field."""
+    return [
+        (mailing_list, SubscribeForm(auto_id=f"list{mailing_list.pk}-%s", initial={"language": get_language()}))
+        for mailing_list in publication.mailing_lists.filter(is_public=True)
+    ]
 
 
 def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:

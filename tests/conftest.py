@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
 
+from portal import publiccache
 from portal.celery import app as celery_app
 from portal.models import User
 from tests.workers import workers  # noqa: F401 - the fixture, for every test (tests/workers.py)
@@ -28,6 +29,15 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_minute_per_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared entry is recomputed when the clock's minute turns (portal.publiccache): a test that counts a
+    page's queries would count one more whenever the minute turned between its requests. A test keeps the minute
+    it started in; the tests of what the turn of a minute does move it themselves."""
+    minute = publiccache._minute()
+    monkeypatch.setattr(publiccache, "_minute", lambda: minute)
 
 
 @pytest.fixture(autouse=True)

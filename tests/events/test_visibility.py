@@ -30,6 +30,7 @@ from organizations.models import Membership, Organization
 from portal.models import User
 from tests.events.conftest import API, client_for, member, unfolded
 from tests.factories import (
+    EventDocumentFactory,
     EventFactory,
     InvitationFactory,
     OrganizationFactory,
@@ -319,6 +320,18 @@ def test_page_says_logistics_are_for_confirmed_participants(world: World, role: 
     assert (
         '<dt>Address and link</dt><dd class="muted">Shown to confirmed participants.</dd>' in response.content.decode()
     )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_page_lists_the_documents_its_reader_may_read(world: World, role: str) -> None:
+    event = world.events["members"]
+    EventDocumentFactory(event=event, title="Canary outcome for everyone", kind="outcome", visibility="public")
+    EventDocumentFactory(event=event, title="Canary minutes for participants")
+
+    page = world.client(role).get(f"/en/events/{event.slug}/").content.decode()
+
+    assert ("Canary outcome for everyone" in page) == (role in VISIBLE["members"])
+    assert ("Canary minutes for participants" in page) == (role in VISIBLE["members"] and role in LOGISTICS)
 
 
 def test_feed_at_a_forged_address_is_not_found(world: World) -> None:
