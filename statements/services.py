@@ -460,10 +460,11 @@ def endorser_index(statement: Statement, country: str | None, page_number: str |
     sees: a reader's own organisation's endorsement, named or not, is shown above it, and the publishers see every
     endorser on the management page. So it is computed once for everyone until the public data changes: on a letter
     with 120,000 endorsements its three queries took most of a second."""
-    public = statement.endorsements.visible_to(ANONYMOUS)
     asked = hashlib.sha256(repr((translation.get_language(), country, page_number, per_page)).encode()).hexdigest()
     key = f"statement-endorsers:{statement.pk}:{asked[:32]}"
-    return cached_public(key, lambda: _endorser_index(public, country, page_number, per_page))
+    return cached_public(
+        key, lambda: _endorser_index(statement.endorsements.visible_to(ANONYMOUS), country, page_number, per_page)
+    )
 
 
 def _endorser_index(

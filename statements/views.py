@@ -85,11 +85,10 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # The endorsements of the person's own organisations, named or not, above the public list (their members see
     # them; their editors and owners act on them).
     mine = viewer_of(request.user).organizations()
-    own = list(
-        statement.endorsements.visible_to(request.user).filter(organization__in=mine).select_related("organization")
-    )
+    own = list(statement.endorsements.filter(organization__in=mine).select_related("organization")) if mine else []
     for item in own:
-        item.statement = statement
+        item.statement = statement  # the rule reads the statement's owner
+    own = [item for item in own if item.allows(request.user)]
     context = {
         "statement": statement,
         "version": statement.version,
@@ -116,11 +115,11 @@ def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
     their rendering (the template shares it): names link to the profiles the public may open."""
     index = services.endorser_index(statement, request.GET.get("country"), request.GET.get("page"), ENDORSERS_PAGE_SIZE)
     page = Paginator(range(index.total), ENDORSERS_PAGE_SIZE).page(index.page_number)
-    visible = Organization.objects.visible_to(ANONYMOUS).filter(pk=OuterRef("organization_id"))
-    rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
 
     def groups() -> list[tuple[services.EndorserCountry, list[Endorsement]]]:
         # Read only if the page renders them, which a shared rendering spares.
+        visible = Organization.objects.visible_to(ANONYMOUS).filter(pk=OuterRef("organization_id"))
+        rows = Endorsement.objects.filter(pk__in=index.page_ids).select_related("organization")
         by_pk = {row.pk: row for row in rows.annotate(profile_visible=Exists(visible))}
         return services.group_by_country([by_pk[pk] for pk in index.page_ids], index.countries)
 
