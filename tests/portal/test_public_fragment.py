@@ -3,16 +3,20 @@ stamp for signed-in readers too, never across languages or addresses, and curren
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.db import connection
-from django.template import Context, Template
+from django.middleware.csrf import _does_token_match
+from django.template import Context, RequestContext, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 from tests.conftest import sign_in
-from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import EventFactory, MembershipFactory, OrganizationFactory, UserFactory, host_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +73,52 @@ def test_the_first_readers_rendering_is_the_next_readers() -> None:
 def test_outside_a_request_it_is_rendered_each_time() -> None:
     assert FRAGMENT.render(Context({"greeting": "an email"})) == "an email"
     assert FRAGMENT.render(Context({"greeting": "a PDF"})) == "a PDF"
+
+
+SHARED_FORM = Template(
+    '{% load public_fragment %}{% public_fragment "form" "shared" %}{{ greeting }}<form>{% csrf_token %}</form>'
+    "{% end_public_fragment %}"
+)
+
+
+def test_a_shared_form_carries_each_readers_own_token() -> None:
+    first, second = RequestFactory().get("/en/one/"), RequestFactory().get("/en/other/")
+
+    first_html = SHARED_FORM.render(RequestContext(first, {"greeting": "first"}))
+    second_html = SHARED_FORM.render(RequestContext(second, {"greeting": "second"}))
+
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert second_html.startswith("first")  # the first reader's rendering, shared
+    assert _does_token_match(token.search(first_html)[1], first.META["CSRF_COOKIE"])
+    assert _does_token_match(token.search(second_html)[1], second.META["CSRF_COOKIE"])
+    assert not _does_token_match(token.search(second_html)[1], first.META["CSRF_COOKIE"])
+
+
+def test_two_people_share_the_menu_and_each_logs_out_with_their_own_token() -> None:
+    first, second = member_client(), member_client()
+    first.get("/en/statements/")
+
+    page = second.get("/en/statements/").content.decode()
+
+    logout = re.search(
+        r'action="/en/accounts/logout/"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page
+    )
+    assert logout is not None
+    assert _does_token_match(logout[1], second.cookies[settings.CSRF_COOKIE_NAME].value)
+    assert not _does_token_match(logout[1], first.cookies[settings.CSRF_COOKIE_NAME].value)
+    assert second.post("/en/accounts/logout/", {"csrfmiddlewaretoken": logout[1]}).status_code == 302
+
+
+def test_the_menu_counts_the_queue_only_for_those_it_shows_it_to() -> None:
+    OrganizationFactory(status=Organization.Status.PENDING)
+    coordinator = Client()
+    sign_in(coordinator, MembershipFactory(organization=host_organization(), role=Membership.Role.OWNER).user)
+
+    member_page = member_client().get("/en/statements/").content.decode()
+    coordinator_page = coordinator.get("/en/statements/").content.decode()
+
+    assert "organisation waiting" not in member_page
+    assert "1 organisation waiting" in coordinator_page
 
 
 # Keyed by the rows shown: the events list's cards ------------------------------------------------------------

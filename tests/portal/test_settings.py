@@ -95,7 +95,7 @@ def test_redis_url_makes_redis_the_cache_and_broker() -> None:
 
     assert result.returncode == 0, result.stderr
     shape = json.loads(result.stdout.strip().splitlines()[-1])
-    assert shape["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shape["cache"] == "portal.rediscache.RedisCache"
     assert shape["broker"] == "redis://127.0.0.1:6379/3"
     assert shape["eager"] is False
 
