@@ -98,7 +98,7 @@ def one_stamp_per_request() -> Iterator[None]:
     kept: list[str | None] = []
 
     def forget_on_write(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        if not sql.lstrip()[:6].upper() == "SELECT":
+        if sql.lstrip()[:6].upper() != "SELECT":
             kept.clear()
         return execute(sql, *args)
 
