@@ -20,6 +20,7 @@ from organizations.models import Organization, OrganizationQuerySet
 from organizations.picker import PickerFilter
 from portal.access import Viewer
 from portal.models import User
+from portal.publiccache import cached_public
 
 
 @receiver(signals.profile_sections, dispatch_uid="agreements_profile_section")
@@ -37,7 +38,13 @@ def export_section(sender: type, *, user: User, organization: Organization, **kw
 
 def _agreements_of(user: Any, organization: Organization) -> list[Agreement]:
     """Agreements the organisation owns or is a party to, as far as `user` may see them. A party that
-    asked not to be named is not revealed by its own profile either. One query: both rules in SQL."""
+    asked not to be named is not revealed by its own profile either. One query, both rules in SQL, and none where
+    the organisation has no agreement at all (most): whether it has any is shared by every reader."""
+    if not cached_public(
+        f"organization-has-agreements:{organization.pk}",
+        lambda: Agreement.objects.filter(Q(owner=organization) | Q(parties__organization=organization)).exists(),
+    ):
+        return []
     named_party = AgreementParty.objects.visible_to(user).filter(agreement=OuterRef("pk"), organization=organization)
     return list(Agreement.objects.visible_to(user).filter(Q(owner=organization) | Exists(named_party)))
 

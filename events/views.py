@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from organizations.models import Organization, coordinated_organizations, unhidd
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
 from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, VIEW, prefetch_access, viewer_of
+from portal.access import MANAGE, VIEW, Action, prefetch_access, read_allowing, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
@@ -46,9 +47,20 @@ from portal.ratelimit import limited
 from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 
-def _event_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Event:
-    """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403)."""
-    event = get_object_or_404(Event.objects.select_related("owner", "series"), slug=slug)
+def _event_for(
+    request: HttpRequest,
+    slug: str,
+    *,
+    manage: bool = False,
+    asking: tuple[Action, ...] = (),
+    related: tuple[str, ...] = ("owner", "series"),
+) -> Event:
+    """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403).
+    The rule's verdicts on `asking` and the `related` rows are read with it, in one query."""
+    try:
+        event = read_allowing(Event.objects.select_related(*related), request.user, *asking, slug=slug)
+    except Event.DoesNotExist:
+        raise Http404 from None
     if not event.allows(request.user):
         raise Http404
     if manage and not event.allows(request.user, MANAGE):
@@ -110,17 +122,21 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
 
 
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event_for(request, slug)
+    # Whether this reader is seated decides the logistics and the link: asked of the rule as the event is read. Its
+    # organiser and series are read only where the page shows them again (the shared part is rendered once).
+    event = _event_for(request, slug, asking=(Event.SEE_LOGISTICS, Event.SEE_LINK), related=())
     user = request.user
     registration = (
         event.registrations.filter(user_id=user.pk, status__in=Registration.ACTIVE).first()
         if user.is_authenticated
         else None
     )
-    # Whether this reader is seated decides the logistics and the link: asked of the rule once for both.
-    prefetch_access([event], user, Event.SEE_LOGISTICS, Event.SEE_LINK)
     can_manage = event.allows(user, MANAGE)
-    own_invitations = event.invitations.managed_by(user).select_related("organization") if user.is_authenticated else []
+    own_invitations = (
+        event.invitations.managed_by(user).select_related("organization")
+        if user.is_authenticated and cached_public(f"event-invited:{event.pk}", event.invitations.exists)
+        else []
+    )
     waiting = registration is not None and registration.status == Registration.Status.WAITLISTED
     plan = event.seat_plan() if waiting or own_invitations else None
     return render(
@@ -136,20 +152,28 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "participants": _participants(event, user, can_manage),
             "sessions": event.sessions.all(),
             "documents": _documents(event, user),
-            "attendance": cached_public(f"event-attendance:{event.pk}", lambda: services.attendance_figures(event)),
+            # Read only when the shared part of the page is rendered again (events/detail.html).
+            "attendance": SimpleLazyObject(
+                lambda: cached_public(f"event-attendance:{event.pk}", lambda: services.attendance_figures(event))
+            ),
             "own_invitations": [(invitation, plan.seats_of(invitation)) for invitation in own_invitations if plan],
-            "registration_form": _registration_form(request, event) if registration is None else None,
+            "registration_choices": _registration_choices(request, event) if registration is None else None,
+            "registration_form": SimpleLazyObject(lambda: _registration_form(request, event)),
             "viewer_zone": _viewer_zone(request),
-            "series_events": event.series.events.visible_to(user).exclude(pk=event.pk).order_by("starts_at")
-            if event.series is not None
+            "series_events": Event.objects.filter(series=event.series_id)
+            .visible_to(user)
+            .exclude(pk=event.pk)
+            .order_by("starts_at")
+            if event.series_id is not None
             else [],
         },
     )
 
 
 def _documents(event: Event, user: Any) -> list[Document]:
-    """The event's documents `user` may read. Most events have none: those cost one plain query, not the rule's."""
-    documents = list(event.documents.all())
+    """The event's documents `user` may read. They are read for every reader alike and shared; the rule is asked
+    only when there are any (most events have none)."""
+    documents = cached_public(f"event-documents:{event.pk}", lambda: list(event.documents.all()))
     prefetch_access(documents, user, VIEW)
     return [document for document in documents if document.allows(user)]
 
@@ -165,13 +189,22 @@ def _participants(event: Event, user: Any, can_manage: bool) -> list[Any] | None
     return list(Organization.objects.filter(pk__in=seated.values("organization_id")).order_by("name"))
 
 
-def _registration_form(request: HttpRequest, event: Event, data: Any = None) -> RegistrationForm | None:
+def _registration_choices(request: HttpRequest, event: Event) -> list[int] | None:
+    """The organisations the person may register through, the verified ones they belong to (ids), or None where
+    they may not register themselves (not signed in, by invitation only, cancelled or past). The registration form
+    is shared by the readers offered the same choices (events/detail.html)."""
     if not request.user.is_authenticated or event.registration_mode == Event.RegistrationMode.INVITATION:
         return None
     if event.status != Event.Status.SCHEDULED or event.is_past:
         return None
-    organizations = Organization.objects.filter(memberships__user=request.user).verified()
-    return RegistrationForm(data, event=event, organizations=organizations)
+    return sorted(viewer_of(request.user).verified)
+
+
+def _registration_form(request: HttpRequest, event: Event, data: Any = None) -> RegistrationForm | None:
+    choices = _registration_choices(request, event)
+    if choices is None:
+        return None
+    return RegistrationForm(data, event=event, organizations=Organization.objects.filter(pk__in=choices))
 
 
 def event_ical(request: HttpRequest, slug: str) -> HttpResponse:

@@ -30,6 +30,7 @@ from organizations.models import JoinRequest, Membership, NetworkMembership, Org
 from portal import audit
 from portal.access import MANAGE, VIEW, Action, viewer_of
 from portal.http import AuthenticatedHttpRequest
+from portal.publiccache import cached_public
 from portal.ratelimit import limited
 from portal.spreadsheets import csv_response
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
@@ -92,10 +93,16 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _network_links(organization: Organization, user: Any) -> dict[str, list[NetworkMembership]]:
     """The networks the organisation belongs to and its member organisations (confirmed links), those `user` may
-    see: one query for both, the rule asked of each organisation at the other end."""
-    links = NetworkMembership.objects.filter(
-        Q(network=organization) | Q(member=organization), confirmed=True
-    ).select_related("network", "member")
+    see. The links are read for every reader alike and shared (most organisations have none); the rule is asked of
+    each organisation at the other end, for this reader."""
+    links = cached_public(
+        f"organization-links:{organization.pk}",
+        lambda: list(
+            NetworkMembership.objects.filter(
+                Q(network=organization) | Q(member=organization), confirmed=True
+            ).select_related("network", "member")
+        ),
+    )
     return {
         "networks": [link for link in links if link.member_id == organization.pk and link.network.allows(user)],
         "members": [link for link in links if link.network_id == organization.pk and link.member.allows(user)],

@@ -160,8 +160,9 @@ class GuardedQuerySet(models.QuerySet[M], Generic[M]):
     """The queryset of a guarded model: rows filtered by the model's one rule."""
 
     def allowing(self, who: Any, action: Action) -> Self:
-        """Rows on which `who` may do `action`."""
-        return self.filter(self.model.condition(viewer_of(who), action))  # type: ignore[attr-defined]
+        """Rows on which `who` may do `action`. None at all is answered without asking the database."""
+        condition = self.model.condition(viewer_of(who), action)  # type: ignore[attr-defined]
+        return self.none() if condition is NOTHING else self.filter(condition)
 
     def visible_to(self, who: Any) -> Self:
         """Rows `who` may know exist."""
@@ -222,13 +223,33 @@ def prefetch_access(objects: Iterable[Guarded], who: Any, *actions: Action) -> N
         verdicts.extend((viewer, action, obj.pk in allowed[action]) for action in actions)
 
 
-def allowed_ids(model: type[Guarded], pks: list[Any], who: Any, *actions: Action) -> dict[Action, set[Any]]:
-    """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all."""
+def read_allowing(queryset: models.QuerySet[M], who: Any, *actions: Action, **lookup: Any) -> M:
+    """The row of `queryset` at `lookup` (the model's DoesNotExist if there is none) with the rule's verdicts on
+    `actions` for `who` read in the same query, so that `allows(who, action)` asks nothing more: for a detail page
+    whose rules need the database (is the reader seated at this event)."""
     viewer = viewer_of(who)
-    verdicts = {
-        f"allows_{index}": models.ExpressionWrapper(model.condition(viewer, action), output_field=models.BooleanField())
+    verdicts = _verdicts(queryset.model, viewer, actions)
+    obj = queryset.annotate(**verdicts).get(**lookup)
+    obj.__dict__.setdefault("_access_verdicts", []).extend(
+        (viewer, action, bool(obj.__dict__.pop(name))) for name, action in zip(verdicts, actions, strict=True)
+    )
+    return obj
+
+
+def _verdicts(model: type[models.Model], viewer: Viewer, actions: tuple[Action, ...]) -> dict[str, Any]:
+    """The rule on each of `actions` as a boolean column, named after its place among them."""
+    return {
+        f"_allows_{index}": models.ExpressionWrapper(
+            model.condition(viewer, action),  # type: ignore[attr-defined]
+            output_field=models.BooleanField(),
+        )
         for index, action in enumerate(actions)
     }
+
+
+def allowed_ids(model: type[Guarded], pks: list[Any], who: Any, *actions: Action) -> dict[Action, set[Any]]:
+    """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all."""
+    verdicts = _verdicts(model, viewer_of(who), actions)
     rows = model._default_manager.filter(pk__in=pks).order_by().annotate(**verdicts).values_list("pk", *verdicts)
     allowed: dict[Action, set[Any]] = {action: set() for action in actions}
     for pk, *answers in rows:

@@ -126,8 +126,12 @@ def hybrid_event(slug: str, title: str, **fields: object) -> Event:
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     """Built once for the module's hundreds of cases, in a transaction rolled back after the last of them;
-    each test runs in a savepoint inside it, so whatever a test changes is undone after that test."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    each test runs in a savepoint inside it, so whatever a test changes is undone after that test. Like the
+    transaction Django's TestCase wraps around a test, it is the test's, not the portal's: pages read inside it are
+    shared through the public cache as they would be in production (portal.publiccache.in_transaction)."""
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), block:
         yield build_world()
         transaction.set_rollback(True)
 
@@ -320,6 +324,35 @@ def test_page_says_logistics_are_for_confirmed_participants(world: World, role: 
     assert (
         '<dt>Address and link</dt><dd class="muted">Shown to confirmed participants.</dd>' in response.content.decode()
     )
+
+
+def test_readers_of_a_page_in_turn_see_what_the_rule_gives_each_whoever_came_first(world: World) -> None:
+    """An event's page shares its body and its registration form between the readers shown the same
+    (events/detail.html): read by every role in turn and again backwards, the logistics reach only those who may see
+    them and the form offers each reader only the verified organisations they belong to."""
+    event = world.events["public"]
+    open_to_all = EventFactory(owner=event.owner, title_en="Open consultation on the strategy")
+    # Signed in before: a first request's writes (its session's record) would renew the stamp, and with it the keys.
+    clients = {role: world.client(role) for role in ROLES}
+    for client in clients.values():
+        client.get("/en/")
+    forms_shown = 0
+    for role in ROLES + ROLES[::-1]:
+        page = clients[role].get(f"/en/events/{event.slug}/").content.decode()
+        form = clients[role].get(f"/en/events/{open_to_all.slug}/").content.decode()
+        offered = set(re.findall(r'<option value="\d+">([^<]*)</option>', form))
+        own = {
+            escape(str(organization))
+            for organization in Organization.objects.filter(
+                memberships__user=world.users[role], status=Organization.Status.VERIFIED
+            )
+        }
+
+        assert (STREET in page) == (LINK in page) == (role in LOGISTICS), role
+        assert offered <= own, role
+        forms_shown += bool(offered)
+
+    assert forms_shown >= 4  # members of A, B and H offered their own
 
 
 @pytest.mark.parametrize("role", ROLES)

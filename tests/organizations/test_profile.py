@@ -8,9 +8,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from agreements.models import Agreement
 from organizations.models import Organization
 from tests.conftest import sign_in
-from tests.factories import MembershipFactory, NetworkMembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    AgreementPartyFactory,
+    MembershipFactory,
+    NetworkMembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +52,29 @@ def test_a_member_that_is_not_listed_is_not_named_on_its_networks_profile() -> N
     page = profile(network)
 
     assert "Listed Member" in page and "Unlisted Member" not in page
+
+
+def test_links_and_agreements_made_after_a_profile_was_read_show_at_once_to_those_who_may_see_them() -> None:
+    """The profile's links, and whether it has agreements at all, are shared by its readers: a new one is not
+    hidden by what the first reader left behind, and a confidential one reaches only its parties' owners."""
+    families = OrganizationFactory(name_en="Caesar Families Association")
+    owner = UserFactory()
+    MembershipFactory(user=owner, organization=families, role="owner")
+    insider = sign_in(Client(), owner)
+    assert "Syrian Justice Coalition" not in profile(families) + profile(families, insider)
+
+    NetworkMembershipFactory(member=families, network__name_en="Syrian Justice Coalition")
+    AgreementPartyFactory(
+        organization=families,
+        agreement__title_en="Confidential Memorandum of Understanding",
+        agreement__visibility=Agreement.Visibility.CONFIDENTIAL,
+    )
+    public, inside = profile(families), profile(families, insider)
+
+    assert "Syrian Justice Coalition" in public and "Syrian Justice Coalition" in inside
+    assert "Confidential Memorandum of Understanding" in inside
+    outsider = profile(families, sign_in(Client(), UserFactory()))
+    assert "Confidential Memorandum of Understanding" not in public + outsider
 
 
 def test_a_profiles_queries_do_not_grow_with_its_links() -> None:
