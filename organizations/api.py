@@ -26,13 +26,13 @@ from organizations.models import (
     LISTED,
     WORKING_LANGUAGES,
     Governorate,
-    Membership,
     Organization,
     OrganizationQuerySet,
     Topic,
 )
-from portal.access import MANAGE, allowed_ids
+from portal.access import MANAGE, allowed_ids, viewer_of
 from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField, shared_rows
+from portal.publiccache import cached_public, digest
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -58,9 +58,12 @@ class OrganizationListSerializer(serializers.ListSerializer):
         request = self.context["request"]
         # As shown to those who see everything; each reader's is taken out after. The logo's address names the host.
         shared = shared_rows(f"api-organizations:{request.get_host()}", data, child.shared_representation)
-        # Which contact fields and profiles the reader may see and manage: one query for the whole page.
+        # Which contact fields and profiles the reader may see and manage, asked of the rule for the whole page: of
+        # the fields the shared representation holds (their status, to whom each contact is shown), so mostly in
+        # Python, and in one query for whatever they leave open.
         actions = [f"contact:{name}" for name in Organization.CONTACT_FIELDS]
-        allowed = allowed_ids(Organization, [pk for pk, _item in shared], request.user, *actions, MANAGE)
+        known = {pk: {name: item[name] for name in ("status", *VISIBILITY_FIELDS)} for pk, item in shared}
+        allowed = allowed_ids(Organization, list(known), request.user, *actions, MANAGE, known=known)
         return [
             child.for_reader(
                 item,
@@ -221,8 +224,17 @@ class OrganizationViewSet(
         # The listed ones, and the person's own that are not listed, looked up first by their ids: most people's
         # organisations are listed, and "listed" alone lets the count and the page use the directory's partial
         # indexes, where "listed OR one of mine" reads every row (bench/pages.py, api_organizations@member).
-        own = Membership.objects.filter(user_id=user.pk).values("organization_id") if user.is_authenticated else []
-        unlisted_own = list(visible.filter(pk__in=own).exclude(LISTED).values_list("pk", flat=True)) if own else []
+        # Which of them are unlisted is the same for everyone who asks of the same organisations: shared. What this
+        # reader may see of them is still the rule's, in the query returned.
+        own = viewer_of(user).organizations()
+        unlisted_own = (
+            cached_public(
+                f"unlisted-among:{digest(own)}",
+                lambda: list(Organization.objects.filter(pk__in=own).exclude(LISTED).values_list("pk", flat=True)),
+            )
+            if own
+            else []
+        )
         if unlisted_own:
             return visible.filter(LISTED | Q(pk__in=unlisted_own))
         # The listed organisations the filters find: the directory's figure, shared by every reader.

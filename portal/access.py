@@ -20,13 +20,15 @@ is read by the function named in `settings.PORTAL_VIEWER` (the organisations app
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -247,16 +249,50 @@ def _verdicts(model: type[models.Model], viewer: Viewer, actions: tuple[Action, 
     }
 
 
-def allowed_ids(model: type[Guarded], pks: list[Any], who: Any, *actions: Action) -> dict[Action, set[Any]]:
-    """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all."""
-    verdicts = _verdicts(model, viewer_of(who), actions)
-    rows = model._default_manager.filter(pk__in=pks).order_by().annotate(**verdicts).values_list("pk", *verdicts)
+def allowed_ids(
+    model: type[Guarded],
+    pks: list[Any],
+    who: Any,
+    *actions: Action,
+    known: Mapping[Any, Mapping[str, Any]] | None = None,
+) -> dict[Action, set[Any]]:
+    """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all. With
+    the rows' fields `known` (pk -> field name -> value, as a shared representation holds them), the rule is asked
+    of those fields in Python first, and the database only for the rows they do not decide."""
+    viewer = viewer_of(who)
     allowed: dict[Action, set[Any]] = {action: set() for action in actions}
+    if known is not None:
+        conditions = [_compile(model, model.condition(viewer, action)) for action in actions]
+        undecided = []
+        for pk in pks:
+            row = stand_in(model, pk, known[pk])
+            found = [condition(row) for condition in conditions]
+            if None in found:
+                undecided.append(pk)
+                continue
+            for action, verdict in zip(actions, found, strict=True):
+                if verdict:
+                    allowed[action].add(pk)
+        pks = undecided
+        if not pks:
+            return allowed
+    verdicts = _verdicts(model, viewer, actions)
+    rows = model._default_manager.filter(pk__in=pks).order_by().annotate(**verdicts).values_list("pk", *verdicts)
     for pk, *answers in rows:
         for action, answer in zip(actions, answers, strict=True):
             if answer:
                 allowed[action].add(pk)
     return allowed
+
+
+def stand_in(model: type[M], pk: Any, fields: Mapping[str, Any]) -> M:
+    """A row of `model` known only by its `fields` (by attribute name), for asking its rule in Python without
+    reading it (_evaluate): what the rule needs of any other field is left to the database."""
+    row = model.__new__(model)  # not __init__: no defaults, so an unknown field stays unknown
+    row._state = ModelState()
+    row.__dict__.update(fields)
+    row.__dict__[model._meta.pk.attname] = pk
+    return row
 
 
 def holds(obj: models.Model, condition: Q) -> bool:
@@ -276,56 +312,99 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _evaluate(obj: models.Model, node: Any) -> bool | None:
-    """True or False when the row's fields decide `node`, None when only the database can (three-valued)."""
+def _evaluate(obj: models.Model, condition: Q) -> bool | None:
+    """True or False when the row's fields decide `condition`, None when only the database can (three-valued)."""
+    return _compile(type(obj), condition)(obj)
+
+
+Verdict = Callable[[models.Model], bool | None]
+
+
+def _undecided(row: models.Model) -> None:
+    return None
+
+
+def _compile(model: type[models.Model], node: Any) -> Verdict:
+    """`node` of a rule over rows of `model` as a function of a row, three-valued like `_evaluate`: built once for
+    a condition, then asked of each row of a page."""
     if isinstance(node, Q):
-        verdicts = [_evaluate(obj, child) for child in node.children]
-        if node.connector == Q.AND:
-            verdict = False if False in verdicts else None if None in verdicts else True
-        elif node.connector == Q.OR:
-            verdict = True if True in verdicts else None if None in verdicts else False
-        else:
-            return None
-        return verdict if verdict is None or not node.negated else not verdict
+        return _compile_q(model, node)
     if isinstance(node, tuple):
-        return _lookup(obj, *node)
-    return None  # an expression such as Exists(...)
+        return _compile_lookup(model, *node)
+    return _undecided  # an expression such as Exists(...)
 
 
-def _lookup(obj: models.Model, path: str, expected: Any) -> bool | None:
+def _compile_q(model: type[models.Model], node: Q) -> Verdict:
+    if node.connector not in (Q.AND, Q.OR):
+        return _undecided
+    children = [_compile(model, child) for child in node.children]
+    settles = node.connector == Q.OR  # the answer of one child that settles the node: True for OR, False for AND
+    negated = node.negated
+
+    def verdict(row: models.Model) -> bool | None:
+        answer: bool | None = not settles
+        for child in children:
+            found = child(row)
+            if found is settles:
+                answer = settles
+                break
+            if found is None:
+                answer = None
+        return answer if answer is None or not negated else not answer
+
+    return verdict
+
+
+def _compile_lookup(model: type[models.Model], path: str, expected: Any) -> Verdict:
     *steps, last = path.split("__")
     lookup = "exact"
     if last in (*_COMPARE, "in", "isnull") and steps:
         lookup, last = last, steps.pop()
-    current: Any = obj
-    for step in steps:  # forward foreign keys only; anything else is the database's to answer
-        if current is None:
+    hops: list[tuple[str, str]] = []  # forward foreign keys only; anything else is the database's to answer
+    current: Any = model
+    try:
+        for step in steps:
+            model_field = current._meta.get_field(step)
+            if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
+                return _undecided
+            hops.append((model_field.attname, step))
+            current = model_field.related_model
+        if last == "pk":
+            attname = current._meta.pk.attname
+        else:
+            model_field = current._meta.get_field(last)
+            if not model_field.concrete or model_field.many_to_many:
+                return _undecided
+            attname = model_field.attname
+    except FieldDoesNotExist:
+        return _undecided
+    compare = _comparison(lookup, expected)
+
+    def verdict(row: models.Model) -> bool | None:
+        reached: Any = row
+        for step_attname, step in hops:
+            if reached is None or step_attname not in reached.__dict__:  # deferred, or unknown to a stand_in
+                return None
+            reached = getattr(reached, step)
+        if reached is None or attname not in reached.__dict__:
             return None
-        model_field = current._meta.get_field(step)
-        if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
-            return None
-        current = getattr(current, step)
-    if current is None:
-        return None
-    if last == "pk":
-        value = current.pk
-    else:
-        model_field = current._meta.get_field(last)
-        if not model_field.concrete or model_field.many_to_many:
-            return None
-        value = getattr(current, model_field.attname)
-    return _compare(value, lookup, expected)
+        return compare(getattr(reached, attname))
+
+    return verdict
 
 
-def _compare(value: Any, lookup: str, expected: Any) -> bool | None:
+def _comparison(lookup: str, expected: Any) -> Callable[[Any], bool | None]:
     if isinstance(expected, models.Model):
         expected = expected.pk
     if lookup == "isnull":
-        return (value is None) == bool(expected)
+        wanted = bool(expected)
+        return lambda value: (value is None) == wanted
     if lookup == "in":
         if not isinstance(expected, list | tuple | set | frozenset):
-            return None  # a subquery
-        return value is not None and value in {item.pk if isinstance(item, models.Model) else item for item in expected}
-    if isinstance(expected, models.expressions.Combinable) or value is None:
-        return None
-    return _COMPARE[lookup](value, expected)
+            return _undecided  # a subquery
+        members = frozenset(item.pk if isinstance(item, models.Model) else item for item in expected)
+        return lambda value: value is not None and value in members
+    if isinstance(expected, models.expressions.Combinable):
+        return _undecided
+    compare = _COMPARE[lookup]
+    return lambda value: None if value is None else compare(value, expected)

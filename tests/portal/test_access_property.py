@@ -36,7 +36,7 @@ from consultations.models import (
 from events.models import Document, Event, EventSeries, Invitation, Registration
 from newsletters.models import Edition, MailingList, Publication
 from organizations.models import Audience, NetworkMembership, Organization
-from portal.access import ANONYMOUS, Guarded, Role, Viewer, note_second_factors, viewer_of
+from portal.access import ANONYMOUS, Guarded, Role, Viewer, allowed_ids, note_second_factors, viewer_of
 from portal.models import User
 from statements.models import Endorsement, Statement
 from tests.factories import TOTP_SECRET
@@ -309,3 +309,12 @@ class RuleAgreesWithItself(TestCase):
                     in_sql = set(model._default_manager.allowing(viewer, action).values_list("pk", flat=True))
                     in_python = {row.pk for row in rows if row.allows(viewer, action)}
                     assert in_sql == in_python, (model.__name__, action, viewer)
+                    # Asked of the rows' fields alone (a shared representation's), all of them or every other one.
+                    fields = {
+                        row.pk: {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields}
+                        for row in rows
+                    }
+                    halves = {pk: dict(list(known.items())[::2]) for pk, known in fields.items()}
+                    for known in (fields, halves):
+                        of_fields = allowed_ids(model, list(known), viewer, action, known=known)[action]
+                        assert of_fields == in_sql, (model.__name__, action, viewer, "fields")
