@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, overload
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, Model, QuerySet, Window
 
 
 def rows_in_order(queryset: QuerySet[Any], limit: slice) -> RowsById:
@@ -47,20 +47,61 @@ class RowsById(Sequence[Any]):
 
 
 class NarrowPaginator(Paginator):
-    """A paginator of a queryset whose pages are read by `rows_in_order`; told its total (`count`), it does not
-    count (a total shared by every reader, computed once per public stamp)."""
+    """A paginator of a queryset whose pages are read by sorting ids alone (`rows_in_order`). Told its total
+    (`count`: a total shared by every reader, computed once per public stamp), it does not count; otherwise it
+    reads the total with the page's ids, in one query (a window over the rows the ids are sorted from), and counts
+    apart only for a page past the end."""
 
     def __init__(self, object_list: Any, per_page: int, orphans: int = 0, *, count: int | None = None) -> None:
         super().__init__(object_list, per_page, orphans)
         if count is not None:
             self.count = count
 
+    def get_page(self, number: Any) -> Page:
+        # Django's, without counting first: page() reads the total with the ids.
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
     def page(self, number: Any) -> Page:
+        if not isinstance(self.object_list, QuerySet):
+            raise TypeError("NarrowPaginator pages a queryset")
+        if "count" in self.__dict__ or self.object_list.query.distinct:  # a window counts before DISTINCT
+            # Known (or counted apart): validate first, as Django does.
+            number = self.validate_number(number)
+            return Page(rows_in_order(self.object_list, self._slice(number)), number, self)
+        number = self._positive(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
+                bottom : bottom + self.per_page + self.orphans
+            ]
+        )
+        # Past the end there is no row to carry the total: counted apart, to say where the pages end.
+        self.count = rows[0][1] if rows else self.object_list.count()
         number = self.validate_number(number)
+        limit = self._slice(number)
+        ids = [pk for pk, _total in rows][: limit.stop - limit.start]
+        return Page(RowsById(self.object_list, ids), number, self)
+
+    def _slice(self, number: int) -> slice:
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        if not isinstance(self.object_list, QuerySet):
-            raise TypeError("NarrowPaginator pages a queryset")
-        return Page(rows_in_order(self.object_list, slice(bottom, top)), number, self)
+        return slice(bottom, top)
+
+    def _positive(self, number: Any) -> int:
+        """`number` as a page number, before the total is known (validate_number checks it against the total)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Event
@@ -35,6 +37,20 @@ def test_every_page_is_the_plain_page(events: None, orphans: int) -> None:
     for number in plain.page_range:
         assert [event.pk for event in narrow.page(number)] == [event.pk for event in plain.page(number)]
     assert narrow.get_page("not a number").number == 1 and narrow.get_page(99).number == plain.num_pages
+
+
+def test_a_page_reads_its_total_with_its_ids_and_counts_apart_only_past_the_end(events: None) -> None:
+    ordered = Event.objects.order_by("starts_at", "-pk")
+
+    with CaptureQueriesContext(connection) as reading:
+        page = NarrowPaginator(ordered, 4).get_page(2)
+    with CaptureQueriesContext(connection) as past_the_end:
+        last = NarrowPaginator(ordered, 4).get_page(99)
+
+    assert len(reading) == 1 and page.paginator.count == 14 and page.has_next()
+    assert last.number == 4 and len(last) == 2 and len(past_the_end) == 3  # ids, count, the last page's ids
+    empty = NarrowPaginator(Event.objects.none(), 4).get_page(1)
+    assert empty.number == 1 and len(empty) == 0
 
 
 def test_rows_in_order_keeps_the_order_and_what_is_joined(events: None) -> None:
