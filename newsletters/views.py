@@ -24,9 +24,10 @@ from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, Publicat
 from newsletters.models import Edition, Item, MailingList, Publication, Section
 from organizations.models import Organization, coordinated_organizations
 from portal import printing
-from portal.access import ANONYMOUS, MANAGE, viewer_of
+from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.paging import NarrowPaginator
+from portal.publiccache import cached_public
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
@@ -37,12 +38,12 @@ def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -
     return publication
 
 
-def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool = False) -> Edition:
+def _edition_for(
+    request: HttpRequest, slug: str, number: int, *, manage: bool = False, related: str = "publication__owner"
+) -> Edition:
     """The edition if the person may see it (404 for unpublished ones otherwise); with `manage`, if they
-    edit the publication (403)."""
-    edition = get_object_or_404(
-        Edition.objects.select_related("publication__owner"), publication__slug=slug, number=number
-    )
+    edit the publication (403). The `related` rows are read with it."""
+    edition = get_object_or_404(Edition.objects.select_related(related), publication__slug=slug, number=number)
     if not edition.allows(request.user):
         raise Http404
     if manage and not edition.publication.allows(request.user, MANAGE):
@@ -103,7 +104,14 @@ def _subscription_forms(publication: Publication) -> list[tuple[MailingList, Sub
 
 
 def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    edition = _edition_for(request, slug, number)
+    edition = _edition_for(request, slug, number, related="publication")  # the page does not name the publisher
+    # The organisations the edition mentions are the same for every reader (shared); which of them this reader
+    # may open is the rule's, asked of each.
+    mentioned = cached_public(
+        f"edition-mentions:{edition.pk}",
+        lambda: list(Organization.objects.filter(bulletin_items__section__edition=edition).distinct()),
+    )
+    prefetch_access(mentioned, request.user, VIEW)
     language = get_language()
     return render(
         request,
@@ -119,11 +127,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
             # is not even named. Sorted: the edition's body is shared by the readers of the same list.
             "visible_organizations": sorted(
-                set(
-                    Organization.objects.visible_to(request.user)
-                    .filter(bulletin_items__section__edition=edition)
-                    .values_list("pk", flat=True)
-                )
+                organization.pk for organization in mentioned if organization.allows(request.user)
             ),
             # Read only when the shared body is rendered again.
             "public_events": SimpleLazyObject(

@@ -19,6 +19,7 @@ is read by the function named in `settings.PORTAL_VIEWER` (the organisations app
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -213,16 +214,22 @@ class Guarded(models.Model):
 
 
 def prefetch_access(objects: Iterable[Guarded], who: Any, *actions: Action) -> None:
-    """Answer `allows(who, action)` for all of `objects` (of one model) and each of `actions` in one query, for
-    lists whose rule needs the database (a registration, an invitation) and would otherwise ask once per row."""
+    """Answer `allows(who, action)` for all of `objects` (of one model) and each of `actions`: in Python where the
+    rows' own fields decide, and in one query for the rest, for lists whose rule may need the database (a
+    registration, an invitation) and would otherwise ask once per row."""
     objects = list(objects)
     if not objects:
         return
     viewer = viewer_of(who)
-    allowed = allowed_ids(type(objects[0]), [obj.pk for obj in objects], viewer, *actions)
+    model = type(objects[0])
+    conditions = [_compile(model, model.condition(viewer, action)) for action in actions]
+    found = {obj.pk: [condition(obj) for condition in conditions] for obj in objects}
+    undecided = [pk for pk, answers in found.items() if None in answers]
+    allowed = allowed_ids(model, undecided, viewer, *actions) if undecided else {}
     for obj in objects:
         verdicts = obj.__dict__.setdefault("_access_verdicts", [])
-        verdicts.extend((viewer, action, obj.pk in allowed[action]) for action in actions)
+        for action, answer in zip(actions, found[obj.pk], strict=True):
+            verdicts.append((viewer, action, obj.pk in allowed[action] if answer is None else answer))
 
 
 def read_allowing(queryset: models.QuerySet[M], who: Any, *actions: Action, **lookup: Any) -> M:
@@ -356,6 +363,33 @@ def _compile_q(model: type[models.Model], node: Q) -> Verdict:
 
 
 def _compile_lookup(model: type[models.Model], path: str, expected: Any) -> Verdict:
+    frozen = _frozen(expected)
+    return _compile_leaf(model, path, expected) if frozen is _UNHASHABLE else _compiled_leaf(model, path, frozen)
+
+
+_UNHASHABLE = object()
+
+
+def _frozen(expected: Any) -> Any:
+    """`expected` as a key of the compiled leaves: what it is compared as (rows by their pk, a list as the set of
+    its members), or _UNHASHABLE (an expression, a subquery) for a leaf compiled afresh."""
+    if isinstance(expected, models.Model):
+        return expected.pk
+    if isinstance(expected, list | tuple | set | frozenset):
+        members = frozenset(item.pk if isinstance(item, models.Model) else item for item in expected)
+        return members if all(isinstance(item, int | str) for item in members) else _UNHASHABLE
+    if isinstance(expected, bool | int | str) or expected is None:
+        return expected
+    return _UNHASHABLE
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_leaf(model: type[models.Model], path: str, frozen: Any) -> Verdict:
+    # The same leaves come back on every request (a status, the organisations of the same people): compiled once.
+    return _compile_leaf(model, path, frozen)
+
+
+def _compile_leaf(model: type[models.Model], path: str, expected: Any) -> Verdict:
     *steps, last = path.split("__")
     lookup = "exact"
     if last in (*_COMPARE, "in", "isnull") and steps:
