@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -29,7 +30,9 @@ from statements.views import statement_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home/home.html", {"figures": home_figures(), "latest_edition": latest_edition()})
+    # Read only when the shared page body is rendered again (home/home.html).
+    context = {"figures": SimpleLazyObject(home_figures), "latest_edition": SimpleLazyObject(latest_edition)}
+    return render(request, "home/home.html", context)
 
 
 @never_cache

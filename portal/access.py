@@ -203,6 +203,12 @@ class Guarded(models.Model):
             raise ValueError(f"{cls.__name__} has no rule for {action!r}")
         return cls.rule(viewer, action)
 
+    @classmethod
+    def rules_out(cls, who: Any, action: Action) -> bool:
+        """Whether the rule allows `who` no row at all for `action`, as it says without asking the database (a
+        person who coordinates nothing reviews nothing)."""
+        return cls.condition(viewer_of(who), action) is NOTHING
+
     def allows(self, who: Any, action: Action = VIEW) -> bool:
         """Whether `who` may do `action` to this row: the model's rule, evaluated against it (or the verdict
         prefetch_access found for it in SQL)."""

@@ -1,0 +1,51 @@
+"""The person of a signed-in request is read directly (portal/auth_backends.py), as the ORM would read them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from portal.auth_backends import AuthenticationBackend, ModelBackend, read_person
+from portal.models import User
+from tests.conftest import sign_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_person_read_directly_is_the_person_the_orm_reads() -> None:
+    person = UserFactory(full_name="Amal Hasan", email="amal@stj.example.org", time_zone="Europe/Berlin")
+
+    direct, orm = read_person(person.pk), User.objects.get(pk=person.pk)
+
+    assert [getattr(direct, f.attname) for f in User._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in User._meta.concrete_fields
+    ]
+    assert direct._state.adding is False and direct._state.db == "default"
+    assert read_person(person.pk + 1000) is None
+
+
+@pytest.mark.parametrize("backend", [ModelBackend, AuthenticationBackend])
+def test_an_inactive_or_unknown_person_has_no_session(backend: type[ModelBackend]) -> None:
+    person = UserFactory()
+    assert backend().get_user(person.pk) == person
+
+    User.objects.filter(pk=person.pk).update(is_active=False)
+
+    assert backend().get_user(person.pk) is None
+    assert backend().get_user(person.pk + 1000) is None
+
+
+def test_a_signed_in_request_reads_the_person_once_and_a_deactivated_one_is_signed_out() -> None:
+    person = UserFactory()
+    client = sign_in(Client(), person)
+    client.get("/en/")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/").context["user"] == person
+    User.objects.filter(pk=person.pk).update(is_active=False)
+
+    assert sum('FROM "portal_user"' in query["sql"] for query in queries.captured_queries) == 1
+    assert not client.get("/en/").context["user"].is_authenticated
