@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -55,6 +56,14 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
+    # The page is the same for every reader and shared (organizations/directory.html): worked out only when it is
+    # rendered again.
+    return render(
+        request, "organizations/directory.html", {"directory": SimpleLazyObject(lambda: _directory_page(request))}
+    )
+
+
+def _directory_page(request: HttpRequest) -> dict[str, Any]:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
     found = search.qs if search.is_valid() else visible.none()
@@ -64,11 +73,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "organizations/directory.html",
-        {"filter": search, "page": page, "figures": figures, "query": query.urlencode()},
-    )
+    return {"filter": search, "page": page, "figures": figures, "query": query.urlencode()}
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
