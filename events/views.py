@@ -58,7 +58,8 @@ def _event_for(
     """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403).
     The rule's verdicts on `asking` and the `related` rows are read with it, in one query."""
     try:
-        event = read_allowing(Event.objects.select_related(*related), request.user, *asking, slug=slug)
+        events = Event.objects.select_related(*related) if related else Event.objects.all()  # () would join them all
+        event = read_allowing(events, request.user, *asking, slug=slug)
     except Event.DoesNotExist:
         raise Http404 from None
     if not event.allows(request.user):

@@ -31,8 +31,11 @@ from portal.publiccache import cached_public
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
-def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
-    publication = get_object_or_404(Publication.objects.select_related("owner"), slug=slug)
+def _publication_for(
+    request: HttpRequest, slug: str, *, manage: bool = False, related: tuple[str, ...] = ("owner",)
+) -> Publication:
+    publications = Publication.objects.select_related(*related) if related else Publication.objects.all()  # not all
+    publication = get_object_or_404(publications, slug=slug)
     if manage and not publication.allows(request.user, MANAGE):
         raise PermissionDenied
     return publication
@@ -69,7 +72,8 @@ EDITIONS_PAGE_SIZE = 20
 
 
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    publication = _publication_for(request, slug)
+    # Its publisher is named in the shared head of the page, read only when that is rendered again.
+    publication = _publication_for(request, slug, related=())
     search = EditionSearchForm(request.GET)
     editions = (
         Edition.objects.visible_to(request.user)
