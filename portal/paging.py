@@ -46,6 +46,10 @@ class RowsById(Sequence[Any]):
         return self.rows[index]
 
 
+# A page that starts this far is past the end of any list here, and PostgreSQL refuses an offset beyond a bigint.
+BEYOND_ANY_TOTAL = 2**62
+
+
 class NarrowPaginator(Paginator):
     """A paginator of a queryset whose pages are read by sorting ids alone (`rows_in_order`). Told its total
     (`count`: a total shared by every reader, computed once per public stamp), it does not count; otherwise it
@@ -75,10 +79,14 @@ class NarrowPaginator(Paginator):
             return Page(rows_in_order(self.object_list, self._slice(number)), number, self)
         number = self._positive(number)
         bottom = (number - 1) * self.per_page
-        rows = list(
-            self.object_list.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
-                bottom : bottom + self.per_page + self.orphans
-            ]
+        rows = (
+            list(
+                self.object_list.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
+                    bottom : bottom + self.per_page + self.orphans
+                ]
+            )
+            if bottom < BEYOND_ANY_TOTAL
+            else []  # an offset the database cannot take: past the end of any list
         )
         # Past the end there is no row to carry the total: counted apart, to say where the pages end.
         self.count = rows[0][1] if rows else self.object_list.count()
