@@ -34,7 +34,8 @@ from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 def _publication_for(
     request: HttpRequest, slug: str, *, manage: bool = False, related: tuple[str, ...] = ("owner",)
 ) -> Publication:
-    publications = Publication.objects.select_related(*related) if related else Publication.objects.all()  # not all
+    # select_related() with no names would join every relation.
+    publications = Publication.objects.select_related(*related) if related else Publication.objects.all()
     publication = get_object_or_404(publications, slug=slug)
     if manage and not publication.allows(request.user, MANAGE):
         raise PermissionDenied
