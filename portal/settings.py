@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No JIT compilation: a page's queries are short, and compiling one whose estimate passes PostgreSQL's threshold
     # took longer than running it (16 of the 24 ms of the events list's count at 20,000 events, bench/pages.py).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Parameters bound by the server, so that psycopg prepares a statement run again on the same connection and
+    # PostgreSQL plans it once: planning the events' visibility query took longer than running it (bench/README.md).
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is optional: present, it is the Celery broker, the result store and the cache (which allauth's
