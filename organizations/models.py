@@ -148,7 +148,7 @@ class OrganizationQuerySet(GuardedQuerySet["Organization"]):
 
     def awaiting_review_by(self, who: Any) -> OrganizationQuerySet:
         """The organisations submitted for verification that `who` may decide on (the review queue)."""
-        return self.filter(status=Organization.Status.PENDING).allowing(who, Organization.REVIEW)
+        return self.allowing(who, Organization.REVIEW).filter(status=Organization.Status.PENDING)
 
 
 def unhidden_q(prefix: str = "") -> Q:

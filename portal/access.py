@@ -227,15 +227,10 @@ def prefetch_access(objects: Iterable[Guarded], who: Any, *actions: Action) -> N
     if not objects:
         return
     viewer = viewer_of(who)
-    model = type(objects[0])
-    conditions = [_compile(model, model.condition(viewer, action)) for action in actions]
-    found = {obj.pk: [condition(obj) for condition in conditions] for obj in objects}
-    undecided = [pk for pk, answers in found.items() if None in answers]
-    allowed = allowed_ids(model, undecided, viewer, *actions) if undecided else {}
+    allowed = _allowed(type(objects[0]), viewer, actions, {obj.pk: obj for obj in objects})
     for obj in objects:
         verdicts = obj.__dict__.setdefault("_access_verdicts", [])
-        for action, answer in zip(actions, found[obj.pk], strict=True):
-            verdicts.append((viewer, action, obj.pk in allowed[action] if answer is None else answer))
+        verdicts.extend((viewer, action, obj.pk in allowed[action]) for action in actions)
 
 
 def read_allowing(queryset: models.QuerySet[M], who: Any, *actions: Action, **lookup: Any) -> M:
@@ -272,26 +267,34 @@ def allowed_ids(
     """For each of `actions`, which of the rows `pks` of `model` allow it to `who`: one query for them all. With
     the rows' fields `known` (pk -> field name -> value, as a shared representation holds them), the rule is asked
     of those fields in Python first, and the database only for the rows they do not decide."""
-    viewer = viewer_of(who)
+    rows = {pk: stand_in(model, pk, known[pk]) for pk in pks} if known is not None else dict.fromkeys(pks)
+    return _allowed(model, viewer_of(who), actions, rows)
+
+
+def _allowed(
+    model: type[Guarded], viewer: Viewer, actions: tuple[Action, ...], rows: Mapping[Any, models.Model | None]
+) -> dict[Action, set[Any]]:
+    """allowed_ids for `rows` (pk -> the row, or None where only its pk is known): the rule asked in Python of each
+    row at hand, and in one query of the rows it leaves open."""
     allowed: dict[Action, set[Any]] = {action: set() for action in actions}
-    if known is not None:
-        conditions = [_compile(model, model.condition(viewer, action)) for action in actions]
-        undecided = []
-        for pk in pks:
-            row = stand_in(model, pk, known[pk])
-            found = [condition(row) for condition in conditions]
-            if None in found:
-                undecided.append(pk)
-                continue
-            for action, verdict in zip(actions, found, strict=True):
-                if verdict:
-                    allowed[action].add(pk)
-        pks = undecided
-        if not pks:
-            return allowed
+    undecided = [pk for pk, row in rows.items() if row is None]
+    at_hand = {pk: row for pk, row in rows.items() if row is not None}
+    conditions = [_compile(model, model.condition(viewer, action)) for action in actions] if at_hand else []
+    for pk, row in at_hand.items():
+        found = [condition(row) for condition in conditions]
+        if None in found:
+            undecided.append(pk)
+            continue
+        for action, verdict in zip(actions, found, strict=True):
+            if verdict:
+                allowed[action].add(pk)
+    if not undecided:
+        return allowed
     verdicts = _verdicts(model, viewer, actions)
-    rows = model._default_manager.filter(pk__in=pks).order_by().annotate(**verdicts).values_list("pk", *verdicts)
-    for pk, *answers in rows:
+    answered = (
+        model._default_manager.filter(pk__in=undecided).order_by().annotate(**verdicts).values_list("pk", *verdicts)
+    )
+    for pk, *answers in answered:
         for action, answer in zip(actions, answers, strict=True):
             if answer:
                 allowed[action].add(pk)
