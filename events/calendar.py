@@ -11,6 +11,7 @@ is decided at each request, by the rules, as its holder stands now (`feed_for_to
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from typing import Any
@@ -22,7 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from events.models import CalendarFeed, Event, Registration, hash_feed_token
+from events.models import CalendarFeed, Event, Registration, hash_feed_token, invited_events
 from organizations.models import Organization
 from portal.access import Viewer, prefetch_access
 from portal.models import User
@@ -99,7 +100,8 @@ def organization_viewer(organization: Organization) -> Viewer:
     the public events, the members' events (if it is verified) and the closed events it is invited to; never a
     draft, nor an event one of its people is registered for on their own, nor (the address being shared by the
     whole organisation) a street address or an online link."""
-    return Viewer.member_of(organization.pk, verified=organization.is_verified)
+    member = Viewer.member_of(organization.pk, verified=organization.is_verified)
+    return dataclasses.replace(member, invited_events=invited_events([organization.pk]))
 
 
 def organization_calendar(organization: Organization) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import secrets
@@ -19,14 +20,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from organizations.models import WORKING_LANGUAGES, MembershipInvitation, Organization, private_storage
+from organizations.models import (
+    WORKING_LANGUAGES,
+    MembershipInvitation,
+    Organization,
+    private_storage,
+    read_viewer,
+    viewer_name,
+)
 from portal.access import ALL, MANAGE, VIEW, Action, Guarded, GuardedQuerySet, Role, Viewer
 from portal.links import WebAddressField
 from portal.models import validate_time_zone
+from portal.publiccache import cached_public
 from portal.text import SingleLineField
 
 if TYPE_CHECKING:
     from portal.access import GuardedManager
+    from portal.models import User
 
 
 class EventSeries(models.Model):
@@ -211,8 +221,9 @@ class Event(Guarded):
     def rule(cls, viewer: Viewer, action: Action) -> Q:
         """Drafts: the organisers (the owner's editors and owners). Then public events to everyone, members'
         events to signed-in members of verified organisations, closed ones to the invited organisations' members
-        and to people with an active registration. Logistics: the organisers and confirmed participants; the online
-        link: the organisers, and confirmed participants from its release time (link_released)."""
+        and to people with an active registration (both known to the Viewer: viewer_for). Logistics: the organisers
+        and confirmed participants; the online link: the organisers, and confirmed participants from its release
+        time (link_released)."""
         managed = viewer.managed("owner")
         if action == MANAGE or viewer.is_operator:
             return managed
@@ -223,24 +234,14 @@ class Event(Guarded):
         visible = Q(visibility=cls.Visibility.PUBLIC) | cls._registered(viewer, Registration.ACTIVE)
         if viewer.sees_members_only_content:
             visible |= Q(visibility=cls.Visibility.MEMBERS)
-        if viewer.roles:
-            visible |= Q(
-                models.Exists(
-                    Invitation.objects.filter(event=models.OuterRef("pk"), organization__in=viewer.organizations())
-                )
-            )
+        if viewer.invited_events:
+            visible |= Q(pk__in=sorted(viewer.invited_events))
         return (~Q(status=cls.Status.DRAFT) & visible) | managed
 
     @staticmethod
     def _registered(viewer: Viewer, statuses: tuple[str, ...]) -> Q:
         """Events the viewer holds a registration for in one of `statuses` (a cancelled one reveals nothing)."""
-        if viewer.user_id is None:
-            return Q(pk__in=[])
-        return Q(
-            models.Exists(
-                Registration.objects.filter(event=models.OuterRef("pk"), user_id=viewer.user_id, status__in=statuses)
-            )
-        )
+        return Q(pk__in=viewer.registered_for(statuses))
 
     @classmethod
     def link_released(cls, now: datetime.datetime | None = None) -> Q:
@@ -663,3 +664,42 @@ class CalendarFeed(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+def viewer_for(user: User) -> Viewer:
+    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): their memberships and powers
+    (organizations.models.read_viewer), and their part in events. Every signed-in request asks for it: it is
+    shared until a table it is read from changes (organizations.models.viewer_name)."""
+    return cached_public(viewer_name(user), lambda: _with_events(read_viewer(user), user.pk))
+
+
+# Marks an invitation among the registrations _with_events reads (no registration's status).
+INVITED = "invited"
+
+
+def _with_events(viewer: Viewer, user_id: int) -> Viewer:
+    """`viewer` with the person's active registrations and their organisations' invitations, in one query."""
+    registered = Registration.objects.filter(user_id=user_id, status__in=Registration.ACTIVE).order_by()
+    rows = registered.values_list("event_id", "status")
+    if organizations := viewer.organizations():
+        invited = _invitations_to(organizations).values_list("event_id", models.Value(INVITED, models.CharField()))
+        rows = rows.union(invited)
+    registrations: dict[int, str] = {}
+    invited_ids: set[int] = set()
+    for event_id, status in rows:
+        if status == INVITED:
+            invited_ids.add(event_id)
+        else:
+            registrations[event_id] = status
+    return dataclasses.replace(viewer, registrations=registrations, invited_events=frozenset(invited_ids))
+
+
+def invited_events(organization_ids: list[int]) -> frozenset[int]:
+    """The events any of these organisations is invited to, whatever its answer."""
+    if not organization_ids:
+        return frozenset()
+    return frozenset(_invitations_to(organization_ids).values_list("event_id", flat=True))
+
+
+def _invitations_to(organization_ids: list[int]) -> models.QuerySet[Invitation]:
+    return Invitation.objects.filter(organization__in=organization_ids).order_by()

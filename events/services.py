@@ -23,7 +23,7 @@ from events.models import CalendarFeed, Event, Invitation, Registration, SeatHol
 from organizations.models import Membership, Organization
 from organizations.services import accept_invitation, invitation_from_token, invite_member, owners_of
 from portal import audit, slugs
-from portal.access import MANAGE
+from portal.access import MANAGE, forget_viewer
 from portal.mail import notify
 from portal.models import User
 
@@ -352,7 +352,7 @@ def accept_delegation(user: User, token: str) -> Registration:
             code="released",
         )
     accept_invitation(user, token)
-    return name_delegate(
+    registration = name_delegate(
         hold.invited_by or user,
         hold.invitation,
         user,
@@ -360,6 +360,8 @@ def accept_delegation(user: User, token: str) -> Registration:
         needs_visa_letter=hold.needs_visa_letter,
         hold=hold,
     )
+    forget_viewer(user)  # the rest of the request sees the event as its delegate
+    return registration
 
 
 def release_expired_holds(now: datetime.datetime | None = None) -> int:
@@ -420,6 +422,7 @@ def register(
     except IntegrityError as exc:
         raise ValidationError(_("You are already registered for this event."), code="duplicate") from exc
     _tell_registered(registration, event)
+    forget_viewer(user)  # the rest of the request sees the event as a registered person does
     return registration
 
 
@@ -435,6 +438,7 @@ def cancel_registration(actor: User, registration: Registration) -> Registration
     locked.save(update_fields=["status"])
     if freed:
         promote_waitlist(event)
+    forget_viewer(actor)  # a person cancelling their own sees the event as before registering from here on
     return locked
 
 

@@ -32,7 +32,6 @@ from portal.access import (
     viewer_of,
 )
 from portal.links import WebAddressesField, WebAddressField
-from portal.publiccache import cached_public
 from portal.text import CONTROLS, SingleLineField
 
 if TYPE_CHECKING:
@@ -524,29 +523,28 @@ class Membership(models.Model):
         return f"{self.user} – {self.organization} ({self.get_role_display()})"
 
 
-def viewer_for(user: User) -> Viewer:
-    """The Viewer of a signed-in person (settings.PORTAL_VIEWER): one query reads their memberships, whether they
+def viewer_name(user: User) -> str:
+    """The name a signed-in person's Viewer is shared under (events.models.viewer_for, settings.PORTAL_VIEWER).
+    Every table it is read from is under the public stamp (memberships, organisations, the person, their
+    authenticators, their registrations and invitations: portal.publiccache); whatever else it depends on is here."""
+    passed = ".".join(map(str, sorted(second_factors_of(user))))
+    required = int(settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS)
+    return f"viewer:{user.pk}:{int(user.is_superuser)}:{required}:{passed}"
+
+
+def read_viewer(user: User) -> Viewer:
+    """A signed-in person's Viewer as their memberships make it: one query reads their memberships, whether they
     have an authenticator app (TOTP), and whether this session entered a code of one of their authenticators
-    (portal.two_factor notes those on the person of the request; none outside a request or through an API token);
-    the shared cache keeps it until one of those changes.
+    (portal.two_factor notes those on the person of the request; none outside a request or through an API token).
 
     Without both, when two-factor authentication is required, they are no operator, coordinate no host
     organisation and are a plain member of the verified host organisations they would otherwise edit or own;
     their roles elsewhere stand, since the staff of an ordinary organisation need no second factor.
     """
-    passed = sorted(second_factors_of(user))
-    # Every signed-in request asks for it, and every table it is read from is under the public stamp (memberships,
-    # organisations, the person, their authenticators: portal.publiccache): shared until one of them changes.
-    # Whatever else the Viewer depends on is in the name.
-    required = int(settings.PORTAL_REQUIRE_MFA_FOR_COORDINATORS)
-    name = f"viewer:{user.pk}:{int(user.is_superuser)}:{required}:{'.'.join(map(str, passed))}"
-    return cached_public(name, lambda: _read_viewer(user, passed))
-
-
-def _read_viewer(user: User, passed: list[int]) -> Viewer:
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
+    passed = sorted(second_factors_of(user))
     session_passed = Authenticator.objects.filter(user=models.OuterRef("pk"), pk__in=passed)
     # From the person, not their memberships, so that an operator who belongs nowhere gets a row too.
     rows = (

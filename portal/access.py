@@ -7,14 +7,15 @@ one definition:
 
 - which rows may this viewer see: `Model.objects.visible_to(viewer)` filters by the `Q` in SQL;
 - may this viewer see this row: `obj.allows(viewer)` evaluates the same `Q` against the row in Python, and asks
-  the database only for the parts Python cannot answer (a subquery such as "is one of my organisations invited").
+  the database only for the parts Python cannot answer (a subquery such as "has one of my organisations signed").
 
 Coordinators' and operators' powers need a session that passed the second factor: the loader reads it from
 what `portal.two_factor` noted on the person of the request (`second_factors_of`).
 
 `tests/portal/test_access_property.py` builds random worlds and proves, for every guarded model and every viewer,
 that the two answers agree row by row. This module is the ground floor: it imports no app. The Viewer of a person
-is read by the function named in `settings.PORTAL_VIEWER` (the organisations app, which owns memberships).
+is read by the function named in `settings.PORTAL_VIEWER` (the events app, the highest of the apps whose rows it
+holds: memberships, registrations and invitations).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class Viewer:
     needs_mfa: bool = False
     # has an authenticator app: what such a session lacks is entering one of its codes, not turning it on
     has_authenticator: bool = False
+    # The person's part in events, read with the rest (events.models.viewer_for) so that the events' rule compares
+    # ids instead of asking a subquery per event: event id -> the status of the person's active registration for
+    # it, and the events their organisations are invited to.
+    registrations: Mapping[int, str] = field(default_factory=dict)
+    invited_events: frozenset[int] = frozenset()
 
     @classmethod
     def member_of(cls, organization_id: int, *, verified: bool) -> Viewer:
@@ -86,6 +92,11 @@ class Viewer:
     def organizations(self, minimum: Role = Role.MEMBER) -> list[int]:
         """Ids of the organisations where the person's role is at least `minimum`."""
         return sorted(pk for pk in self.roles if self.has_role(pk, minimum))
+
+    def registered_for(self, statuses: Iterable[str]) -> list[int]:
+        """Ids of the events the person holds a registration for in one of `statuses`."""
+        wanted = set(statuses)
+        return sorted(pk for pk, status in self.registrations.items() if status in wanted)
 
     def manages(self, owner_id: int | None) -> bool:
         """Operators, and the editors and owners of the owner organisation, manage what it owns."""

@@ -19,7 +19,7 @@ Which tables feed public output: every table of the project's own apps, unless i
 and except the columns a model lists in `public_cache_ignores` (a person's last login); and the tables of other
 apps in `OTHER_TABLES`. The default is to count a table in: forgetting a table costs a needless miss, never a stale
 page. Since the stamp covers every table of the project's own, what signed-in people see may be shared under it
-too (a person's Viewer, organizations.models.viewer_for), as long as what decides who may see it is in the key.
+too (a person's Viewer, events.models.viewer_for), as long as what decides who may see it is in the key.
 
 What is never stored: responses to requests with a session or any cookie but the harmless ones, to requests with
 credentials, anything but a 200, streaming responses, responses that set a cookie (a CSRF token rendered into a
@@ -67,7 +67,7 @@ WAIT_SECONDS = 5.0
 WAIT_STEP_SECONDS = 0.005
 
 # Tables of other apps that cached values are read from, with the columns that do not count: whether a person has
-# an authenticator app decides their powers (organizations.models.viewer_for); when they last used it does not.
+# an authenticator app decides their powers (organizations.models.read_viewer); when they last used it does not.
 OTHER_TABLES = {"mfa.Authenticator": ("last_used_at", "data")}
 
 T = TypeVar("T")

@@ -274,8 +274,9 @@ MFA_TOTP_ISSUER = "Civil Society Portal"
 PORTAL_REQUIRE_MFA_FOR_COORDINATORS = env.bool("PORTAL_REQUIRE_MFA_FOR_COORDINATORS", default=True)
 # Anonymous visitors' pages from the shared cache, never older than the data (portal/publiccache.py).
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
-# Reads a person's Viewer (portal.access) from the app that owns memberships, as AUTH_USER_MODEL names the user.
-PORTAL_VIEWER = "organizations.models.viewer_for"
+# Reads a person's Viewer (portal.access) from the apps that own its rows (memberships; registrations and
+# invitations), as AUTH_USER_MODEL names the user.
+PORTAL_VIEWER = "events.models.viewer_for"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -1,6 +1,7 @@
 """A person's Viewer (what every access rule is asked with) is shared between their requests through the cache
-until a table it is read from changes (organizations.models.viewer_for): any change to their memberships, their
-organisations, their account or their authenticator apps is in the very next Viewer, whatever route made it."""
+until a table it is read from changes (events.models.viewer_for): any change to their memberships, their
+organisations, their account, their authenticator apps, their registrations or their organisations' invitations
+is in the very next Viewer, whatever route made it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,20 @@ from allauth.mfa.models import Authenticator
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from events.models import Event, Invitation, Registration
 from organizations.models import Membership, Organization
 from portal.access import Role, viewer_of
 from portal.models import User
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_coordinator, with_totp
+from tests.factories import (
+    EventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RegistrationFactory,
+    UserFactory,
+    make_coordinator,
+    with_totp,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +115,30 @@ def test_inside_a_transaction_the_viewer_is_read_afresh_and_not_kept() -> None:
         transaction.set_rollback(True)
 
     assert viewer_of(fresh(person)).roles == {}
+
+
+def test_a_registration_cancelled_by_a_bulk_update_is_gone_from_the_next_viewer() -> None:
+    registration = RegistrationFactory(
+        event=EventFactory(visibility=Event.Visibility.CLOSED), status=Registration.Status.CONFIRMED
+    )
+    person, event = registration.user, registration.event
+    assert Event.objects.visible_to(fresh(person)).filter(pk=event.pk).exists()
+    assert event.allows(fresh(person), Event.SEE_LOGISTICS)
+
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
+
+    assert viewer_of(fresh(person)).registrations == {}
+    assert not Event.objects.visible_to(fresh(person)).filter(pk=event.pk).exists()
+    assert not event.allows(fresh(person), Event.SEE_LOGISTICS)
+
+
+def test_an_invitation_deleted_by_raw_sql_no_longer_shows_the_closed_event_in_the_next_request() -> None:
+    invitation = InvitationFactory(event=EventFactory(visibility=Event.Visibility.CLOSED))
+    person = MembershipFactory(organization=invitation.organization).user
+    assert Event.objects.visible_to(fresh(person)).filter(pk=invitation.event_id).exists()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Invitation._meta.db_table} WHERE id = %s", [invitation.pk])  # noqa: S608
+
+    assert viewer_of(fresh(person)).invited_events == frozenset()
+    assert not Event.objects.visible_to(fresh(person)).filter(pk=invitation.event_id).exists()

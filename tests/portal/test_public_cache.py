@@ -72,7 +72,7 @@ def test_every_table_that_feeds_public_pages_carries_the_trigger(db: None) -> No
     # Written all the time and never shown to the public: no trigger, so sending a campaign empties no cache.
     assert Delivery._meta.db_table not in tables and AuditEntry._meta.db_table not in tables
     assert tables[User._meta.db_table] == ["last_login"]
-    # Another app's table that a cached value is read from: a person's Viewer (organizations.models.viewer_for).
+    # Another app's table that a cached value is read from: a person's Viewer (organizations.models.read_viewer).
     assert set(tables[Authenticator._meta.db_table]) == {"last_used_at", "data"}
 
 

@@ -144,8 +144,9 @@ def test_the_authenticator_costs_no_query_of_its_own(django_assert_num_queries: 
     coordinator = make_coordinator(totp=False)
     operator = UserFactory(is_superuser=True)
 
-    # Per person, the public stamp (the Viewer is kept under it) and one read; nothing for what is asked afterwards.
-    with django_assert_num_queries(4):
+    # Per person, the public stamp (the Viewer is kept under it), their memberships and their part in events;
+    # nothing for what is asked afterwards.
+    with django_assert_num_queries(6):
         answers = [viewer_of(person).may_coordinate for person in (coordinator, operator) for _ in range(3)]
 
     assert answers == [False] * 3 + [True] * 3
