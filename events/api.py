@@ -22,17 +22,27 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = ["title", "starts_at", "ends_at", "room", "speakers", "languages"]
 
 
+# What the rule on an event's logistics and online link asks of the event itself (Event.rule).
+RULE_FIELDS = ("owner_id", "starts_at", "link_release_at")
+
+
 class EventListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         child = cast("EventSerializer", self.child)
-        # As everyone who may see these events is shown them; each reader's logistics are taken out after.
-        shared = shared_rows(f"api-events:{timezone.get_current_timezone_name()}", data, child.shared_representation)
-        # Whether the caller sees each event's logistics depends on their registration for it: one query
-        # for the whole page instead of one per event.
+        # As everyone who may see these events is shown them, with the fields the rule on logistics asks of an
+        # event; each reader's logistics are taken out after.
+        shared = shared_rows(
+            f"api-events:{timezone.get_current_timezone_name()}",
+            data,
+            lambda event: (child.shared_representation(event), {name: getattr(event, name) for name in RULE_FIELDS}),
+        )
+        # Whether the caller sees each event's logistics depends on their registration for it (their Viewer
+        # knows) and on those fields: asked in Python, and in one query for what they leave open.
+        known = {pk: fields for pk, (_item, fields) in shared}
         user = self.context["request"].user
-        allowed = allowed_ids(Event, [pk for pk, _item in shared], user, Event.SEE_LOGISTICS, Event.SEE_LINK)
+        allowed = allowed_ids(Event, list(known), user, Event.SEE_LOGISTICS, Event.SEE_LINK, known=known)
         logistics, link = allowed[Event.SEE_LOGISTICS], allowed[Event.SEE_LINK]
-        return [child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, item in shared]
+        return [child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, (item, _fields) in shared]
 
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):

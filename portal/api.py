@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.core.paginator import InvalidPage
 from django.db.models import Manager
@@ -50,7 +50,10 @@ class NarrowPagination(PageNumberPagination):
         return cast("RowsById", self.page.object_list)
 
 
-def shared_rows(name: str, data: Any, represent: Callable[[Any], dict[str, Any]]) -> list[tuple[Any, dict[str, Any]]]:
+T = TypeVar("T")
+
+
+def shared_rows(name: str, data: Any, represent: Callable[[Any], T]) -> list[tuple[Any, T]]:
     """Each row of `data` (its pk) with its representation. A page handed over unread (`RowsById`) is represented
     once for every reader of the same rows, in the same language, until the public stamp changes: `represent`
     must not depend on who asks, and what a reader may not see is taken out afterwards. `name` says what else
