@@ -190,6 +190,17 @@ FILTER_PARAMETERS = [
 ]
 
 
+class DirectoryFilterBackend(DjangoFilterBackend):
+    """Filters the directory's list with the filterset its view built for the directory's figure, rather than
+    another one built alike: the form (five filters and their choices) is built once a request."""
+
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        search = getattr(view, "_directory_search", None)
+        if search is not None and search.queryset is queryset:
+            return search
+        return super().get_filterset(request, queryset, view)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="The directory",
@@ -205,7 +216,7 @@ class OrganizationViewSet(
 ):
     serializer_class = OrganizationSerializer
     permission_classes = [OrganizationAccess]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DirectoryFilterBackend]
     filterset_class = OrganizationFilter
     pagination_class = KnownCountPagination
     lookup_field = "slug"
@@ -237,9 +248,11 @@ class OrganizationViewSet(
         )
         if unlisted_own:
             return visible.filter(LISTED | Q(pk__in=unlisted_own))
-        # The listed organisations the filters find: the directory's figure, shared by every reader.
-        self._directory_search = OrganizationFilter(self.request.query_params, queryset=Organization.objects.listed())
-        return visible.filter(LISTED)
+        # The listed organisations the filters find: the directory's figure, shared by every reader. The filter
+        # backend filters the page with the same filterset (DirectoryFilterBackend), whose form is built once.
+        listed = visible.filter(LISTED)
+        self._directory_search = OrganizationFilter(self.request.query_params, queryset=listed, request=self.request)
+        return listed
 
     def known_count(self) -> int | None:
         """The total of the list when it is the directory's shared figure (see KnownCountPagination)."""
