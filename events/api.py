@@ -12,8 +12,9 @@ from rest_framework import serializers, viewsets
 
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import MANAGE, allowed_ids
-from portal.api import FIELD_MAPPING, NarrowPagination, shared_rows
+from portal.access import MANAGE, allowed_ids, rule_key
+from portal.api import FIELD_MAPPING, KnownCountPagination, shared_rows
+from portal.publiccache import cached_public
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -210,7 +211,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Events the caller may see, upcoming first."""
 
     serializer_class = EventSerializer
-    pagination_class = NarrowPagination
+    pagination_class = KnownCountPagination
     lookup_field = "slug"
 
     def get_serializer_class(self) -> type[EventSerializer]:
@@ -223,3 +224,9 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("sessions")
             .order_by("starts_at", "pk")
         )
+
+    def known_count(self) -> int | None:
+        """How many events the caller may see: the same for every caller the rule treats alike, counted once for
+        them all (see KnownCountPagination), where counting grows with the data."""
+        rule = rule_key(Event, self.request.user)
+        return cached_public(f"api-events-total:{rule}", self.get_queryset().count) if rule else None

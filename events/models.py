@@ -83,7 +83,11 @@ class EventQuerySet(GuardedQuerySet["Event"]):
         return self.filter(ends_at__gte=now, starts_at__gte=first).order_by("starts_at")
 
     def past(self) -> EventQuerySet:
-        return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
+        """Events over, latest start first. Said also as "started before now" (an event ends after it starts: a
+        constraint), so that PostgreSQL walks the start-time index back from now rather than from the last event
+        planned (past every upcoming event first: 5 ms at 20,000 events, bench/pages.py events_list@member)."""
+        now = timezone.now()
+        return self.filter(ends_at__lt=now, starts_at__lt=now).order_by("-starts_at")
 
 
 if TYPE_CHECKING:

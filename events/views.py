@@ -38,7 +38,7 @@ from organizations.models import Organization, coordinated_organizations, unhidd
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
 from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, VIEW, Action, prefetch_access, read_allowing, viewer_of
+from portal.access import MANAGE, VIEW, Action, prefetch_access, read_allowing, rule_key, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
@@ -88,7 +88,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     visible = Event.objects.visible_to(request.user).select_related("owner")
     if request.GET.get("view") == "month":
         return _month(request, visible)
-    upcoming = NarrowPaginator(visible.upcoming(), EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    coming = visible.upcoming()
+    # How many are coming up is the same for every reader the rule treats alike: counted once for them all (a
+    # count over every event not over yet grows with the data); time alone renews it within the minute.
+    rule = rule_key(Event, request.user)
+    total = cached_public(f"events-upcoming:{rule}", coming.count) if rule else None
+    upcoming = NarrowPaginator(coming, EVENTS_PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return render(
         request,
         "events/list.html",
@@ -161,10 +166,14 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "registration_choices": _registration_choices(request, event) if registration is None else None,
             "registration_form": SimpleLazyObject(lambda: _registration_form(request, event)),
             "viewer_zone": _viewer_zone(request),
-            "series_events": Event.objects.filter(series=event.series_id)
-            .visible_to(user)
-            .exclude(pk=event.pk)
-            .order_by("starts_at")
+            # Read by id, and only where the shared list of them is rendered again (events/detail.html).
+            "series_events": rows_in_order(
+                Event.objects.filter(series=event.series_id)
+                .visible_to(user)
+                .exclude(pk=event.pk)
+                .order_by("starts_at"),
+                slice(None),
+            )
             if event.series_id is not None
             else [],
         },

@@ -34,6 +34,8 @@ from django.db.models.base import ModelState
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from portal.publiccache import digest
+
 
 class Role(models.TextChoices):
     """A person's role in an organisation. Higher rank, more rights: owner > editor > member."""
@@ -310,6 +312,26 @@ def _allowed(
             if answer:
                 allowed[action].add(pk)
     return allowed
+
+
+def rule_key(model: type[Guarded], who: Any, action: Action = VIEW) -> str | None:
+    """A name for the rows the rule allows `who` to `action`, the same for every reader it answers alike: its
+    condition, spelled out, when it holds only plain values (ids, statuses). A figure about those rows (how many
+    events a reader may see) is shared under it by the readers the rule treats the same. None for a condition with
+    an expression or a subquery, whose spelling does not say which rows it selects."""
+    condition = model.condition(viewer_of(who), action)
+    return digest(condition) if _spelled_out(condition) else None
+
+
+def _spelled_out(node: Any) -> bool:
+    if isinstance(node, Q):
+        return all(_spelled_out(child) for child in node.children)
+    if not isinstance(node, tuple):
+        return False  # an expression such as Exists(...)
+    value = node[1]
+    if isinstance(value, list | tuple):
+        return all(isinstance(item, int | str) for item in value)
+    return value is None or isinstance(value, bool | int | str)
 
 
 def stand_in(model: type[M], pk: Any, fields: Mapping[str, Any]) -> M:

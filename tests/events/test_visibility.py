@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from events import services
-from events.models import Event, Invitation, Registration
+from events.models import Event, EventSeries, Invitation, Registration
 from organizations.models import Membership, Organization
 from portal.models import User
 from tests.events.conftest import API, client_for, member, unfolded
@@ -353,6 +353,33 @@ def test_readers_of_a_page_in_turn_see_what_the_rule_gives_each_whoever_came_fir
         forms_shown += bool(offered)
 
     assert forms_shown >= 4  # members of A, B and H offered their own
+
+
+def test_readers_in_turn_are_told_how_many_events_they_may_see_and_which_meetings_of_the_series(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The totals of the events list and of the API are shared by the readers the rule treats alike, and an
+    event's list of the other meetings of its series by the readers of the same meetings (rule_key, the
+    "event-series" fragment): read by every role in turn and again backwards, each is told their own."""
+    monkeypatch.setattr("events.views.EVENTS_PAGE_SIZE", 1)  # "Page 1 of N": N events coming up
+    series = EventSeries.objects.create(owner=world.organizations["h"], slug="canary-series", title_en="Canary series")
+    Event.objects.filter(pk__in=[event.pk for event in world.events.values()]).update(series=series)
+    shown = world.events["public"]
+    clients = {role: world.client(role) for role in ROLES}
+    for client in clients.values():  # signed in before reading (see the test above)
+        client.get("/en/")
+    for role in ROLES + ROLES[::-1]:
+        seen = {key for key in VISIBLE if role in VISIBLE[key]}
+        api = clients[role].get(API).json()
+        listing = clients[role].get("/en/events/").content.decode()
+        page = clients[role].get(f"/en/events/{shown.slug}/").content.decode()
+
+        assert api["count"] == len(api["results"]) >= len(seen), role
+        pages = re.search(r"Page 1 of (\d+)<", listing)  # one event a page; every event of the world is to come
+        assert (int(pages.group(1)) if pages else 1) == api["count"], role
+        assert (CLOSED_TITLE in page) == ("closed" in seen), role
+        assert (DRAFT_TITLE in page) == ("draft" in seen), role
+        assert ("Other meetings of" in page) == (len(seen) > 1), role
 
 
 @pytest.mark.parametrize("role", ROLES)
