@@ -227,6 +227,9 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def known_count(self) -> int | None:
         """How many events the caller may see: the same for every caller the rule treats alike, counted once for
-        them all (see KnownCountPagination), where counting grows with the data."""
+        them all (see KnownCountPagination), where counting grows with the data. Only for the whole list: a
+        filter added to this view would make its own total."""
+        if set(self.request.query_params) - {"page", "format"}:
+            return None
         rule = rule_key(Event, self.request.user)
         return cached_public(f"api-events-total:{rule}", self.get_queryset().count) if rule else None

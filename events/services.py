@@ -65,10 +65,11 @@ def save_event(actor: User, event: Event, *, confirmed: bool = False) -> Event:
         event.slug = unique_event_slug(event)
     event.full_clean(exclude=["slug"])
     if not created:
-        lost = seats_lost(_lock_event(event).seat_plan(), event.seat_plan())
+        saved = _lock_event(event)
+        lost = seats_lost(saved.seat_plan(), event.seat_plan())
         if lost and not confirmed:
             raise SeatsPromised(lost)
-        count_revision(event)
+        count_revision(event, saved)
     event.save()
     if not created:
         promote_waitlist(event)
@@ -77,13 +78,13 @@ def save_event(actor: User, event: Event, *, confirmed: bool = False) -> Event:
     return event
 
 
-def count_revision(event: Event) -> None:
+def count_revision(event: Event, saved: Event | None = None) -> None:
     """Raise the event's calendar revision (iCalendar SEQUENCE) when its time, place or status changed, so that
     calendar apps replace their copy. The one place that decides it, before an existing event is saved (by
-    save_event, and by the operators' admin)."""
-    before = Event.objects.select_for_update().filter(pk=event.pk).values(*Event.SCHEDULE_FIELDS, "sequence").get()
-    event.sequence = before["sequence"]
-    if any(before[name] != getattr(event, name) for name in Event.SCHEDULE_FIELDS):
+    save_event, and by the operators' admin), against the row as saved (`saved`, locked, or locked here)."""
+    saved = saved or _lock_event(event)
+    event.sequence = saved.sequence
+    if any(getattr(saved, name) != getattr(event, name) for name in Event.SCHEDULE_FIELDS):
         event.sequence += 1
 
 

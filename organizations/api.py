@@ -61,13 +61,13 @@ class OrganizationListSerializer(serializers.ListSerializer):
         # Which contact fields and profiles the reader may see and manage, asked of the rule for the whole page: of
         # the fields the shared representation holds (their status, to whom each contact is shown), so mostly in
         # Python, and in one query for whatever they leave open.
-        actions = [f"contact:{name}" for name in Organization.CONTACT_FIELDS]
+        contacts = Organization.CONTACT_ACTIONS
         known = {pk: {name: item[name] for name in ("status", *VISIBILITY_FIELDS)} for pk, item in shared}
-        allowed = allowed_ids(Organization, list(known), request.user, *actions, MANAGE, known=known)
+        allowed = allowed_ids(Organization, list(known), request.user, *contacts.values(), MANAGE, known=known)
         return [
             child.for_reader(
                 item,
-                contacts={action.removeprefix("contact:") for action in actions if pk in allowed[action]},
+                contacts={name for name, action in contacts.items() if pk in allowed[action]},
                 manages=pk in allowed[MANAGE],
             )
             for pk, item in shared

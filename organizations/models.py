@@ -311,8 +311,8 @@ class Organization(Guarded):
     # The access rule ----------------------------------------------------------------------------------
 
     # Besides VIEW (open the profile) and MANAGE (edit it): the member list, its history and who made each change
-    # in it, verification, and one action per contact field ("contact:email"): whether the field's value may be
-    # shown.
+    # in it, verification, and one action per contact field (field name -> action): whether its value may be shown.
+    CONTACT_ACTIONS = {name: f"contact:{name}" for name in CONTACT_FIELDS}
     MANAGE_MEMBERS, VIEW_MEMBERS, VIEW_HISTORY, REVIEW = "manage_members", "view_members", "view_history", "review"
     VIEW_HISTORY_ACTORS = "view_history_actors"
     REQUEST_TO_JOIN, ADMINISTER_NETWORK = "request_to_join", "administer_network"
@@ -326,7 +326,7 @@ class Organization(Guarded):
         REVIEW,
         REQUEST_TO_JOIN,
         ADMINISTER_NETWORK,
-        *(f"contact:{name}" for name in CONTACT_FIELDS),
+        *CONTACT_ACTIONS.values(),
     )
 
     @classmethod
@@ -360,16 +360,16 @@ class Organization(Guarded):
             return cls.rule(viewer, cls.VIEW_HISTORY) & cls.rule(viewer, cls.VIEW_MEMBERS)
         if action == cls.REVIEW:
             return ~own & Q(is_host=False, decided_by_operator=False) if viewer.is_coordinator else NOTHING
-        field = cls.CONTACT_FIELDS[action.removeprefix("contact:")]
-        return own | Q(**{f"{field}__in": contact_audiences(viewer)})
+        name = next(name for name, contact in cls.CONTACT_ACTIONS.items() if contact == action)
+        return own | Q(**{f"{cls.CONTACT_FIELDS[name]}__in": contact_audiences(viewer)})
 
     def may_see_contact(self, who: object, name: str, audience: str | None = None) -> bool:
         """Whether `who` may see the contact field `name`, shown to its audience (or to `audience`, as a history
         entry recorded it)."""
         if audience is None:
-            return self.allows(who, f"contact:{name}")
+            return self.allows(who, self.CONTACT_ACTIONS[name])
         shown_to = Organization(pk=self.pk, **{self.CONTACT_FIELDS[name]: audience})
-        return holds(shown_to, self.condition(viewer_of(who), f"contact:{name}"))
+        return holds(shown_to, self.condition(viewer_of(who), self.CONTACT_ACTIONS[name]))
 
     def visible_contacts(self, who: object) -> dict[str, str]:
         """The contact fields `who` may see, with their values; the rest left out."""

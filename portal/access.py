@@ -246,19 +246,6 @@ def prefetch_access(objects: Iterable[Guarded], who: Any, *actions: Action) -> N
         verdicts.extend((viewer, action, obj.pk in allowed[action]) for action in actions)
 
 
-def read_allowing(queryset: models.QuerySet[M], who: Any, *actions: Action, **lookup: Any) -> M:
-    """The row of `queryset` at `lookup` (the model's DoesNotExist if there is none) with the rule's verdicts on
-    `actions` for `who` read in the same query, so that `allows(who, action)` asks nothing more: for a detail page
-    whose rules need the database (is the reader seated at this event)."""
-    viewer = viewer_of(who)
-    verdicts = _verdicts(queryset.model, viewer, actions)
-    obj = queryset.annotate(**verdicts).get(**lookup)
-    obj.__dict__.setdefault("_access_verdicts", []).extend(
-        (viewer, action, bool(obj.__dict__.pop(name))) for name, action in zip(verdicts, actions, strict=True)
-    )
-    return obj
-
-
 def _verdicts(model: type[models.Model], viewer: Viewer, actions: tuple[Action, ...]) -> dict[str, Any]:
     """The rule on each of `actions` as a boolean column, named after its place among them."""
     return {
