@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -116,17 +118,24 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
     first = form.cleaned_data["month"]
     days = month_calendar.monthrange(first.year, first.month)[1]
     last = first.replace(day=days)
-    events = list(services.upcoming_for_calendar(request.user, first, last).select_related("owner"))
+    # On the days each event takes where the reader is (where it is held, for visitors: as its page says), read a
+    # day wider on either side since the database's dates are the server's.
+    one_day = datetime.timedelta(days=1)
+    events = services.upcoming_for_calendar(request.user, first - one_day, last + one_day).select_related("owner")
+    spans = [(event, *_local_days(event, _viewer_zone(request))) for event in events]
     weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    grid = [
-        [(day, [event for event in events if event.starts_at.date() <= day <= event.ends_at.date()]) for day in week]
-        for week in weeks
-    ]
+    grid = [[(day, [event for event, start, end in spans if start <= day <= end]) for day in week] for week in weeks]
     previous = (first - datetime.timedelta(days=1)).replace(day=1) if first > FIRST_MONTH else None
     following = last + datetime.timedelta(days=1) if first < LAST_MONTH else None
     return render(
         request, "events/month.html", {"month": first, "grid": grid, "previous": previous, "following": following}
     )
+
+
+def _local_days(event: Event, zone_name: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of `event` in the time zone named (the event's own without one)."""
+    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else event.zone
+    return timezone.localtime(event.starts_at, zone).date(), timezone.localtime(event.ends_at, zone).date()
 
 
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -6,6 +6,8 @@ in DESCRIPTION and CONFERENCE, the street address in LOCATION, SEQUENCE and LAST
 from __future__ import annotations
 
 import datetime
+import re
+import zoneinfo
 
 import icalendar
 import pytest
@@ -50,6 +52,31 @@ def test_without_a_month_the_calendar_shows_this_one() -> None:
 
     assert response.status_code == 200
     assert f"<h1>{today:%B %Y}</h1>" in response.content.decode()
+
+
+def month_cells(page: str) -> dict[int, str]:
+    """The month's own days (not the neighbouring months' shown around them), each with its cell's content."""
+    cells = re.findall(r'<td class="">\s*<span class="month__day">(\d+)</span>(.*?)</td>', page, re.S)
+    return {int(day): content for day, content in cells}
+
+
+def test_the_month_places_an_event_on_its_day_where_it_is_held_and_where_the_reader_is() -> None:
+    # Half past midnight in Geneva on 5 March is still 4 March in UTC, and 4 March in New York.
+    zurich = datetime.datetime(2027, 3, 5, 0, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Zurich"))
+    event = EventFactory(
+        title_en="Night session of the platform", starts_at=zurich, ends_at=zurich + datetime.timedelta(hours=2)
+    )
+    in_new_york = UserFactory(time_zone="America/New_York")
+
+    visitor = month_cells(Client().get("/en/events/", {"view": "month", "month": "2027-03"}).content.decode())
+    reader = month_cells(
+        client_for(in_new_york).get("/en/events/", {"view": "month", "month": "2027-03"}).content.decode()
+    )
+
+    assert event.title_en in visitor[5]
+    assert event.title_en not in visitor[4]
+    assert event.title_en in reader[4]
+    assert event.title_en not in reader[5]
 
 
 def test_an_event_title_with_a_line_break_still_makes_a_calendar_file() -> None:
