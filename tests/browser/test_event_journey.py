@@ -128,7 +128,9 @@ def test_coordinator_schedules_and_invites_owner_names_delegate_who_alone_sees_t
     page.click("text=Invitations, registrations and agenda")
     page.select_option("#id_topic", label="Children and youth")
     # The results follow the filter (static/js/picker.js): only the verified organisation working on it.
-    expect(page.locator("#picker-invite-all button")).to_have_text("Invite the 1 matching organisation")
+    # Given 15 s: twice in this suite's full runs the first refresh after the invitations' page loaded took more
+    # than the default 5 s (not understood yet; a stall of the shared cache's wait is suspected).
+    expect(page.locator("#picker-invite-all button")).to_have_text("Invite the 1 matching organisation", timeout=15_000)
     page.fill("#id_seats", "2")
     save_screenshots(page, JOURNEY, "2-invite")
     with page.expect_navigation():
