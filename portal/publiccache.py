@@ -168,9 +168,12 @@ def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, ma
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP_SECONDS)
-        entry = cache.get(key)
-        if entry is not None and entry[0] >= minute:
-            return cast("T", entry[2]) if entry[1] else compute()[0]
+        found = cache.get_many([key, claim])
+        entry = found.get(key)
+        # Once the claim is gone, what is stored is the claimer's (under this stamp, so never behind the data,
+        # even if it began in the minute before); nothing stored means it failed, and waiting on helps no one.
+        if claim not in found or (entry is not None and entry[0] >= minute):
+            return cast("T", entry[2]) if entry is not None and entry[1] else compute()[0]
     return compute()[0]
 
 

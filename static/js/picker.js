@@ -43,6 +43,17 @@
     clearTimeout(timer);
     timer = setTimeout(refresh, 300);
   };
+  // A filter changed before this file ran (or restored by the browser on going back) differs from what the page was
+  // rendered with: catch the results up with it.
+  const edited = (field) => {
+    if (field.options && !field.multiple) {
+      return field.selectedIndex !== Math.max(0, [...field.options].findIndex((option) => option.defaultSelected));
+    }
+    if (field.options) return [...field.options].some((option) => option.selected !== option.defaultSelected);
+    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+    return "defaultValue" in field && field.value !== field.defaultValue;
+  };
+  if ([...filters.elements].some(edited)) refresh();
   filters.addEventListener("input", later);
   filters.addEventListener("change", later);
   filters.addEventListener("submit", (event) => {

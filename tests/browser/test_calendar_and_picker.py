@@ -1,5 +1,5 @@
-"""In a real browser: the organisation picker follows the filters as one types and keeps what was ticked;
-"Your calendar" makes an address shown once and resets it; sign-up, and the first page after logging in while no
+"""In a real browser: the organisation picker follows the filters as one types (even those chosen before its script
+arrived) and keeps what was ticked; "Your calendar" makes an address shown once and resets it; sign-up, and the first page after logging in while no
 zone was ever chosen, propose the browser's time zone."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
 
 from events.models import Event, Invitation
 from organizations.models import Membership
@@ -60,6 +60,27 @@ def test_the_picker_follows_the_search_and_keeps_the_ticks(
         "Caesar Families Association",
         "Syrians for Truth and Justice",
     ]
+
+
+def test_a_filter_chosen_before_the_picker_script_arrived_is_followed_when_it_does(
+    page: Page, base_url: str, console_errors: list[str]
+) -> None:
+    coordinator = make_coordinator(Membership.Role.EDITOR)
+    event = EventFactory(visibility=Event.Visibility.CLOSED, registration_mode=Event.RegistrationMode.INVITATION)
+    for name in ("Caesar Families Association", "Syrians for Truth and Justice"):
+        OrganizationFactory(name_en=name)
+    log_in(page, base_url, coordinator)
+    held: list[Route] = []
+    page.route("**/js/picker*.js", lambda route: held.append(route))  # a slow network: the script comes late
+    page.goto(f"{base_url}/en/events/{event.slug}/manage/", wait_until="commit")
+
+    page.fill("#id_q", "truth")  # before the script has run: nothing listens yet
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+
+    expect(page.locator("#picker-results")).to_contain_text("1 organisation matches.")
+    expect(page.locator("#picker-results")).not_to_contain_text("Caesar Families Association")
 
 
 def test_reset_my_calendar_address(page: Page, base_url: str, console_errors: list[str]) -> None:

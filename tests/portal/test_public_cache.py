@@ -179,14 +179,55 @@ def test_after_a_change_the_others_wait_for_the_one_computing(db: None) -> None:
     assert value == "computed elsewhere" and computed == []
 
 
+def waiting_until(monkeypatch: pytest.MonkeyPatch, pauses: int, then: Callable[[], object]) -> list[float]:
+    """Replace the waiting loop's pause: after `pauses` of them, `then()` does what the one computing would."""
+    waits: list[float] = []
+
+    def pause(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == pauses:
+            then()
+
+    monkeypatch.setattr(publiccache.time, "sleep", pause)
+    return waits
+
+
+def test_when_the_one_computing_fails_the_others_compute_at_once(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim = f"public:{publiccache.current_stamp()}:figures:computing"
+    cache.add(claim, 1, 30)
+    waits = waiting_until(monkeypatch, 2, lambda: cache.delete(claim))  # an error: the claim goes, nothing stored
+
+    value = publiccache.cached_public("figures", lambda: "computed here")
+
+    assert value == "computed here" and len(waits) == 2
+
+
+def test_a_value_computed_by_one_who_began_in_the_minute_before_is_taken_when_it_comes(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim = f"public:{publiccache.current_stamp()}:figures:computing"
+    cache.add(claim, 1, 30)
+
+    def finish_elsewhere() -> None:
+        cache.set(claim.removesuffix(":computing"), (publiccache._minute() - 1, True, "computed elsewhere"), 60)
+        cache.delete(claim)
+
+    waits = waiting_until(monkeypatch, 2, finish_elsewhere)
+
+    value = publiccache.cached_public("figures", lambda: "computed here")
+
+    assert value == "computed elsewhere" and len(waits) == 2
+
+
 def test_a_page_not_to_be_shared_is_computed_for_each_visitor_without_waiting(
     client: Client, db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.get("/en/accounts/login/")
     name = entry_key("/en/accounts/login/")
     cache.add(f"{name}:computing", 1, 30)
-    waits: list[float] = []
-    monkeypatch.setattr(publiccache.time, "sleep", waits.append)  # the waiting loop's only pause
+    waits = waiting_until(monkeypatch, 0, lambda: None)
 
     response = client.get("/en/accounts/login/")
     cache.delete(f"{name}:computing")
