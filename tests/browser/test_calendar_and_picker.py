@@ -1,6 +1,6 @@
 """In a real browser: the organisation picker follows the filters as one types (even those chosen before its script
-arrived) and keeps what was ticked; "Your calendar" makes an address shown once and resets it; sign-up, and the first page after logging in while no
-zone was ever chosen, propose the browser's time zone."""
+arrived) and keeps what was ticked; "Your calendar" makes an address shown once and resets it; sign-up, and the
+first page after logging in while no zone was ever chosen, propose the browser's time zone."""
 
 from __future__ import annotations
 
