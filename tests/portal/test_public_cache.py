@@ -192,9 +192,7 @@ def waiting_until(monkeypatch: pytest.MonkeyPatch, pauses: int, then: Callable[[
     return waits
 
 
-def test_when_the_one_computing_fails_the_others_compute_at_once(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_when_the_one_computing_fails_the_others_compute_at_once(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     claim = f"public:{publiccache.current_stamp()}:figures:computing"
     cache.add(claim, 1, 30)
     waits = waiting_until(monkeypatch, 2, lambda: cache.delete(claim))  # an error: the claim goes, nothing stored
