@@ -12,9 +12,8 @@ from rest_framework import serializers, viewsets
 
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import MANAGE, allowed_ids, rule_key
+from portal.access import MANAGE, allowed_ids, shared_count
 from portal.api import FIELD_MAPPING, KnownCountPagination, shared_rows
-from portal.publiccache import cached_public
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -231,5 +230,4 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         filter added to this view would make its own total."""
         if set(self.request.query_params) - {"page", "format"}:
             return None
-        rule = rule_key(Event, self.request.user)
-        return cached_public(f"api-events-total:{rule}", self.get_queryset().count) if rule else None
+        return shared_count("api-events-total", self.get_queryset(), self.request.user)

@@ -40,7 +40,7 @@ from organizations.models import Organization, coordinated_organizations, unhidd
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
 from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, VIEW, Action, prefetch_access, rule_key, viewer_of
+from portal.access import MANAGE, VIEW, Action, prefetch_access, shared_count, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
@@ -93,10 +93,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("view") == "month":
         return _month(request, visible)
     coming = visible.upcoming()
-    # How many are coming up is the same for every reader the rule treats alike: counted once for them all (a
-    # count over every event not over yet grows with the data); time alone renews it within the minute.
-    rule = rule_key(Event, request.user)
-    total = cached_public(f"events-upcoming:{rule}", coming.count) if rule else None
+    # Counted once for every reader the rule treats alike (a count over every event not over yet grows with the
+    # data); time alone renews it within the minute.
+    total = shared_count("events-upcoming", coming, request.user)
     upcoming = NarrowPaginator(coming, EVENTS_PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     return render(
         request,
@@ -122,11 +121,12 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
     # day wider on either side since the database's dates are the server's.
     one_day = datetime.timedelta(days=1)
     events = services.upcoming_for_calendar(request.user, first - one_day, last + one_day).select_related("owner")
-    spans = [(event, *_local_days(event, _viewer_zone(request))) for event in events]
+    zone_name = _viewer_zone(request)
+    spans = [(event, *_local_days(event, zone_name)) for event in events]
     weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     grid = [[(day, [event for event, start, end in spans if start <= day <= end]) for day in week] for week in weeks]
-    previous = (first - datetime.timedelta(days=1)).replace(day=1) if first > FIRST_MONTH else None
-    following = last + datetime.timedelta(days=1) if first < LAST_MONTH else None
+    previous = (first - one_day).replace(day=1) if first > FIRST_MONTH else None
+    following = last + one_day if first < LAST_MONTH else None
     return render(
         request, "events/month.html", {"month": first, "grid": grid, "previous": previous, "following": following}
     )

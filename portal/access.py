@@ -34,7 +34,7 @@ from django.db.models.base import ModelState
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from portal.publiccache import digest
+from portal.publiccache import cached_public, digest
 
 
 class Role(models.TextChoices):
@@ -308,6 +308,14 @@ def rule_key(model: type[Guarded], who: Any, action: Action = VIEW) -> str | Non
     an expression or a subquery, whose spelling does not say which rows it selects."""
     condition = model.condition(viewer_of(who), action)
     return digest(condition) if _spelled_out(condition) else None
+
+
+def shared_count(name: str, rows: models.QuerySet[Any], who: Any, action: Action = VIEW) -> int | None:
+    """How many `rows` there are (the rows the rule allows `who`, narrowed by what is the same for every reader),
+    counted once for all the readers the rule treats alike and kept until the public data changes; None where the
+    rule's condition is not spelled out (`rule_key`), and the caller counts for this reader alone."""
+    rule = rule_key(rows.model, who, action)
+    return cached_public(f"{name}:{rule}", rows.count) if rule else None
 
 
 def _spelled_out(node: Any) -> bool:
