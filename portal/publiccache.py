@@ -8,7 +8,8 @@ the write, so it holds for every route that writes (pages, the API, the admin, i
 time-to-live only bounds the cache's memory; it is never what makes a page current. Entries also carry the minute
 they were computed in, for what time alone changes; when it turns, one request recomputes while the others are
 served the same stamp's entry, and after a change the others wait for the one computing rather than all
-computing at once (`through_public_cache`).
+computing at once (`through_public_cache`). Each process also keeps a copy of the entries it used last, for the
+minute they are fresh in (`_LocalEntries`): under a stamp, nothing newer can be in the shared cache meanwhile.
 
 On PostgreSQL the trigger is a deferred constraint trigger: it runs at commit, once per transaction, so the stamp
 row is locked only for the instant of the commit (no writer waits on another's whole transaction, and no deadlock
@@ -31,7 +32,10 @@ query, the headers in `KEY_HEADERS` and the language cookie.
 from __future__ import annotations
 
 import hashlib
+import pickle
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -65,6 +69,9 @@ ENTRY_SECONDS = 600
 COMPUTING_SECONDS = 40
 WAIT_SECONDS = 5.0
 WAIT_STEP_SECONDS = 0.005
+
+# What one process keeps of the entries it read or wrote last (`_LocalEntries`), in pickled bytes.
+LOCAL_BYTES = 32 * 1024 * 1024
 
 # Tables of other apps that cached values are read from, with the columns that do not count: whether a person has
 # an authenticator app decides their powers (organizations.models.read_viewer); when they last used it does not.
@@ -131,6 +138,50 @@ def _minute() -> int:
     return int(time.time() // 60)
 
 
+class _LocalEntries:
+    """This process's copies of the shared entries it used last, for the minute they are fresh in. A key names a
+    stamp, and within a minute an entry under it is not replaced (see through_public_cache), so a copy is as good
+    as the shared cache's and saves the round trip to it: a signed-in page reads several (the person's Viewer,
+    the site menu, its fragments and figures). Kept pickled, as the shared cache keeps them, so that no caller
+    shares an object with another; the least recently used go first beyond LOCAL_BYTES."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, minute: int) -> tuple[int, bool, Any] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or found[0] != minute:
+                return None
+            self.entries.move_to_end(key)
+        return cast("tuple[int, bool, Any]", pickle.loads(found[1]))  # noqa: S301 - bytes this process pickled
+
+    def put(self, key: str, entry: tuple[int, bool, Any]) -> None:
+        data = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.size += len(data) - (len(old[1]) if old else 0)
+            self.entries[key] = (entry[0], data)
+            while self.size > self.limit and self.entries:
+                self.size -= len(self.entries.popitem(last=False)[1][1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+_local = _LocalEntries(LOCAL_BYTES)
+
+
+def forget_local_entries() -> None:
+    """Drop this process's copies (with `cache.clear()`: a test's rolled-back writes bring an old stamp back)."""
+    _local.clear()
+
+
 def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, may_store: bool = True) -> T:
     """What `compute()` gives, shared by every request until the public data changes. `compute` returns the
     value and whether it may be shared; with `may_store` False a request only reads what others stored.
@@ -147,7 +198,11 @@ def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, ma
         return compute()[0]
     key = f"public:{stamp}:{name}"
     minute = _minute()
-    entry = cache.get(key)  # (minute, shared, value)
+    entry = _local.get(key, minute)  # (minute, shared, value)
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] == minute:
+            _local.put(key, entry)
     fresh = entry is not None and entry[0] == minute
     if fresh and not entry[1]:
         return compute()[0]  # not to be shared this minute (a form with a visitor's token, an error)
@@ -159,7 +214,9 @@ def through_public_cache(name: str, compute: Callable[[], tuple[T, bool]], *, ma
     if cache.add(claim, 1, COMPUTING_SECONDS):
         try:
             value, shared = compute()
-            cache.set(key, (minute, shared, value if shared else None), ENTRY_SECONDS)
+            entry = (minute, shared, value if shared else None)
+            cache.set(key, entry, ENTRY_SECONDS)
+            _local.put(key, entry)
         finally:
             cache.delete(claim)
         return value

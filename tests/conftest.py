@@ -25,10 +25,13 @@ PASSWORD = "a-long-test-passphrase-42"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    # Rate limits and throttles count in the cache; a test must not inherit another test's counts.
+    # Rate limits and throttles count in the cache; a test must not inherit another test's counts, nor the shared
+    # entries of a stamp its rolled-back writes bring back.
     cache.clear()
+    publiccache.forget_local_entries()
     yield
     cache.clear()
+    publiccache.forget_local_entries()
 
 
 @pytest.fixture(autouse=True)

@@ -219,6 +219,40 @@ def test_a_value_computed_by_one_who_began_in_the_minute_before_is_taken_when_it
     assert value == "computed elsewhere" and len(waits) == 2
 
 
+def test_within_its_minute_an_entry_is_read_from_the_process_own_copy(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publiccache.cached_public("figures", lambda: ["computed once"])
+    shared_reads: list[str] = []
+    monkeypatch.setattr(cache, "get", lambda key, *args: shared_reads.append(key))
+
+    first = publiccache.cached_public("figures", lambda: ["computed again"])
+    first.append("changed by its reader")
+    second = publiccache.cached_public("figures", lambda: ["computed again"])
+
+    assert second == ["computed once"] and shared_reads == []
+
+
+def test_a_copy_from_another_minute_or_stamp_is_not_used(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    minute = publiccache._minute()
+    publiccache.cached_public("figures", lambda: "this minute")
+    monkeypatch.setattr(publiccache, "_minute", lambda: minute + 1)
+    stamp = publiccache.current_stamp()
+    cache.set(f"public:{stamp}:figures", (minute + 1, True, "computed elsewhere the next minute"), 60)
+
+    assert publiccache.cached_public("figures", lambda: "here") == "computed elsewhere the next minute"
+    OrganizationFactory()  # a change: a new stamp
+    assert publiccache.cached_public("figures", lambda: "after the change") == "after the change"
+
+
+def test_the_process_own_copies_stay_within_their_bound() -> None:
+    local = publiccache._LocalEntries(limit=4000)
+    for number in range(10):
+        local.put(f"key{number}", (1, True, "x" * 1000))
+
+    assert local.size <= 4000 and local.get("key0", 1) is None and local.get("key9", 1) == (1, True, "x" * 1000)
+
+
 def test_a_page_not_to_be_shared_is_computed_for_each_visitor_without_waiting(
     client: Client, db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
