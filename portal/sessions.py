@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import ipaddress
 import re
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from importlib import import_module
@@ -37,6 +38,10 @@ from portal.proxies import client_ip
 
 # A session's row is written at most this often (on each request would be a write per page).
 TOUCH_EVERY = datetime.timedelta(minutes=5)
+# The sessions this process touched, with when it need not ask the shared cache about them again: most requests
+# then make no round trip for their session's row.
+_touched_here: dict[str, float] = {}
+TOUCHED_HERE_KEPT = 10_000
 # The network a session's address belongs to: as precise as the place a provider serves, no more.
 IPV4_PREFIX, IPV6_PREFIX = 24, 48
 USER_AGENT_LENGTH = SignedInSession._meta.get_field("user_agent").max_length
@@ -61,8 +66,8 @@ def network_of(address: str | None) -> str:
 class SessionRecordMiddleware:
     """Keep the row of the signed-in session up to date, before the view (so that a session the view ends is known
     to it). A login writes the row of its new session itself (`_logged_in`). The row is written at most every
-    TOUCH_EVERY: the shared cache remembers the last write; the session itself is not modified, so a view that ends
-    its own session does not trip over it."""
+    TOUCH_EVERY: the shared cache remembers the last write, and each process that it asked; the session itself is
+    not modified, so a view that ends its own session does not trip over it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -76,6 +81,12 @@ class SessionRecordMiddleware:
 
 
 def _touch(request: HttpRequest, user: User, hashed: str) -> None:
+    now = time.monotonic()
+    if _touched_here.get(hashed, 0.0) > now:
+        return
+    if len(_touched_here) >= TOUCHED_HERE_KEPT:
+        _touched_here.clear()  # the cost of forgetting: one round trip per session
+    _touched_here[hashed] = now + TOUCH_EVERY.total_seconds()
     if not cache.add(f"session-seen:{hashed}", 1, timeout=int(TOUCH_EVERY.total_seconds())):
         return
     SignedInSession.objects.update_or_create(

@@ -235,3 +235,21 @@ def test_a_session_read_back_into_the_cache_while_it_is_ended_is_still_ended(
 
     assert cache.get(copy.cache_key) is None
     assert not signed_in(phone)
+
+
+def test_a_process_asks_the_shared_cache_about_a_session_once_per_touch(
+    person: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phone = browser(person, FIREFOX_ANDROID)
+    asked: list[str] = []
+    add = cache.add
+    monkeypatch.setattr(cache, "add", lambda key, *args, **kwargs: asked.append(key) or add(key, *args, **kwargs))
+    for _request in range(3):
+        assert signed_in(phone)
+    clock = sessions.time.monotonic() + sessions.TOUCH_EVERY.total_seconds() + 1
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock)
+    assert signed_in(phone)
+
+    assert [key for key in asked if key.startswith("session-seen:")] == [
+        f"session-seen:{SignedInSession.objects.get(user=person).key_hash}"
+    ]
