@@ -46,25 +46,17 @@ from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
+from portal.rows import read_one
 from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 
-def _event_for(
-    request: HttpRequest,
-    slug: str,
-    *,
-    manage: bool = False,
-    asking: tuple[Action, ...] = (),
-    related: tuple[str, ...] = ("owner", "series"),
-) -> Event:
+def _event_for(request: HttpRequest, slug: str, *, manage: bool = False, asking: tuple[Action, ...] = ()) -> Event:
     """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403).
-    The `related` rows are read with it; the rule's verdicts on `asking` are taken at once, in Python (every leaf
-    of the events' rule is a column of the event or known to the Viewer)."""
-    try:
-        events = Event.objects.select_related(*related) if related else Event.objects.all()  # () would join them all
-        event = events.get(slug=slug)
-    except Event.DoesNotExist:
-        raise Http404 from None
+    The rule's verdicts on `asking` are taken at once, in Python (every leaf of the events' rule is a column of the
+    event or known to the Viewer)."""
+    event = read_one(Event, slug=slug)
+    if event is None:
+        raise Http404
     prefetch_access([event], request.user, VIEW, *asking)
     if not event.allows(request.user):
         raise Http404
@@ -141,7 +133,7 @@ def _local_days(event: Event, zone_name: str) -> tuple[datetime.date, datetime.d
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Whether this reader is seated decides the logistics and the link: asked of the rule as the event is read. Its
     # organiser and series are read only where the page shows them again (the shared part is rendered once).
-    event = _event_for(request, slug, asking=(Event.SEE_LOGISTICS, Event.SEE_LINK), related=())
+    event = _event_for(request, slug, asking=(Event.SEE_LOGISTICS, Event.SEE_LINK))
     user = request.user
     registration = (
         event.registrations.filter(user_id=user.pk, status__in=Registration.ACTIVE).first()

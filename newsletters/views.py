@@ -28,26 +28,27 @@ from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.paging import NarrowPaginator
 from portal.publiccache import cached_public
+from portal.rows import read_one
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
-def _publication_for(
-    request: HttpRequest, slug: str, *, manage: bool = False, related: tuple[str, ...] = ("owner",)
-) -> Publication:
-    # select_related() with no names would join every relation.
-    publications = Publication.objects.select_related(*related) if related else Publication.objects.all()
-    publication = get_object_or_404(publications, slug=slug)
+def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
+    publication = read_one(Publication, slug=slug)
+    if publication is None:
+        raise Http404
     if manage and not publication.allows(request.user, MANAGE):
         raise PermissionDenied
     return publication
 
 
-def _edition_for(
-    request: HttpRequest, slug: str, number: int, *, manage: bool = False, related: str = "publication__owner"
-) -> Edition:
+def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool = False) -> Edition:
     """The edition if the person may see it (404 for unpublished ones otherwise); with `manage`, if they
-    edit the publication (403). The `related` rows are read with it."""
-    edition = get_object_or_404(Edition.objects.select_related(related), publication__slug=slug, number=number)
+    edit the publication (403)."""
+    publication = _publication_for(request, slug)
+    edition = read_one(Edition, publication=publication.pk, number=number)
+    if edition is None:
+        raise Http404
+    edition.publication = publication
     if not edition.allows(request.user):
         raise Http404
     if manage and not edition.publication.allows(request.user, MANAGE):
@@ -74,7 +75,7 @@ EDITIONS_PAGE_SIZE = 20
 
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Its publisher is named in the shared head of the page, read only when that is rendered again.
-    publication = _publication_for(request, slug, related=())
+    publication = _publication_for(request, slug)
     search = EditionSearchForm(request.GET)
     editions = (
         Edition.objects.visible_to(request.user)
@@ -109,7 +110,7 @@ def _subscription_forms(publication: Publication) -> list[tuple[MailingList, Sub
 
 
 def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    edition = _edition_for(request, slug, number, related="publication")  # the page does not name the publisher
+    edition = _edition_for(request, slug, number)
     # The organisations the edition mentions are the same for every reader (shared); which of them this reader
     # may open is the rule's, asked of each.
     mentioned = cached_public(

@@ -33,6 +33,7 @@ from portal.access import MANAGE, VIEW, Action, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
+from portal.rows import read_one
 from portal.spreadsheets import csv_response
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
@@ -42,8 +43,8 @@ DIRECTORY_PAGE_SIZE = 24
 def _organization_for(request: HttpRequest, slug: str, action: Action = VIEW) -> Organization:
     """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed) and
     may do `action` to it, one of Organization.ACTIONS (403)."""
-    organization = get_object_or_404(Organization, slug=slug)
-    if not organization.allows(request.user):
+    organization = read_one(Organization, slug=slug)
+    if organization is None or not organization.allows(request.user):
         raise Http404
     if action != VIEW and not organization.allows(request.user, action):
         raise PermissionDenied

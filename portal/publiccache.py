@@ -174,11 +174,13 @@ class _LocalEntries:
             self.size = 0
 
 
-_local = _LocalEntries(LOCAL_BYTES)
+# Only in front of a cache other processes share (Redis): local memory, the embedded default, is this process's.
+_local = _LocalEntries(0 if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache") else LOCAL_BYTES)
 
 
 def forget_local_entries() -> None:
-    """Drop this process's copies (with `cache.clear()`: a test's rolled-back writes bring an old stamp back)."""
+    """Drop this process's copies (`cache.clear()` does, portal.rediscache: a rolled-back write brings an old
+    stamp back)."""
     _local.clear()
 
 

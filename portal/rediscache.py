@@ -31,3 +31,9 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusedClient
+
+    def clear(self) -> None:
+        super().clear()
+        from portal.publiccache import forget_local_entries  # here: the cache is built before the apps are
+
+        forget_local_entries()  # this process's copies of shared entries go with them

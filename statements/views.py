@@ -23,6 +23,7 @@ from portal.access import ANONYMOUS, MANAGE, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator
+from portal.rows import read_one
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
 from statements import exchange, services
@@ -41,9 +42,8 @@ TRANSITIONS = {
 
 def statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
-    statements = Statement.objects.select_related("owner")
-    statement = get_object_or_404(statements, slug=slug)
-    if not statement.allows(request.user):
+    statement = read_one(Statement, slug=slug)
+    if statement is None or not statement.allows(request.user):
         raise Http404
     if manage and not statement.allows(request.user, MANAGE):
         raise PermissionDenied

@@ -28,10 +28,8 @@ def _fresh_cache() -> Iterator[None]:
     # Rate limits and throttles count in the cache; a test must not inherit another test's counts, nor the shared
     # entries of a stamp its rolled-back writes bring back.
     cache.clear()
-    publiccache.forget_local_entries()
     yield
     cache.clear()
-    publiccache.forget_local_entries()
 
 
 @pytest.fixture(autouse=True)

@@ -245,6 +245,13 @@ def test_a_copy_from_another_minute_or_stamp_is_not_used(db: None, monkeypatch: 
     assert publiccache.cached_public("figures", lambda: "after the change") == "after the change"
 
 
+def test_clearing_the_cache_drops_the_process_own_copies(db: None) -> None:
+    publiccache.cached_public("figures", lambda: "before")
+    cache.clear()
+
+    assert publiccache.cached_public("figures", lambda: "after") == "after"
+
+
 def test_the_process_own_copies_stay_within_their_bound() -> None:
     local = publiccache._LocalEntries(limit=4000)
     for number in range(10):
