@@ -71,16 +71,12 @@ class EventSeries(models.Model):
 class EventQuerySet(GuardedQuerySet["Event"]):
     def upcoming(self) -> EventQuerySet:
         """Events not over yet, by start. Said also as a range of start times, from the earliest start of any
-        event not over, so that PostgreSQL reads them in start order from the index rather than walking past every
-        past event first (14,000 rows at 20,000 events, bench/pages.py events_list@member). The earliest start is
-        read from the (ends_at, starts_at) index; the `+ 0` keeps PostgreSQL from looking for the minimum by
-        walking the start-time index, which is the walk avoided."""
-        now = timezone.now()
-        # MIN as a plain function over the rows: as an aggregate, Django would group them by the model's fields.
-        earliest = models.Func(models.F("starts_at") + datetime.timedelta(0), function="MIN")
-        not_over = Event.objects.filter(ends_at__gte=now).order_by().annotate(earliest=earliest)
-        first = models.Subquery(not_over.values("earliest")[:1])
-        return self.filter(ends_at__gte=now, starts_at__gte=first).order_by("starts_at")
+        event not over (`earliest_not_over`), so that PostgreSQL reads them in start order from the index rather
+        than walking past every past event first (14,000 rows at 20,000 events, bench/pages.py
+        events_list@member)."""
+        coming = self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+        earliest = earliest_not_over()
+        return coming if earliest is None else coming.filter(starts_at__gte=earliest)
 
     def past(self) -> EventQuerySet:
         """Events over, latest start first. Said also as "started before now" (an event ends after it starts: a
@@ -88,6 +84,16 @@ class EventQuerySet(GuardedQuerySet["Event"]):
         planned (past every upcoming event first: 5 ms at 20,000 events, bench/pages.py events_list@member)."""
         now = timezone.now()
         return self.filter(ends_at__lt=now, starts_at__lt=now).order_by("-starts_at")
+
+
+def earliest_not_over() -> datetime.datetime | None:
+    """The earliest start of any event not over yet (None without one), the same for every reader: shared until
+    the data changes. Within its minute time only raises it, and an earlier bound still holds. Read from the
+    (ends_at, starts_at) index; the `+ 0` keeps PostgreSQL from looking for the minimum by walking the start-time
+    index, which is the walk avoided."""
+    not_over = Event.objects.filter(ends_at__gte=timezone.now())
+    earliest = models.Min(models.F("starts_at") + datetime.timedelta(0))
+    return cached_public("events-earliest-not-over", lambda: not_over.aggregate(earliest=earliest)["earliest"])
 
 
 if TYPE_CHECKING:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from events.models import Event, EventSeries, Invitation, Registration, Session
 from organizations.models import Membership, Organization
@@ -126,3 +128,16 @@ def test_query_count_does_not_grow_with_events(world: World, viewer: str, page: 
     assert shown == visible_count(user) > 5
 
     assert with_twenty_five == with_five
+
+
+def test_an_event_under_way_added_after_the_list_was_read_is_listed(client: Client, db: None) -> None:
+    EventFactory(title_en="Lausanne Platform, spring meeting")
+    client.get("/en/events/")  # the earliest start of what is not over, now the spring meeting's, is shared
+    now = timezone.now()
+    EventFactory(
+        title_en="Lausanne Platform, second day",
+        starts_at=now - datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=1),
+    )
+
+    assert "Lausanne Platform, second day" in client.get("/en/events/").content.decode()
