@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
 from portal import audit, pdf, printing
-from portal.access import ANONYMOUS, MANAGE, viewer_of
+from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator
@@ -88,6 +88,8 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     own = list(statement.endorsements.filter(organization__in=mine).select_related("organization")) if mine else []
     for item in own:
         item.statement = statement  # the rule reads the statement's owner
+    # Each rule compiled once for them all (a person of several organisations has several).
+    prefetch_access(own, request.user, VIEW, MANAGE, Endorsement.UNNAME, Endorsement.NAME)
     own = [item for item in own if item.allows(request.user)]
     context = {
         "statement": statement,
@@ -96,6 +98,7 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "own": [
             {
                 "endorsement": item,
+                "named": item.is_named_publicly,
                 "manages": item.allows(request.user, MANAGE),
                 "can_withdraw": item.may_withdraw(request.user),
                 "can_unname": item.allows(request.user, Endorsement.UNNAME),
