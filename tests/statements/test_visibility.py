@@ -263,6 +263,19 @@ def test_the_rule_answers_for_editors_and_strangers(draft: Statement) -> None:
     assert not may_create_statements(stranger)  # a CSO endorses; networks and hosts publish
 
 
+def test_readers_in_turn_are_each_offered_to_write_a_statement_or_not(draft: Statement) -> None:
+    editor = member_of(draft.owner, Membership.Role.EDITOR)
+    stranger = member_of(OrganizationFactory(kind=Organization.Kind.CSO), Membership.Role.OWNER)
+    offered = {}
+    for person in (editor, stranger, editor, stranger):
+        offered[person] = "Write a statement" in client_for(person).get("/en/statements/").content.decode()
+
+    assert offered == {editor: True, stranger: False}
+    draft.owner.kind = Organization.Kind.CSO  # no longer a network: its editors endorse
+    draft.owner.save()
+    assert "Write a statement" not in client_for(editor).get("/en/statements/").content.decode()
+
+
 def test_a_plain_member_sees_the_endorsement_of_its_organisation_without_the_editors_choices(
     endorsed: dict[str, Any],
 ) -> None:
