@@ -68,7 +68,7 @@ def free_port() -> int:
 
 def measure_pages(pages: list[str]) -> tuple[dict[str, str], dict[str, int], dict[str, bytes], dict[str, bytes], str]:
     """Addresses, anonymous query counts and bodies of the page types, the bench member's bodies, and the bench
-    member's session cookie (in this process, through the test client, against the database DATABASE_URL names).
+    member's cookies (in this process, through the test client, against the database DATABASE_URL names).
     Reading each page once anonymously also warms the public cache."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     import django
@@ -99,13 +99,10 @@ def measure_pages(pages: list[str]) -> tuple[dict[str, str], dict[str, int], dic
         bodies[page] = response.content
         member_bodies[page] = member.get(urls[page]).content
     connection.close()
-    return (
-        urls,
-        queries,
-        bodies,
-        member_bodies,
-        f"{settings.SESSION_COOKIE_NAME}={member.cookies[settings.SESSION_COOKIE_NAME].value}",
-    )
+    # Every cookie the member's browser holds: the session, and the CSRF cookie the first form set (a browser
+    # sends it back; without it each page with a form would make and set a new one).
+    assert settings.SESSION_COOKIE_NAME in member.cookies
+    return urls, queries, bodies, member_bodies, "; ".join(f"{name}={c.value}" for name, c in member.cookies.items())
 
 
 def wrk(

@@ -224,10 +224,10 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("starts_at", "pk")
         )
 
-    def known_count(self) -> int | None:
+    def known_count(self, queryset: QuerySet[Event]) -> int | None:
         """How many events the caller may see: the same for every caller the rule treats alike, counted once for
         them all (see KnownCountPagination), where counting grows with the data. Only for the whole list: a
         filter added to this view would make its own total."""
         if set(self.request.query_params) - {"page", "format"}:
             return None
-        return shared_count("api-events-total", self.get_queryset(), self.request.user)
+        return shared_count("api-events-total", queryset, self.request.user)

@@ -254,7 +254,7 @@ class OrganizationViewSet(
         self._directory_search = OrganizationFilter(self.request.query_params, queryset=listed, request=self.request)
         return listed
 
-    def known_count(self) -> int | None:
+    def known_count(self, queryset: OrganizationQuerySet) -> int | None:
         """The total of the list when it is the directory's shared figure (see KnownCountPagination)."""
         search = getattr(self, "_directory_search", None)
         return search.public_figures()["organizations"] if search is not None else None

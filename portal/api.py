@@ -67,13 +67,13 @@ def shared_rows(name: str, data: Any, represent: Callable[[Any], T]) -> list[tup
 
 
 class KnownCountPagination(NarrowPagination):
-    """Narrow pages whose total the view may already know, `view.known_count()` (None when it does not): a total
-    shared by every reader is computed once per public stamp rather than counted on every request."""
+    """Narrow pages whose total the view may already know, `view.known_count(queryset)` (None when it does not): a
+    total shared by every reader is computed once per public stamp rather than counted on every request."""
 
     def paginate_queryset(  # type: ignore[override]  # as NarrowPagination's
         self, queryset: Any, request: Any, view: Any = None
     ) -> RowsById | None:
-        known = view.known_count() if view is not None and hasattr(view, "known_count") else None
+        known = view.known_count(queryset) if view is not None and hasattr(view, "known_count") else None
         if known is not None:
             # A class or any callable that builds a paginator from (object_list, per_page) serves.
             self.django_paginator_class = functools.partial(NarrowPaginator, count=known)  # type: ignore[assignment]
