@@ -32,6 +32,17 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = _ReusedClient
 
+    def count_hit(self, key: str, timeout: int) -> tuple[int, int]:
+        """Add one to the counter `key`, which starts at the first hit and lasts `timeout` seconds, and return the
+        hits so far and the seconds left: one round trip, atomic under concurrent requests (portal.throttling)."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline()  # type: ignore[attr-defined]  # Django's
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        pipeline.ttl(key)
+        _created, hits, left = pipeline.execute()
+        return hits, max(left, 0)
+
     def clear(self) -> None:
         super().clear()
         from portal.publiccache import forget_local_entries  # here: the cache is built before the apps are
