@@ -191,14 +191,13 @@ FILTER_PARAMETERS = [
 
 
 class DirectoryFilterBackend(DjangoFilterBackend):
-    """Filters the directory's list with the filterset its view built for the directory's figure, rather than
-    another one built alike: the form (five filters and their choices) is built once a request."""
+    """The directory's filters, built only when a request asks for one: without, they would leave the list as it
+    is, and building their form (five filters and their choices) was a tenth of the list's time."""
 
-    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
-        search = getattr(view, "_directory_search", None)
-        if search is not None and search.queryset is queryset:
-            return search
-        return super().get_filterset(request, queryset, view)
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if not OrganizationFilter.asks_anything(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 @extend_schema_view(
@@ -248,16 +247,15 @@ class OrganizationViewSet(
         )
         if unlisted_own:
             return visible.filter(LISTED | Q(pk__in=unlisted_own))
-        # The listed organisations the filters find: the directory's figure, shared by every reader. The filter
-        # backend filters the page with the same filterset (DirectoryFilterBackend), whose form is built once.
-        listed = visible.filter(LISTED)
-        self._directory_search = OrganizationFilter(self.request.query_params, queryset=listed, request=self.request)
-        return listed
+        # The listed organisations the filters find: their total is the directory's figure, shared by every reader.
+        self._counts_the_directory = True
+        return visible.filter(LISTED)
 
     def known_count(self, queryset: OrganizationQuerySet) -> int | None:
         """The total of the list when it is the directory's shared figure (see KnownCountPagination)."""
-        search = getattr(self, "_directory_search", None)
-        return search.public_figures()["organizations"] if search is not None else None
+        if not getattr(self, "_counts_the_directory", False):
+            return None
+        return OrganizationFilter.public_figures(self.request.query_params)["organizations"]
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         editor = self.request.user

@@ -68,7 +68,7 @@ def _directory_page(request: HttpRequest) -> dict[str, Any]:
     visible = Organization.objects.listed()
     search = OrganizationFilter(request.GET, queryset=visible)
     found = search.qs if search.is_valid() else visible.none()
-    figures = search.public_figures()
+    figures = OrganizationFilter.public_figures(request.GET)
     paginator = Paginator(found.with_directory_data().order_by("name"), DIRECTORY_PAGE_SIZE)
     paginator.count = figures["organizations"]  # counted just above: no second COUNT over the directory
     page = paginator.get_page(request.GET.get("page"))
