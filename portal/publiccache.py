@@ -160,6 +160,8 @@ class _LocalEntries:
         return cast("tuple[int, bool, Any]", pickle.loads(found[1]))  # noqa: S301 - bytes this process pickled
 
     def put(self, key: str, entry: tuple[int, bool, Any]) -> None:
+        if not self.limit:
+            return
         data = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
         with self.lock:
             old = self.entries.pop(key, None)
