@@ -1,4 +1,5 @@
-"""The person of a signed-in request is read directly (portal/auth_backends.py), as the ORM would read them."""
+"""The person of a signed-in request is read directly (portal/auth_backends.py, portal.rows.read_one), as the ORM
+would read them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.auth_backends import AuthenticationBackend, ModelBackend, _person_statement, read_person
+from portal.auth_backends import AuthenticationBackend, ModelBackend, read_person
 from portal.models import User
+from portal.rows import _statement
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 
@@ -48,7 +50,7 @@ def test_a_signed_in_request_reads_the_person_once_and_a_deactivated_one_is_sign
     User.objects.filter(pk=person.pk).update(is_active=False)
 
     # Read once, and by the portal's backends (settings.AUTHENTICATION_BACKENDS), not by the ORM's query.
-    direct = _person_statement()[0].split(" WHERE ")[0]
+    direct = _statement(User, ("pk",), "default")[0].split(" WHERE ")[0]
     assert [query["sql"].startswith(direct) for query in queries.captured_queries if "portal_user" in query["sql"]] == [
         True
     ]
