@@ -91,9 +91,12 @@ def earliest_not_over() -> datetime.datetime | None:
     the data changes. Within its minute time only raises it, and an earlier bound still holds. Read from the
     (ends_at, starts_at) index; the `+ 0` keeps PostgreSQL from looking for the minimum by walking the start-time
     index, which is the walk avoided."""
-    not_over = Event.objects.filter(ends_at__gte=timezone.now())
-    earliest = models.Min(models.F("starts_at") + datetime.timedelta(0))
-    return cached_public("events-earliest-not-over", lambda: not_over.aggregate(earliest=earliest)["earliest"])
+
+    def read() -> datetime.datetime | None:
+        not_over = Event.objects.filter(ends_at__gte=timezone.now())
+        return not_over.aggregate(earliest=models.Min(models.F("starts_at") + datetime.timedelta(0)))["earliest"]
+
+    return cached_public("events-earliest-not-over", read)
 
 
 if TYPE_CHECKING:

@@ -176,8 +176,9 @@ class _LocalEntries:
             self.size = 0
 
 
-# Only in front of a cache other processes share (Redis): local memory, the embedded default, is this process's.
-_local = _LocalEntries(0 if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache") else LOCAL_BYTES)
+# Only in front of the portal's Redis cache, whose clear() drops the copies too; local memory, the embedded
+# default, is this process's own already.
+_local = _LocalEntries(LOCAL_BYTES if settings.CACHES["default"]["BACKEND"] == "portal.rediscache.RedisCache" else 0)
 
 
 def forget_local_entries() -> None:

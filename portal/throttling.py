@@ -22,7 +22,8 @@ from portal.proxies import client_ip
 
 def count_hit(key: str, seconds: int) -> tuple[int, int]:
     """One more request on the counter `key`, opened for `seconds` by its first: the requests so far, and the
-    seconds left. In one round trip on Redis (portal.rediscache); on local memory, the embedded default, in two."""
+    seconds left. In one round trip on Redis (portal.rediscache); on local memory, the embedded default, in two,
+    and the seconds left are told as the whole period (local memory does not say)."""
     counter = getattr(cache, "count_hit", None)
     if counter is not None:
         return counter(key, seconds)
