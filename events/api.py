@@ -12,8 +12,8 @@ from rest_framework import serializers, viewsets
 
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import MANAGE, allowed_ids, shared_count
-from portal.api import FIELD_MAPPING, KnownCountPagination, shared_rows
+from portal.access import MANAGE, allowed_ids, shared_as
+from portal.api import FIELD_MAPPING, SharedPagination, list_name, shared_rows
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -210,7 +210,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Events the caller may see, upcoming first."""
 
     serializer_class = EventSerializer
-    pagination_class = KnownCountPagination
+    pagination_class = SharedPagination
     lookup_field = "slug"
 
     def get_serializer_class(self) -> type[EventSerializer]:
@@ -224,10 +224,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("starts_at", "pk")
         )
 
-    def known_count(self, queryset: QuerySet[Event]) -> int | None:
-        """How many events the caller may see: the same for every caller the rule treats alike, counted once for
-        them all (see KnownCountPagination), where counting grows with the data. Only for the whole list: a
-        filter added to this view would make its own total."""
-        if set(self.request.query_params) - {"page", "format"}:
-            return None
-        return shared_count("api-events-total", queryset, self.request.user)
+    def shared_as(self, queryset: QuerySet[Event]) -> str | None:
+        """The events the caller may see are the same for every caller the rule treats alike: counted and sorted
+        once for them all (see SharedPagination), where both grow with the data."""
+        return shared_as(list_name("api-events", self.request), queryset, self.request.user)

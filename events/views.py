@@ -40,7 +40,7 @@ from organizations.models import Organization, coordinated_organizations, unhidd
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
 from organizations.picker import OrganizationPicker, candidates
 from portal import audit, pdf, printing
-from portal.access import MANAGE, VIEW, Action, prefetch_access, shared_count, viewer_of
+from portal.access import MANAGE, VIEW, Action, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
@@ -85,17 +85,23 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("view") == "month":
         return _month(request, visible)
     coming = visible.upcoming()
-    # Counted once for every reader the rule treats alike (a count over every event not over yet grows with the
-    # data); time alone renews it within the minute.
-    total = shared_count("events-upcoming", coming, request.user)
-    upcoming = NarrowPaginator(coming, EVENTS_PAGE_SIZE, count=total).get_page(request.GET.get("page"))
+    # Counted and sorted once for every reader the rule treats alike (a count over every event not over yet grows
+    # with the data); time alone renews them within the minute.
+    upcoming = NarrowPaginator(
+        coming, EVENTS_PAGE_SIZE, shared_as=shared_as("events-upcoming", coming, request.user)
+    ).get_page(request.GET.get("page"))
+    past = visible.past()
     return render(
         request,
         "events/list.html",
         {
             "upcoming": upcoming,
             # The latest past events, under the first page of what is coming up.
-            "past": rows_in_order(visible.past(), slice(PAST_EVENTS_SHOWN)) if upcoming.number == 1 else [],
+            "past": (
+                rows_in_order(past, slice(PAST_EVENTS_SHOWN), shared_as=shared_as("events-past", past, request.user))
+                if upcoming.number == 1
+                else []
+            ),
             "can_create": viewer_of(request.user).may_coordinate,
             "viewer_zone": _viewer_zone(request),
         },

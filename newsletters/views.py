@@ -24,10 +24,10 @@ from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, Publicat
 from newsletters.models import Edition, Item, MailingList, Publication, Section
 from organizations.models import Organization, coordinated_organizations
 from portal import printing
-from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, viewer_of
+from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.paging import NarrowPaginator
-from portal.publiccache import cached_public
+from portal.publiccache import cached_public, digest
 from portal.rows import read_one
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
@@ -83,9 +83,12 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("publication")  # each edition's address names its publication
         .order_by("-number")
     )
-    if search.is_valid() and search.cleaned_data["q"]:
-        editions = editions.search(search.cleaned_data["q"])
-    page = NarrowPaginator(editions, EDITIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    if query:
+        editions = editions.search(query)
+    # Counted and sorted once for every reader the rule treats alike who searches the same.
+    shared = shared_as(f"editions:{publication.pk}:{digest(query)}", editions, request.user)
+    page = NarrowPaginator(editions, EDITIONS_PAGE_SIZE, shared_as=shared).get_page(request.GET.get("page"))
     return render(
         request,
         "newsletters/publication_detail.html",
@@ -93,7 +96,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "publication": publication,
             "page": page,
             "search": search,
-            "query": f"q={search.cleaned_data['q']}" if search.is_valid() and search.cleaned_data["q"] else "",
+            "query": f"q={query}" if query else "",
             "can_manage": publication.allows(request.user, MANAGE),
             # The same for every reader (no CSRF token): read only when the shared part of the page is rendered again.
             "subscriptions": SimpleLazyObject(lambda: _subscription_forms(publication)),

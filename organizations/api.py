@@ -30,8 +30,8 @@ from organizations.models import (
     OrganizationQuerySet,
     Topic,
 )
-from portal.access import MANAGE, allowed_ids, viewer_of
-from portal.api import FIELD_MAPPING, KnownCountPagination, WebAddressCharField, shared_rows
+from portal.access import MANAGE, allowed_ids, shared_as, viewer_of
+from portal.api import FIELD_MAPPING, SharedPagination, WebAddressCharField, list_name, shared_rows
 from portal.publiccache import cached_public, digest
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -217,9 +217,10 @@ class OrganizationViewSet(
     permission_classes = [OrganizationAccess]
     filter_backends = [DirectoryFilterBackend]
     filterset_class = OrganizationFilter
-    pagination_class = KnownCountPagination
+    pagination_class = SharedPagination
     lookup_field = "slug"
     queryset = Organization.objects.none()  # for the schema; requests use get_queryset
+    _unlisted_own: list[int] | None = None  # the caller's own organisations the directory scope adds (get_queryset)
 
     def get_queryset(self) -> OrganizationQuerySet:
         user = self.request.user
@@ -245,17 +246,15 @@ class OrganizationViewSet(
             if own
             else []
         )
-        if unlisted_own:
-            return visible.filter(LISTED | Q(pk__in=unlisted_own))
-        # The listed organisations the filters find: their total is the directory's figure, shared by every reader.
-        self._counts_the_directory = True
-        return visible.filter(LISTED)
+        self._unlisted_own = unlisted_own
+        return visible.filter(LISTED | Q(pk__in=unlisted_own)) if unlisted_own else visible.filter(LISTED)
 
-    def known_count(self, queryset: OrganizationQuerySet) -> int | None:
-        """The total of the list when it is the directory's shared figure (see KnownCountPagination)."""
-        if not getattr(self, "_counts_the_directory", False):
-            return None
-        return OrganizationFilter.public_figures(self.request.query_params)["organizations"]
+    def shared_as(self, queryset: OrganizationQuerySet) -> str | None:
+        """The list is the same for every caller the rule treats alike who asks with the same filters and has the
+        same unlisted organisations of their own (a coordinator's rule does not name them): counted and sorted once
+        for them all (see SharedPagination)."""
+        name = list_name(f"api-organizations:{digest(self._unlisted_own)}", self.request)
+        return shared_as(name, queryset, self.request.user)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         editor = self.request.user

@@ -310,12 +310,21 @@ def rule_key(model: type[Guarded], who: Any, action: Action = VIEW) -> str | Non
     return digest(condition) if _spelled_out(condition) else None
 
 
-def shared_count(name: str, rows: models.QuerySet[Any], who: Any, action: Action = VIEW) -> int | None:
-    """How many `rows` there are (the rows the rule allows `who`, narrowed by what is the same for every reader),
-    counted once for all the readers the rule treats alike and kept until the public data changes; None where the
-    rule's condition is not spelled out (`rule_key`), and the caller counts for this reader alone."""
+def shared_as(name: str, rows: models.QuerySet[Any], who: Any, action: Action = VIEW) -> str | None:
+    """A name for `rows` that every reader the rule treats alike shares: `rows` are the rows the rule allows `who`
+    to `action`, narrowed by nothing but what `name` says (the same for every reader: a list's filters, an
+    event's id). Figures and pages of them are then read once for all those readers until the public data changes
+    (`shared_count`, portal.paging). None where the rule's condition is not spelled out (`rule_key`): the caller
+    reads for this reader alone."""
     rule = rule_key(rows.model, who, action)
-    return cached_public(f"{name}:{rule}", rows.count) if rule else None
+    return f"{name}:{rule}" if rule else None
+
+
+def shared_count(name: str, rows: models.QuerySet[Any], who: Any, action: Action = VIEW) -> int | None:
+    """How many `rows` there are (see `shared_as`), counted once for all the readers the rule treats alike; None
+    where they cannot be told apart, and the caller counts for this reader alone."""
+    shared = shared_as(name, rows, who, action)
+    return cached_public(f"{shared}:count", rows.count) if shared else None
 
 
 def _spelled_out(node: Any) -> bool:

@@ -66,18 +66,26 @@ def shared_rows(name: str, data: Any, represent: Callable[[Any], T]) -> list[tup
     return [(row.pk, represent(row)) for row in rows]
 
 
-class KnownCountPagination(NarrowPagination):
-    """Narrow pages whose total the view may already know, `view.known_count(queryset)` (None when it does not): a
-    total shared by every reader is computed once per public stamp rather than counted on every request."""
+class SharedPagination(NarrowPagination):
+    """Narrow pages of a list the view names for every reader it selects the same rows for,
+    `view.shared_as(queryset)` (portal.access.shared_as; None when it cannot): the total and each page's ids are
+    then read once for them all until the public data changes, rather than counted and sorted on every request."""
 
     def paginate_queryset(  # type: ignore[override]  # as NarrowPagination's
         self, queryset: Any, request: Any, view: Any = None
     ) -> RowsById | None:
-        known = view.known_count(queryset) if view is not None and hasattr(view, "known_count") else None
-        if known is not None:
+        shared = view.shared_as(queryset) if view is not None and hasattr(view, "shared_as") else None
+        if shared is not None:
             # A class or any callable that builds a paginator from (object_list, per_page) serves.
-            self.django_paginator_class = functools.partial(NarrowPaginator, count=known)  # type: ignore[assignment]
+            self.django_paginator_class = functools.partial(NarrowPaginator, shared_as=shared)  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)
+
+
+def list_name(name: str, request: Any) -> str:
+    """`name` with every query parameter of `request` but the page number: what narrows an API list, for
+    `shared_as` (parameters that narrow nothing only share less)."""
+    params = request.query_params
+    return f"{name}:{digest(sorted((key, params.getlist(key)) for key in params if key != 'page'))}"
 
 
 class SingleLineCharField(serializers.CharField):

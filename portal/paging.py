@@ -13,11 +13,23 @@ from typing import Any, overload
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, Model, QuerySet, Window
+from django.utils.translation import get_language
+
+from portal.publiccache import cached_public
 
 
-def rows_in_order(queryset: QuerySet[Any], limit: slice) -> RowsById:
-    """The rows of `queryset` in `limit` (a slice of its order), sorted on their ids alone and then read by id."""
-    return RowsById(queryset, list(queryset.values_list("pk", flat=True)[limit]))
+def rows_in_order(queryset: QuerySet[Any], limit: slice, *, shared_as: str | None = None) -> RowsById:
+    """The rows of `queryset` in `limit` (a slice of its order), sorted on their ids alone and then read by id.
+    With `shared_as`, a name for `queryset` shared by the readers it selects the same rows for
+    (portal.access.shared_as), the ids are sorted once for them all until the public data changes: in their
+    language, which a list may be sorted by (a name)."""
+
+    def ids() -> list[Any]:
+        return list(queryset.values_list("pk", flat=True)[limit])
+
+    if shared_as is None:
+        return RowsById(queryset, ids())
+    return RowsById(queryset, cached_public(f"{shared_as}:{get_language()}:{limit.start}:{limit.stop}", ids))
 
 
 class RowsById(Sequence[Any]):
@@ -51,15 +63,17 @@ BEYOND_ANY_TOTAL = 2**62
 
 
 class NarrowPaginator(Paginator):
-    """A paginator of a queryset whose pages are read by sorting ids alone (`rows_in_order`). Told its total
-    (`count`: a total shared by every reader, computed once per public stamp), it does not count; otherwise it
-    reads the total with the page's ids, in one query (a window over the rows the ids are sorted from), and counts
-    apart only for a page past the end."""
+    """A paginator of a queryset whose pages are read by sorting ids alone (`rows_in_order`). Given a name the
+    queryset is shared as (`shared_as`, see portal.access.shared_as), its total and its pages' ids are read once
+    for every reader it selects the same rows for, until the public data changes; otherwise it reads the total
+    with the page's ids, in one query (a window over the rows the ids are sorted from), and counts apart only for
+    a page past the end."""
 
-    def __init__(self, object_list: Any, per_page: int, orphans: int = 0, *, count: int | None = None) -> None:
+    def __init__(self, object_list: Any, per_page: int, orphans: int = 0, *, shared_as: str | None = None) -> None:
         super().__init__(object_list, per_page, orphans)
-        if count is not None:
-            self.count = count
+        self.shared_as = shared_as
+        if shared_as is not None:
+            self.count = cached_public(f"{shared_as}:count", object_list.count)
 
     def get_page(self, number: Any) -> Page:
         # Django's, without counting first: page() reads the total with the ids.
@@ -76,7 +90,7 @@ class NarrowPaginator(Paginator):
         if "count" in self.__dict__ or self.object_list.query.distinct:  # a window counts before DISTINCT
             # Known (or counted apart): validate first, as Django does.
             number = self.validate_number(number)
-            return Page(rows_in_order(self.object_list, self._slice(number)), number, self)
+            return Page(rows_in_order(self.object_list, self._slice(number), shared_as=self.shared_as), number, self)
         number = self._positive(number)
         bottom = (number - 1) * self.per_page
         rows = (

@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organizations.models import Organization
-from portal.access import ANONYMOUS
-from portal.api import NarrowPagination, shared_rows
+from portal.access import ANONYMOUS, shared_as
+from portal.api import SharedPagination, list_name, shared_rows
 from statements.models import Endorsement, Statement
 
 
@@ -135,11 +135,18 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     published; endorsers not named publicly are counted, never named."""
 
     serializer_class = StatementSerializer
-    pagination_class = NarrowPagination
+    pagination_class = SharedPagination
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Statement]:
         return Statement.objects.visible_to(self.request.user).select_related("owner")
+
+    def shared_as(self, queryset: QuerySet[Statement]) -> str | None:
+        """The statements the caller may see, counted and sorted once for every caller the rule treats alike (see
+        SharedPagination). Not a statement's endorsers: those are the public's, paged apart."""
+        if self.action != "list":
+            return None
+        return shared_as(list_name("api-statements", self.request), queryset, self.request.user)
 
     @extend_schema(summary="A statement's endorsers named publicly", responses=EndorserSerializer(many=True))
     @action(detail=True, serializer_class=EndorserSerializer)

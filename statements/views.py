@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.models import Organization
 from portal import audit, pdf, printing
-from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, viewer_of
+from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator
@@ -75,7 +75,9 @@ def _back(statement: Statement) -> HttpResponse:
 
 def statement_list(request: HttpRequest) -> HttpResponse:
     statements = Statement.objects.visible_to(request.user).select_related("owner")
-    page = NarrowPaginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted and sorted once for every reader the rule treats alike.
+    shared = shared_as("statements", statements, request.user)
+    page = NarrowPaginator(statements, PAGE_SIZE, shared_as=shared).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": may_create_statements(request.user)}
     return render(request, "statements/list.html", context)
 

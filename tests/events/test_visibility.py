@@ -377,6 +377,15 @@ def test_readers_in_turn_are_told_how_many_events_they_may_see_and_which_meeting
         assert api["count"] == len(api["results"]) >= len(seen), role
         pages = re.search(r"Page 1 of (\d+)<", listing)  # one event a page; every event of the world is to come
         assert (int(pages.group(1)) if pages else 1) == api["count"], role
+        # Each page's events too are sorted once for the readers the rule treats alike (portal.paging): every page
+        # of the list, and the API's, holds what this reader may see and nothing else.
+        listed = [listing] + [
+            clients[role].get(f"/en/events/?page={number}").content.decode() for number in range(2, api["count"] + 1)
+        ]
+        titles = {row["title"] for row in api["results"]}
+        for key, event in world.events.items():
+            assert (event.title in titles) == (key in seen), (role, key)
+            assert any(escape(event.title) in listing for listing in listed) == (key in seen), (role, key)
         assert (CLOSED_TITLE in page) == ("closed" in seen), role
         assert (DRAFT_TITLE in page) == ("draft" in seen), role
         assert ("Other meetings of" in page) == (len(seen) > 1), role

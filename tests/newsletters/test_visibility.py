@@ -86,6 +86,22 @@ def test_publication_page_lists_only_published_editions(world: World, editions: 
         assert edition_url(edition) not in page
 
 
+def test_readers_in_turn_are_each_listed_the_editions_they_may_see(world: World, editions: Editions) -> None:
+    """The publication's editions are counted and sorted once for the readers the rule treats alike
+    (portal.paging): read by the publisher's people and by the public in turn, and again backwards, with and
+    without a search, each is listed what they may see."""
+    clients = {who: client_for(person(world, who)) for who in PUBLIC + EDITORS}
+    for client in clients.values():  # signed in before reading: a first request's writes renew the stamp
+        client.get("/en/")
+    for who in [*EDITORS, *PUBLIC, *PUBLIC[::-1], *EDITORS[::-1]]:
+        for query, found in (("", [editions.published, *hidden(editions)]), ("?q=Gaziantep", [editions.scheduled])):
+            page = clients[who].get(f"/en/bulletins/{world.publication.slug}/{query}").content.decode()
+
+            for edition in (editions.published, *hidden(editions)):
+                seen = edition in found and (edition == editions.published or who in EDITORS)
+                assert (edition.title_en in page) == seen, (who, query, edition.number)
+
+
 @pytest.mark.parametrize("who", PUBLIC)
 def test_unpublished_edition_page_and_pdf_are_not_found(world: World, editions: Editions, who: str) -> None:
     client = client_for(person(world, who))

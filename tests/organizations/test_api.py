@@ -114,6 +114,34 @@ def test_coordinator_lists_everything_with_scope_all() -> None:
     assert {listed.slug, draft.slug, unlisted.slug} <= everything
 
 
+def test_readers_in_turn_each_see_their_own_unlisted_organisations_and_no_one_elses() -> None:
+    """A list is counted and sorted once for the readers the rule treats alike (portal.paging.NarrowPaginator):
+    two coordinators, whom the rule treats alike, two members of other unlisted organisations and the public, read
+    in turn and again backwards, each find the listed ones and their own."""
+    listed = stj()
+    unlisted = {
+        name: OrganizationFactory(name_en=f"{name} Association", listed_publicly=False)
+        for name in ("Caesar", "Massar", "Taafi", "Sawa")
+    }
+    readers: dict[str, tuple[APIClient, set[str]]] = {"public": (api(), set())}
+    for number, name in enumerate(unlisted):
+        person = make_coordinator(organization=OrganizationFactory(is_host=True)) if number < 2 else UserFactory()
+        MembershipFactory(user=person, organization=unlisted[name])
+        readers[name] = (api(person), {unlisted[name].slug})
+
+    for name in [*readers, *reversed(readers)]:
+        client, own = readers[name]
+        directory = client.get(LIST).json()
+
+        assert {row["slug"] for row in directory["results"]} - own_hosts(directory) == {listed.slug} | own, name
+        assert directory["count"] == len(directory["results"]), name
+
+
+def own_hosts(page: dict[str, Any]) -> set[str]:
+    """The host organisations on a page (a coordinator's own, listed)."""
+    return {row["slug"] for row in page["results"] if row["is_host"]}
+
+
 def test_unknown_scope_is_a_clear_400() -> None:
     response = api().get(LIST, {"scope": "everything"})
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events.models import Event
 from portal.paging import NarrowPaginator, rows_in_order
@@ -67,3 +67,49 @@ def test_rows_in_order_keeps_the_order_and_what_is_joined(events: None) -> None:
 def test_only_a_queryset_is_paged_this_way() -> None:
     with pytest.raises(TypeError):
         NarrowPaginator([1, 2, 3], 2).page(1)
+
+
+def test_a_shared_page_is_sorted_and_counted_once_for_every_reader_of_its_name(events: None) -> None:
+    ordered = Event.objects.order_by("starts_at", "-pk")
+    first = NarrowPaginator(ordered, 4, shared_as="events-test").get_page(2)
+
+    with CaptureQueriesContext(connection) as again:
+        second = NarrowPaginator(ordered, 4, shared_as="events-test").get_page(2)
+
+    assert (
+        [event.pk for event in second]
+        == [event.pk for event in first]
+        == [event.pk for event in Paginator(ordered, 4).page(2)]
+    )
+    assert second.paginator.count == 14 and second.paginator.num_pages == 4
+    # Only the public stamp is read, and the rows by id; no events are counted or sorted again.
+    sql = [query["sql"] for query in again.captured_queries]
+    assert not any("COUNT" in statement or "ORDER BY" in statement for statement in sql), sql
+
+
+def test_a_shared_page_follows_a_change_at_once_and_names_are_never_mixed(events: None) -> None:
+    ordered = Event.objects.order_by("starts_at", "-pk")
+    before = [event.pk for event in NarrowPaginator(ordered, 4, shared_as="events-test").get_page(1)]
+    # Another list under another name is its own, even with the same slice.
+    reversed_page = NarrowPaginator(ordered.reverse(), 4, shared_as="events-reversed").get_page(1)
+
+    earliest = EventFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
+    after = NarrowPaginator(ordered, 4, shared_as="events-test").get_page(1)
+
+    assert [event.pk for event in reversed_page] != before
+    assert [event.pk for event in after] == [earliest.pk, *before[:3]]
+    assert after.paginator.count == 15
+
+
+def test_rows_in_order_shares_its_ids_by_name_and_language(events: None) -> None:
+    ordered = Event.objects.order_by("starts_at", "pk")
+    with translation.override("en"):
+        english = [row.pk for row in rows_in_order(ordered, slice(3), shared_as="events-test")]
+    with translation.override("ar"):
+        # Another language may sort otherwise (by a translated name): read apart, not taken from the English.
+        with CaptureQueriesContext(connection) as arabic_reading:
+            arabic = [row.pk for row in rows_in_order(ordered.reverse(), slice(3), shared_as="events-test")]
+
+    assert english == list(ordered.values_list("pk", flat=True)[:3])
+    assert arabic == list(ordered.reverse().values_list("pk", flat=True)[:3])
+    assert any("ORDER BY" in query["sql"] for query in arabic_reading.captured_queries)

@@ -8,7 +8,7 @@ import dataclasses
 
 from agreements.models import Agreement
 from events.models import Event, Registration
-from portal.access import ANONYMOUS, Role, Viewer, rule_key
+from portal.access import ANONYMOUS, Role, Viewer, rule_key, shared_as
 
 MEMBER = Viewer(is_authenticated=True, user_id=7, roles={3: Role.MEMBER}, verified=frozenset({3}))
 
@@ -36,3 +36,15 @@ def test_a_condition_with_a_subquery_has_no_name() -> None:
     owner = dataclasses.replace(MEMBER, roles={3: Role.OWNER})
 
     assert rule_key(Agreement, owner) is None
+
+
+def test_a_list_is_shared_as_its_name_and_the_rule_and_never_where_the_rule_has_no_name() -> None:
+    other_member = dataclasses.replace(MEMBER, user_id=8, roles={4: Role.MEMBER}, verified=frozenset({4}))
+    invited = dataclasses.replace(MEMBER, invited_events=frozenset({12}))
+    owner = dataclasses.replace(MEMBER, roles={3: Role.OWNER})
+    events = Event.objects.all()
+
+    assert shared_as("coming", events, MEMBER) == shared_as("coming", events, other_member) is not None
+    assert shared_as("coming", events, MEMBER) != shared_as("coming", events, invited)
+    assert shared_as("coming", events, MEMBER) != shared_as("past", events, MEMBER)
+    assert shared_as("agreements", Agreement.objects.all(), owner) is None
