@@ -46,7 +46,7 @@ from portal.models import User
 from portal.paging import NarrowPaginator, rows_in_order
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
-from portal.rows import read_one
+from portal.rows import read_for
 from portal.uploads import MAX_DOCUMENT_BYTES, accepts_upload
 
 
@@ -54,7 +54,7 @@ def _event_for(request: HttpRequest, slug: str, *, manage: bool = False, asking:
     """The event if the person may know it exists (404 otherwise); with `manage`, if they organise it (403).
     The rule's verdicts on `asking` are taken at once, in Python (every leaf of the events' rule is a column of the
     event or known to the Viewer)."""
-    event = read_one(Event, slug=slug)
+    event = read_for(request, Event, slug=slug)
     if event is None:
         raise Http404
     prefetch_access([event], request.user, VIEW, *asking)

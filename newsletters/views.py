@@ -28,12 +28,12 @@ from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, v
 from portal.http import AuthenticatedHttpRequest
 from portal.paging import NarrowPaginator
 from portal.publiccache import cached_public, digest
-from portal.rows import read_one
+from portal.rows import read_for
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
 
 def _publication_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Publication:
-    publication = read_one(Publication, slug=slug)
+    publication = read_for(request, Publication, slug=slug)
     if publication is None:
         raise Http404
     if manage and not publication.allows(request.user, MANAGE):
@@ -45,7 +45,7 @@ def _edition_for(request: HttpRequest, slug: str, number: int, *, manage: bool =
     """The edition if the person may see it (404 for unpublished ones otherwise); with `manage`, if they
     edit the publication (403)."""
     publication = _publication_for(request, slug)
-    edition = read_one(Edition, publication=publication.pk, number=number)
+    edition = read_for(request, Edition, publication=publication.pk, number=number)
     if edition is None:
         raise Http404
     edition.publication = publication

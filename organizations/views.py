@@ -33,7 +33,7 @@ from portal.access import MANAGE, VIEW, Action, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
-from portal.rows import read_one
+from portal.rows import read_for
 from portal.spreadsheets import csv_response
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
 
@@ -43,7 +43,7 @@ DIRECTORY_PAGE_SIZE = 24
 def _organization_for(request: HttpRequest, slug: str, action: Action = VIEW) -> Organization:
     """The organisation at `slug` if the person may see it (404 otherwise, so existence is not confirmed) and
     may do `action` to it, one of Organization.ACTIONS (403)."""
-    organization = read_one(Organization, slug=slug)
+    organization = read_for(request, Organization, slug=slug)
     if organization is None or not organization.allows(request.user):
         raise Http404
     if action != VIEW and not organization.allows(request.user, action):

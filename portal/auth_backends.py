@@ -10,7 +10,8 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from portal.rows import read_one
+from portal import publiccache
+from portal.rows import read_one, read_one_with
 
 
 class _ReadsThePersonDirectly:
@@ -29,5 +30,14 @@ class AuthenticationBackend(_ReadsThePersonDirectly, AllauthBackend):
 
 
 def read_person(pk: Any) -> Any:
-    """The user with primary key `pk`, or None: the row the ORM's `get(pk=pk)` would read, as the ORM builds it."""
-    return read_one(get_user_model(), pk=pk)
+    """The user with primary key `pk`, or None: the row the ORM's `get(pk=pk)` would read, as the ORM builds it.
+    It is a request's first statement: where the request shares values and will read the public stamp, the stamp
+    is read with it (portal.publiccache.keep_stamp), in the same round trip."""
+    if not publiccache.stamp_unread():
+        return read_one(get_user_model(), pk=pk)
+    found = read_one_with(get_user_model(), publiccache.STAMP_COLUMN, pk=pk)
+    if found is None:
+        return None
+    person, stamp = found
+    publiccache.keep_stamp(stamp)
+    return person

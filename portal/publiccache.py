@@ -117,6 +117,25 @@ def one_stamp_per_request() -> Iterator[None]:
         _request_stamp.reset(token)
 
 
+# The stamp as a column of another statement: a request's first read (its person, portal.auth_backends) carries it.
+STAMP_COLUMN = f"(SELECT value FROM {STAMP_TABLE} WHERE id = 1)"  # noqa: S608 - a constant
+
+
+def stamp_unread() -> bool:
+    """Whether this request shares values under the stamp and has not read it yet: a statement it runs now may
+    read the stamp alongside (STAMP_COLUMN) and hand it to `keep_stamp`, saving a round trip."""
+    kept = _request_stamp.get()
+    return kept is not None and not kept
+
+
+def keep_stamp(value: str | None) -> None:
+    """The stamp as read alongside a statement of this request, kept as `current_stamp` would have kept it (read
+    earlier, never later, than it would have been: an entry kept under it is never older than it)."""
+    kept = _request_stamp.get()
+    if kept is not None and not kept:
+        kept.append("0" if value is None else value)
+
+
 def _read_stamp() -> str | None:
     try:
         with connection.cursor() as cursor:

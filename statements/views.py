@@ -23,7 +23,7 @@ from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, v
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator
-from portal.rows import read_one
+from portal.rows import read_for
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
 from statements import exchange, services
@@ -42,7 +42,7 @@ TRANSITIONS = {
 
 def statement_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Statement:
     """The statement if the person may know it exists (404 otherwise); with `manage`, if they keep it (403)."""
-    statement = read_one(Statement, slug=slug)
+    statement = read_for(request, Statement, slug=slug)
     if statement is None or not statement.allows(request.user):
         raise Http404
     if manage and not statement.allows(request.user, MANAGE):
