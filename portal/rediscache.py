@@ -27,20 +27,30 @@ class _ReusedClient(RedisCacheClient):
         return client
 
 
+# The counter of portal.throttling, run by Redis as one command (a script: Redis runs it whole, no other command
+# between its steps), where a MULTI/EXEC pipeline of the same three cost redis-py a fifth more.
+COUNT_HIT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local hits = redis.call('INCR', KEYS[1])
+return {hits, redis.call('TTL', KEYS[1])}
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusedClient
+        self._count_scripts: dict[int, Any] = {}
 
     def count_hit(self, key: str, timeout: int) -> tuple[int, int]:
         """Add one to the counter `key`, which starts at the first hit and lasts `timeout` seconds, and return the
-        hits so far and the seconds left: one round trip, atomic under concurrent requests (portal.throttling)."""
+        hits so far and the seconds left: one command, atomic under concurrent requests (portal.throttling)."""
         key = self.make_and_validate_key(key)
-        pipeline = self._cache.get_client(key, write=True).pipeline()  # type: ignore[attr-defined]  # Django's
-        pipeline.set(key, 0, ex=timeout, nx=True)
-        pipeline.incr(key)
-        pipeline.ttl(key)
-        _created, hits, left = pipeline.execute()
+        client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]  # Django's
+        script = self._count_scripts.get(id(client))
+        if script is None:
+            script = self._count_scripts[id(client)] = client.register_script(COUNT_HIT)
+        hits, left = script(keys=[key], args=[timeout])
         return hits, max(left, 0)
 
     def clear(self) -> None:
