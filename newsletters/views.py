@@ -128,11 +128,14 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         {
             "edition": edition,
             "publication": edition.publication,
-            "sections": edition.sections.prefetch_related("items__organizations", "items__events"),
+            # Read only when the shared body is rendered again.
+            "sections": SimpleLazyObject(
+                lambda: list(edition.sections.prefetch_related("items__organizations", "items__events"))
+            ),
             "translated": edition.has_translation(language),
             "content_language": services.content_language(edition, language),
             "can_manage": edition.publication.allows(request.user, MANAGE),
-            "pdf_links": _pdf_links(edition),
+            "pdf_links": SimpleLazyObject(lambda: _pdf_links(edition)),
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
             # is not even named. Sorted: the edition's body is shared by the readers of the same list.
             "visible_organizations": sorted(

@@ -459,6 +459,12 @@ def _compile_leaf(model: type[models.Model], path: str, expected: Any) -> Verdic
     except FieldDoesNotExist:
         return _undecided
     compare = _comparison(lookup, expected)
+    if not hops:  # a column of the row itself, as most leaves are: asked of its fields directly
+
+        def column_verdict(row: models.Model) -> bool | None:
+            return compare(getattr(row, attname)) if attname in row.__dict__ else None
+
+        return column_verdict
 
     def verdict(row: models.Model) -> bool | None:
         reached: Any = row

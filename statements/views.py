@@ -23,6 +23,7 @@ from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, v
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.paging import NarrowPaginator
+from portal.publiccache import cached_public, digest
 from portal.rows import read_for
 from portal.spreadsheets import csv_response
 from portal.uploads import accepts_upload
@@ -87,7 +88,15 @@ def statement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # The endorsements of the person's own organisations, named or not, above the public list (their members see
     # them; their editors and owners act on them).
     mine = viewer_of(request.user).organizations()
-    own = list(statement.endorsements.filter(organization__in=mine).select_related("organization")) if mine else []
+    # The same for every member of the same organisations: shared until the data changes.
+    own = (
+        cached_public(
+            f"own-endorsements:{statement.pk}:{digest(mine)}",
+            lambda: list(statement.endorsements.filter(organization__in=mine).select_related("organization")),
+        )
+        if mine
+        else []
+    )
     for item in own:
         item.statement = statement  # the rule reads the statement's owner
     # Each rule compiled once for them all (a person of several organisations has several).

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import strip_tags
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -147,6 +148,31 @@ def test_signed_in_readers_share_the_public_index_but_each_sees_their_own_names(
     text = page_text(client_for(stranger).get(url(letter)))
     assert NAMED not in text
     assert_hidden_not_named(text)
+
+
+def test_members_of_each_endorser_in_turn_see_their_own_endorsement_and_a_change_at_once(
+    endorsed: dict[str, Any],
+) -> None:
+    """The endorsements of a reader's own organisations are shared by the members of the same organisations
+    (statements.views.statement_detail): members of the hidden and the named endorser, read in turn and again
+    backwards, each see only their own organisation's, and a withdrawal shows at once."""
+    letter = endorsed["letter"]
+    readers = {
+        "hidden": client_for(member_of(endorsed["hidden"], Membership.Role.MEMBER)),
+        "named": client_for(member_of(endorsed["named"], Membership.Role.MEMBER)),
+        "also hidden": client_for(member_of(endorsed["hidden"], Membership.Role.MEMBER)),
+    }
+    own_line = "{} endorsed this statement on"
+    for name in [*readers, *reversed(readers)]:
+        text = strip_tags(page_text(readers[name].get(url(letter))))
+        mine = endorsed["named" if name == "named" else "hidden"]
+        other = endorsed["hidden" if name == "named" else "named"]
+
+        assert own_line.format(mine.name) in text, name
+        assert own_line.format(other.name) not in text, name
+
+    letter.endorsements.filter(organization=endorsed["hidden"]).delete()
+    assert own_line.format(HIDDEN) not in strip_tags(page_text(readers["hidden"].get(url(letter))))
 
 
 def test_readers_who_see_what_the_public_sees_share_one_rendering_of_the_endorsers(endorsed: dict[str, Any]) -> None:
