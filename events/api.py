@@ -14,6 +14,7 @@ from events.models import Event, EventSeries, Invitation, Registration, SeatPlan
 from organizations.models import Organization
 from portal.access import MANAGE, allowed_ids, shared_as
 from portal.api import FIELD_MAPPING, SharedPagination, list_name, shared_rows
+from portal.paging import unbuilt
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -217,6 +218,10 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         return EventDetailSerializer if self.action == "retrieve" else EventSerializer
 
     def get_queryset(self) -> QuerySet[Event]:
+        # A list's page is shared (shared_as): its query is built only if the page is read again.
+        return unbuilt(Event, self._visible) if self.action == "list" else self._visible()
+
+    def _visible(self) -> QuerySet[Event]:
         return (
             Event.objects.visible_to(self.request.user)
             .select_related("owner", "series")

@@ -32,6 +32,7 @@ from organizations.models import (
 )
 from portal.access import MANAGE, allowed_ids, shared_as, viewer_of
 from portal.api import FIELD_MAPPING, SharedPagination, WebAddressCharField, list_name, shared_rows
+from portal.paging import unbuilt
 from portal.publiccache import cached_public, digest
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -223,13 +224,12 @@ class OrganizationViewSet(
     _unlisted_own: list[int] | None = None  # the caller's own organisations the directory scope adds (get_queryset)
 
     def get_queryset(self) -> OrganizationQuerySet:
-        user = self.request.user
-        visible = Organization.objects.visible_to(user).with_directory_data().order_by("name", "pk")
         if self.action != "list":
-            return visible
+            return self._visible()
+        # A list's page is shared (shared_as): its query is built only if the page is read again.
         scope = self.request.query_params.get("scope", "directory")
         if scope == "all":
-            return visible
+            return cast("OrganizationQuerySet", unbuilt(Organization, self._visible))
         if scope != "directory":
             raise exceptions.ValidationError({"scope": [_("Choose “directory” or “all”.")]})
         # The listed ones, and the person's own that are not listed, looked up first by their ids: most people's
@@ -237,7 +237,7 @@ class OrganizationViewSet(
         # indexes, where "listed OR one of mine" reads every row (bench/pages.py, api_organizations@member).
         # Which of them are unlisted is the same for everyone who asks of the same organisations: shared. What this
         # reader may see of them is still the rule's, in the query returned.
-        own = viewer_of(user).organizations()
+        own = viewer_of(self.request.user).organizations()
         unlisted_own = (
             cached_public(
                 f"unlisted-among:{digest(own)}",
@@ -247,7 +247,11 @@ class OrganizationViewSet(
             else []
         )
         self._unlisted_own = unlisted_own
-        return visible.filter(LISTED | Q(pk__in=unlisted_own)) if unlisted_own else visible.filter(LISTED)
+        narrowed = LISTED | Q(pk__in=unlisted_own) if unlisted_own else LISTED
+        return cast("OrganizationQuerySet", unbuilt(Organization, lambda: self._visible().filter(narrowed)))
+
+    def _visible(self) -> OrganizationQuerySet:
+        return Organization.objects.visible_to(self.request.user).with_directory_data().order_by("name", "pk")
 
     def shared_as(self, queryset: OrganizationQuerySet) -> str | None:
         """The list is the same for every caller the rule treats alike who asks with the same filters and has the

@@ -7,15 +7,17 @@ api_events@member at 20,000 events). `NarrowPaginator` sorts only the ids, then 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, TypeVar, cast, overload
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, Model, QuerySet, Window
 from django.utils.translation import get_language
 
 from portal.publiccache import cached_public
+
+M = TypeVar("M", bound=Model)
 
 
 def rows_in_order(queryset: QuerySet[Any], limit: slice, *, shared_as: str | None = None) -> RowsById:
@@ -30,6 +32,34 @@ def rows_in_order(queryset: QuerySet[Any], limit: slice, *, shared_as: str | Non
     if shared_as is None:
         return RowsById(queryset, ids())
     return RowsById(queryset, cached_public(f"{shared_as}:{get_language()}:{limit.start}:{limit.stop}", ids))
+
+
+class Unbuilt:
+    """A queryset of `model` that `build()` makes the first time anything but its model is asked of it (see
+    `unbuilt`)."""
+
+    def __init__(self, model: type[Model], build: Callable[[], QuerySet[Any]]) -> None:
+        self.model = model
+        self._build = build
+
+    @cached_property
+    def built(self) -> QuerySet[Any]:
+        return self._build()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.built)
+
+
+def unbuilt(model: type[M], build: Callable[[], QuerySet[M]]) -> QuerySet[M]:
+    """The queryset `build()` makes, made only if it is used: a list whose total and page are shared
+    (portal.access.shared_as, NarrowPaginator) is read again only after the data changed, and building its query
+    (the rule's condition resolved into lookups) was a tenth of a signed-in list's time (bench/README.md, issue 16).
+    Its model is known without building it; everything else builds it. It stands in for the queryset, and is
+    typed as one."""
+    return cast("QuerySet[M]", Unbuilt(model, build))
 
 
 class RowsById(Sequence[Any]):
@@ -73,7 +103,11 @@ class NarrowPaginator(Paginator):
         super().__init__(object_list, per_page, orphans)
         self.shared_as = shared_as
         if shared_as is not None:
-            self.count = cached_public(f"{shared_as}:count", object_list.count)
+            self.count = cached_public(f"{shared_as}:count", lambda: object_list.count())
+
+    def _check_object_list_is_ordered(self) -> None:
+        if not isinstance(self.object_list, Unbuilt):  # asking would build it: it is checked when it is built
+            super()._check_object_list_is_ordered()  # type: ignore[misc]  # Django's, not in its stubs
 
     def get_page(self, number: Any) -> Page:
         # Django's, without counting first: page() reads the total with the ids.
@@ -85,17 +119,18 @@ class NarrowPaginator(Paginator):
             return self.page(self.num_pages)
 
     def page(self, number: Any) -> Page:
-        if not isinstance(self.object_list, QuerySet):
+        if not isinstance(self.object_list, QuerySet | Unbuilt):
             raise TypeError("NarrowPaginator pages a queryset")
-        if "count" in self.__dict__ or self.object_list.query.distinct:  # a window counts before DISTINCT
+        queryset = cast("QuerySet[Any]", self.object_list)  # an Unbuilt stands in for one
+        if "count" in self.__dict__ or queryset.query.distinct:  # a window counts before DISTINCT
             # Known (or counted apart): validate first, as Django does.
             number = self.validate_number(number)
-            return Page(rows_in_order(self.object_list, self._slice(number), shared_as=self.shared_as), number, self)
+            return Page(rows_in_order(queryset, self._slice(number), shared_as=self.shared_as), number, self)
         number = self._positive(number)
         bottom = (number - 1) * self.per_page
         rows = (
             list(
-                self.object_list.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
+                queryset.annotate(_total=Window(Count("*"))).values_list("pk", "_total")[
                     bottom : bottom + self.per_page + self.orphans
                 ]
             )
@@ -103,11 +138,11 @@ class NarrowPaginator(Paginator):
             else []  # an offset the database cannot take: past the end of any list
         )
         # Past the end there is no row to carry the total: counted apart, to say where the pages end.
-        self.count = rows[0][1] if rows else self.object_list.count()
+        self.count = rows[0][1] if rows else queryset.count()
         number = self.validate_number(number)
         limit = self._slice(number)
         ids = [pk for pk, _total in rows][: limit.stop - limit.start]
-        return Page(RowsById(self.object_list, ids), number, self)
+        return Page(RowsById(queryset, ids), number, self)
 
     def _slice(self, number: int) -> slice:
         bottom = (number - 1) * self.per_page

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from organizations.models import Organization
 from portal.access import ANONYMOUS, shared_as
 from portal.api import SharedPagination, list_name, shared_rows
+from portal.paging import unbuilt
 from statements.models import Endorsement, Statement
 
 
@@ -139,6 +140,10 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Statement]:
+        # A list's page is shared (shared_as): its query is built only if the page is read again.
+        return unbuilt(Statement, self._visible) if self.action == "list" else self._visible()
+
+    def _visible(self) -> QuerySet[Statement]:
         return Statement.objects.visible_to(self.request.user).select_related("owner")
 
     def shared_as(self, queryset: QuerySet[Statement]) -> str | None:

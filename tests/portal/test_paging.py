@@ -7,11 +7,12 @@ import datetime
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from events.models import Event
-from portal.paging import NarrowPaginator, rows_in_order
+from portal.paging import NarrowPaginator, rows_in_order, unbuilt
 from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,24 @@ def test_rows_in_order_shares_its_ids_by_name_and_language(events: None) -> None
     assert english == list(ordered.values_list("pk", flat=True)[:3])
     assert arabic == list(ordered.reverse().values_list("pk", flat=True)[:3])
     assert any("ORDER BY" in query["sql"] for query in arabic_reading.captured_queries)
+
+
+def test_a_shared_list_builds_its_query_only_when_a_page_is_read_again(events: None) -> None:
+    built: list[int] = []
+
+    def build() -> QuerySet[Event]:
+        built.append(1)
+        return Event.objects.order_by("starts_at", "-pk")
+
+    first = NarrowPaginator(unbuilt(Event, build), 4, shared_as="events-test").get_page(2)
+    again = NarrowPaginator(unbuilt(Event, build), 4, shared_as="events-test").get_page(2)
+    assert len(built) == 1  # the first reader's, for the total and the ids; the second reads them shared
+
+    assert [event.pk for event in again] == [event.pk for event in first]  # the rows, read by id, build it
+    assert len(built) == 2 and again.paginator.count == 14
+    EventFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
+    assert NarrowPaginator(unbuilt(Event, build), 4, shared_as="events-test").count == 15
+    # Unshared, it is built at once, as any queryset is used.
+    assert [event.pk for event in NarrowPaginator(unbuilt(Event, build), 4).page(1)] == [
+        event.pk for event in Paginator(build(), 4).page(1)
+    ]
