@@ -34,7 +34,16 @@ from events.forms import (
     SeatsForm,
     SessionForm,
 )
-from events.models import CalendarFeed, Document, Event, Invitation, Registration, SeatHold, Session
+from events.models import (
+    CalendarFeed,
+    Document,
+    Event,
+    EventQuerySet,
+    Invitation,
+    Registration,
+    SeatHold,
+    Session,
+)
 from organizations import services as organization_services
 from organizations.models import Organization, coordinated_organizations, unhidden_q
 from organizations.picker import PAGE_SIZE as PICKER_PAGE_SIZE
@@ -43,7 +52,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, VIEW, Action, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.paging import NarrowPaginator, rows_in_order
+from portal.paging import NarrowPaginator, rows_in_order, unbuilt
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
 from portal.rows import read_for
@@ -81,16 +90,19 @@ PAST_EVENTS_SHOWN = 10
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
-    visible = Event.objects.visible_to(request.user).select_related("owner")
+    def visible() -> EventQuerySet:
+        return Event.objects.visible_to(request.user).select_related("owner")
+
     if request.GET.get("view") == "month":
-        return _month(request, visible)
-    coming = visible.upcoming()
+        return _month(request, visible())
     # Counted and sorted once for every reader the rule treats alike (a count over every event not over yet grows
-    # with the data); time alone renews them within the minute.
+    # with the data), and their queries built only when a page must be read again; time alone renews them within
+    # the minute.
+    coming = unbuilt(Event, lambda: visible().upcoming())
     upcoming = NarrowPaginator(
         coming, EVENTS_PAGE_SIZE, shared_as=shared_as("events-upcoming", coming, request.user)
     ).get_page(request.GET.get("page"))
-    past = visible.past()
+    past = unbuilt(Event, lambda: visible().past())
     return render(
         request,
         "events/list.html",

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from organizations.models import Organization, coordinated_organizations
 from portal import printing
 from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
-from portal.paging import NarrowPaginator
+from portal.paging import NarrowPaginator, unbuilt
 from portal.publiccache import cached_public, digest
 from portal.rows import read_for
 from portal.uploads import MAX_IMAGE_BYTES, accepts_upload
@@ -77,16 +77,20 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Its publisher is named in the shared head of the page, read only when that is rendered again.
     publication = _publication_for(request, slug)
     search = EditionSearchForm(request.GET)
-    editions = (
-        Edition.objects.visible_to(request.user)
-        .filter(publication=publication)
-        .select_related("publication")  # each edition's address names its publication
-        .order_by("-number")
-    )
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    if query:
-        editions = editions.search(query)
-    # Counted and sorted once for every reader the rule treats alike who searches the same.
+
+    def found() -> QuerySet[Edition]:
+        editions = (
+            Edition.objects.visible_to(request.user)
+            .filter(publication=publication)
+            .select_related("publication")  # each edition's address names its publication
+            .order_by("-number")
+        )
+        return editions.search(query) if query else editions
+
+    # Counted and sorted once for every reader the rule treats alike who searches the same, and the query built
+    # only when a page must be read again.
+    editions = unbuilt(Edition, found)
     shared = shared_as(f"editions:{publication.pk}:{digest(query)}", editions, request.user)
     page = NarrowPaginator(editions, EDITIONS_PAGE_SIZE, shared_as=shared).get_page(request.GET.get("page"))
     return render(

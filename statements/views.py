@@ -22,7 +22,7 @@ from portal import audit, pdf, printing
 from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.paging import NarrowPaginator
+from portal.paging import NarrowPaginator, unbuilt
 from portal.publiccache import cached_public, digest
 from portal.rows import read_for
 from portal.spreadsheets import csv_response
@@ -75,8 +75,9 @@ def _back(statement: Statement) -> HttpResponse:
 
 
 def statement_list(request: HttpRequest) -> HttpResponse:
-    statements = Statement.objects.visible_to(request.user).select_related("owner")
-    # Counted and sorted once for every reader the rule treats alike.
+    # Counted and sorted once for every reader the rule treats alike, and the query built only when a page must be
+    # read again.
+    statements = unbuilt(Statement, lambda: Statement.objects.visible_to(request.user).select_related("owner"))
     shared = shared_as("statements", statements, request.user)
     page = NarrowPaginator(statements, PAGE_SIZE, shared_as=shared).get_page(request.GET.get("page"))
     context = {"page": page, "can_create": may_create_statements(request.user)}
