@@ -52,7 +52,7 @@ from portal import audit, pdf, printing
 from portal.access import MANAGE, VIEW, Action, prefetch_access, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.paging import NarrowPaginator, rows_in_order, unbuilt
+from portal.paging import NarrowPaginator, RowsById, rows_in_order, unbuilt
 from portal.publiccache import cached_public
 from portal.ratelimit import limited
 from portal.rows import read_for
@@ -142,6 +142,18 @@ def _month(request: HttpRequest, visible: Any) -> HttpResponse:
     )
 
 
+def _series_events(event: Event, user: Any) -> RowsById:
+    """The other meetings of the event's series the reader may see, in order: sorted once for every reader the rule
+    treats alike, the query built only when they must be sorted again."""
+
+    def others_visible() -> EventQuerySet:
+        return Event.objects.filter(series=event.series_id).visible_to(user).exclude(pk=event.pk).order_by("starts_at")
+
+    others = unbuilt(Event, others_visible)
+    shared = shared_as(f"event-series:{event.series_id}:{event.pk}", others, user)
+    return rows_in_order(others, slice(None), shared_as=shared)
+
+
 def _local_days(event: Event, zone_name: str) -> tuple[datetime.date, datetime.date]:
     """The first and last day of `event` in the time zone named (the event's own without one)."""
     zone = zoneinfo.ZoneInfo(zone_name) if zone_name else event.zone
@@ -188,15 +200,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "registration_form": SimpleLazyObject(lambda: _registration_form(request, event)),
             "viewer_zone": _viewer_zone(request),
             # Read by id, and only where the shared list of them is rendered again (events/detail.html).
-            "series_events": rows_in_order(
-                Event.objects.filter(series=event.series_id)
-                .visible_to(user)
-                .exclude(pk=event.pk)
-                .order_by("starts_at"),
-                slice(None),
-            )
-            if event.series_id is not None
-            else [],
+            "series_events": _series_events(event, user) if event.series_id is not None else [],
         },
     )
 
