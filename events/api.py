@@ -15,6 +15,7 @@ from organizations.models import Organization
 from portal.access import MANAGE, allowed_ids, shared_as
 from portal.api import FIELD_MAPPING, SharedPagination, list_name, shared_rows
 from portal.paging import unbuilt
+from portal.renderers import Encoded, Member, for_tags, pieces, shown
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -28,22 +29,25 @@ RULE_FIELDS = ("owner_id", "starts_at", "link_release_at")
 
 
 class EventListSerializer(serializers.ListSerializer):
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+    def to_representation(self, data: Any) -> list[Encoded]:
         child = cast("EventSerializer", self.child)
-        # As everyone who may see these events is shown them, with the fields the rule on logistics asks of an
-        # event; each reader's logistics are taken out after.
+        # Encoded once, as everyone who may see these events is shown them, with the fields the rule on logistics
+        # asks of an event; each reader is sent the pieces they may see.
         shared = shared_rows(
-            f"api-events:{timezone.get_current_timezone_name()}",
+            f"api-events-pieces:{timezone.get_current_timezone_name()}",
             data,
-            lambda event: (child.shared_representation(event), {name: getattr(event, name) for name in RULE_FIELDS}),
+            lambda event: (pieces(child.members(event)), {name: getattr(event, name) for name in RULE_FIELDS}),
         )
         # Whether the caller sees each event's logistics depends on their registration for it (their Viewer
         # knows) and on those fields: asked in Python, and in one query for what they leave open.
-        known = {pk: fields for pk, (_item, fields) in shared}
+        known = {pk: fields for pk, (_pieces, fields) in shared}
         user = self.context["request"].user
         allowed = allowed_ids(Event, list(known), user, Event.SEE_LOGISTICS, Event.SEE_LINK, known=known)
         logistics, link = allowed[Event.SEE_LOGISTICS], allowed[Event.SEE_LINK]
-        return [child.for_reader(item, logistics=pk in logistics, link=pk in link) for pk, (item, _fields) in shared]
+        return [
+            for_tags(encoded, reader_tags(logistics=pk in logistics, link=pk in link))
+            for pk, (encoded, _fields) in shared
+        ]
 
 
 class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -91,35 +95,43 @@ class EventSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
     def to_representation(self, event: Event) -> dict[str, Any]:
         user = self.context["request"].user
-        return self.for_reader(
-            self.shared_representation(event),
-            logistics=event.allows(user, Event.SEE_LOGISTICS),
-            link=event.allows(user, Event.SEE_LINK),
-        )
+        tags = reader_tags(logistics=event.allows(user, Event.SEE_LOGISTICS), link=event.allows(user, Event.SEE_LINK))
+        return shown(self.members(event), tags)
 
-    def shared_representation(self, event: Event) -> dict[str, Any]:
-        """The event with everything in it, logistics included: never sent as it is (see `for_reader`). A page
-        of the list shares it between readers, so it must not depend on who asks (EventDetailSerializer's does:
-        it is never listed)."""
+    def members(self, event: Event) -> list[Member]:
+        """The event with everything in it, logistics included, each tagged (`reader_tags`): never sent as it is. A
+        page of the list shares it between readers, so it must not depend on who asks (EventDetailSerializer's
+        does: it is never listed)."""
         data = super().to_representation(event)
         if not event.has_online_link:
             data["link_release_time"] = None
-        return data
+        members: list[Member] = []
+        for key, value in data.items():
+            if key == "sessions":
+                # A session's room may be a meeting link: it is logistics too.
+                members.append((key, value, LOGISTICS))
+                members.append((key, [_without_room(session) for session in value], NO_LOGISTICS))
+            else:
+                members.append((key, value, _TAGS.get(key)))
+        return members
 
-    @staticmethod
-    def for_reader(data: dict[str, Any], *, logistics: bool, link: bool) -> dict[str, Any]:
-        """`data` (an event's shared representation) without its logistics, or its link, for a reader who may not
-        see them (Event.SEE_LOGISTICS, Event.SEE_LINK)."""
-        # Absent, not null, for those who may not see them: a null would still say that one exists.
-        if not logistics:
-            data.pop("street_address")
-            data.pop("online_link")
-            # A session's room may be a meeting link: it is logistics too.
-            for session in data["sessions"]:
-                session.pop("room", None)
-        elif not link:  # the same rule as the page's and the .ics's
-            data.pop("online_link")
-        return data
+
+# What a reader must hold to be sent a member of an event (portal.renderers.Member).
+LOGISTICS, NO_LOGISTICS, LINK = "logistics", "no-logistics", "link"
+_TAGS = {"street_address": LOGISTICS, "online_link": LINK}
+
+
+def reader_tags(*, logistics: bool, link: bool) -> set[str]:
+    """The tags of a reader who may see an event's logistics or not (Event.SEE_LOGISTICS), and its online link or
+    not (Event.SEE_LINK; the same rule as the page's and the .ics's). Absent, not null, for those who may not see
+    them: a null would still say that one exists."""
+    if not logistics:
+        return {NO_LOGISTICS}
+    return {LOGISTICS, LINK} if link else {LOGISTICS}
+
+
+def _without_room(session: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in session.items() if key != "room"}
 
 
 class SeatFiguresSerializer(serializers.Serializer):

@@ -22,9 +22,9 @@ from events.models import Event
 from newsletters import services
 from newsletters.forms import EditionForm, EditionSearchForm, ItemForm, PublicationForm, SectionForm, SubscribeForm
 from newsletters.models import Edition, Item, MailingList, Publication, Section
-from organizations.models import Organization, coordinated_organizations
+from organizations.models import LISTING_FIELDS, Organization, coordinated_organizations
 from portal import printing
-from portal.access import ANONYMOUS, MANAGE, VIEW, prefetch_access, shared_as, viewer_of
+from portal.access import ANONYMOUS, MANAGE, VIEW, allowed_ids, shared_as, viewer_of
 from portal.http import AuthenticatedHttpRequest
 from portal.paging import NarrowPaginator, unbuilt
 from portal.publiccache import cached_public, digest
@@ -118,13 +118,18 @@ def _subscription_forms(publication: Publication) -> list[tuple[MailingList, Sub
 
 def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     edition = _edition_for(request, slug, number)
-    # The organisations the edition mentions are the same for every reader (shared); which of them this reader
-    # may open is the rule's, asked of each.
+    # The organisations the edition mentions, with the fields the rule on seeing a profile reads, are the same for
+    # every reader (shared); which of them this reader may open is the rule's, asked of those fields.
     mentioned = cached_public(
-        f"edition-mentions:{edition.pk}",
-        lambda: list(Organization.objects.filter(bulletin_items__section__edition=edition).distinct()),
+        f"edition-mentioned:{edition.pk}",
+        lambda: {
+            row.pop("pk"): row
+            for row in Organization.objects.filter(bulletin_items__section__edition=edition)
+            .distinct()
+            .values("pk", *LISTING_FIELDS)
+        },
     )
-    prefetch_access(mentioned, request.user, VIEW)
+    visible = allowed_ids(Organization, list(mentioned), request.user, VIEW, known=mentioned)[VIEW]
     language = get_language()
     return render(
         request,
@@ -142,9 +147,7 @@ def edition_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
             "pdf_links": SimpleLazyObject(lambda: _pdf_links(edition)),
             # Mentions name and link only what the reader may open: an unlisted organisation or a closed event
             # is not even named. Sorted: the edition's body is shared by the readers of the same list.
-            "visible_organizations": sorted(
-                organization.pk for organization in mentioned if organization.allows(request.user)
-            ),
+            "visible_organizations": sorted(visible),
             # Read only when the shared body is rendered again.
             "public_events": SimpleLazyObject(
                 lambda: set(

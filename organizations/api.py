@@ -34,6 +34,7 @@ from portal.access import MANAGE, allowed_ids, shared_as, viewer_of
 from portal.api import FIELD_MAPPING, SharedPagination, WebAddressCharField, list_name, shared_rows
 from portal.paging import unbuilt
 from portal.publiccache import cached_public, digest
+from portal.renderers import Encoded, Member, Pieces, for_tags, pieces, shown
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 NAME_FIELDS = [f"name_{code}" for code in LANGUAGE_CODES]
@@ -41,6 +42,15 @@ DESCRIPTION_FIELDS = [f"description_{code}" for code in LANGUAGE_CODES]
 # Shown only to those who may edit the profile: how it chose to show itself.
 VISIBILITY_FIELDS = ["listed_publicly", *Organization.CONTACT_FIELDS.values()]
 MAX_SOCIAL_LINKS = 10
+# What a reader must hold to be sent a member of a profile (portal.renderers.Member): each contact field its own
+# name, how the profile shows itself MANAGE.
+_TAGS = {**{name: name for name in Organization.CONTACT_FIELDS}, **dict.fromkeys(VISIBILITY_FIELDS, MANAGE)}
+
+
+def reader_tags(*, contacts: set[str], manages: bool) -> set[str]:
+    """The tags of a reader who may see the contact fields `contacts`, and manage the profile or not: contact
+    fields they may not see are left out of the payload, not sent empty."""
+    return contacts | {MANAGE} if manages else contacts
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -54,24 +64,26 @@ class CodeRelatedField(serializers.SlugRelatedField):
 
 
 class OrganizationListSerializer(serializers.ListSerializer):
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+    def to_representation(self, data: Any) -> list[Encoded]:
         child = cast("OrganizationSerializer", self.child)
         request = self.context["request"]
-        # As shown to those who see everything; each reader's is taken out after. The logo's address names the host.
-        shared = shared_rows(f"api-organizations:{request.get_host()}", data, child.shared_representation)
-        # Which contact fields and profiles the reader may see and manage, asked of the rule for the whole page: of
-        # the fields the shared representation holds (their status, to whom each contact is shown), so mostly in
-        # Python, and in one query for whatever they leave open.
+        # Encoded once, as shown to those who see everything, for every reader of the same page (the logo's address
+        # names the host); each reader is sent the pieces they may see. Which contact fields and profiles the reader
+        # may see and manage is asked of the rule for the whole page: of the fields the profile holds (their status,
+        # to whom each contact is shown), so mostly in Python, and in one query for whatever they leave open.
+        shared = shared_rows(f"api-organizations-pieces:{request.get_host()}", data, child.encoded)
         contacts = Organization.CONTACT_ACTIONS
-        known = {pk: {name: item[name] for name in ("status", *VISIBILITY_FIELDS)} for pk, item in shared}
+        known = {pk: fields for pk, (_pieces, fields) in shared}
         allowed = allowed_ids(Organization, list(known), request.user, *contacts.values(), MANAGE, known=known)
         return [
-            child.for_reader(
-                item,
-                contacts={name for name, action in contacts.items() if pk in allowed[action]},
-                manages=pk in allowed[MANAGE],
+            for_tags(
+                encoded,
+                reader_tags(
+                    contacts={name for name, action in contacts.items() if pk in allowed[action]},
+                    manages=pk in allowed[MANAGE],
+                ),
             )
-            for pk, item in shared
+            for pk, (encoded, _fields) in shared
         ]
 
 
@@ -121,27 +133,22 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
 
     def to_representation(self, instance: Organization) -> dict[str, Any]:
         user = self.context["request"].user
-        return self.for_reader(
-            self.shared_representation(instance),
+        tags = reader_tags(
             contacts={name for name in Organization.CONTACT_FIELDS if instance.may_see_contact(user, name)},
             manages=instance.allows(user, MANAGE),
         )
+        return shown(self.members(instance), tags)
 
-    def shared_representation(self, instance: Organization) -> dict[str, Any]:
-        """The profile with every contact field and how it is shown: never sent as it is (see `for_reader`)."""
-        return super().to_representation(instance)
+    def members(self, instance: Organization) -> list[Member]:
+        """The profile with every contact field and how it is shown, each tagged (`reader_tags`): never sent as it
+        is, and the same whoever asks."""
+        return [(key, value, _TAGS.get(key)) for key, value in super().to_representation(instance).items()]
 
-    @staticmethod
-    def for_reader(data: dict[str, Any], *, contacts: set[str], manages: bool) -> dict[str, Any]:
-        """`data` (a profile's shared representation) with only the contact fields in `contacts`, and how the
-        profile shows itself only for those who manage it."""
-        for name in Organization.CONTACT_FIELDS:
-            if name not in contacts:
-                del data[name]
-        if not manages:
-            for name in VISIBILITY_FIELDS:
-                del data[name]
-        return data
+    def encoded(self, instance: Organization) -> tuple[Pieces, dict[str, Any]]:
+        """The profile encoded for every reader, with the fields the rule on its contacts asks of it."""
+        members = self.members(instance)
+        fields = {key: value for key, value, _tag in members if key in ("status", *VISIBILITY_FIELDS)}
+        return pieces(members), fields
 
     def validate_kind(self, value: str) -> str:
         # The same rule as the profile form: some kinds are set by the operators, never claimed.

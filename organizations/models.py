@@ -168,6 +168,9 @@ if TYPE_CHECKING:
 
 
 LISTED = listed_q()
+# The fields listed_q reads: with them at hand, whether a reader may see a profile is mostly answered without reading
+# it (portal.access.allowed_ids, `known`).
+LISTING_FIELDS = ("status", "listed_publicly", "hidden_at")
 
 
 class Organization(Guarded):

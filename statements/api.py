@@ -23,6 +23,7 @@ from organizations.models import Organization
 from portal.access import ANONYMOUS, shared_as
 from portal.api import SharedPagination, list_name, shared_rows
 from portal.paging import unbuilt
+from portal.renderers import Encoded, encode
 from statements.models import Endorsement, Statement
 
 
@@ -50,12 +51,15 @@ class EndorsementFiguresSerializer(serializers.Serializer):
 
 
 class StatementListSerializer(serializers.ListSerializer):
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        # A statement is shown alike to everyone who may see it: a page is shared by the readers of the same
+    def to_representation(self, data: Any) -> list[Encoded]:
+        # A statement is shown alike to everyone who may see it: a page is encoded once for the readers of the same
         # statements (its addresses name the site, its dates are in the active time zone).
         request = self.context["request"]
-        name = f"api-statements:{request.build_absolute_uri('/')}:{timezone.get_current_timezone_name()}"
-        return [item for _pk, item in shared_rows(name, data, self.child.to_representation)]  # type: ignore[union-attr]
+        name = f"api-statements-encoded:{request.build_absolute_uri('/')}:{timezone.get_current_timezone_name()}"
+        return [Encoded(item) for _pk, item in shared_rows(name, data, self._encoded)]
+
+    def _encoded(self, statement: Statement) -> bytes:
+        return encode(self.child.to_representation(statement))  # type: ignore[union-attr]
 
 
 class StatementSerializer(serializers.ModelSerializer):

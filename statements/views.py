@@ -152,7 +152,9 @@ def _endorse_form(request: HttpRequest, statement: Statement, own: list[Endorsem
     """The form for the person's organisations that may endorse and have not yet, if any."""
     endorsing = statement.endorsing_organizations(request.user)
     done = {item.organization_id for item in own}
-    offered = list(Organization.objects.filter(pk__in=[pk for pk in endorsing if pk not in done]))
+    # Mostly none: they have endorsed already, or may not (a query not even built for nothing).
+    waiting = [pk for pk in endorsing if pk not in done]
+    offered = list(Organization.objects.filter(pk__in=waiting)) if waiting else []
     if not offered:
         return None
     return EndorseForm(organizations=Organization.objects.filter(pk__in=endorsing), offered=offered)
