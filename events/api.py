@@ -8,13 +8,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers
 
 from events.models import Event, EventSeries, Invitation, Registration, SeatPlan, Session
 from organizations.models import Organization
-from portal.access import MANAGE, allowed_ids, shared_as
-from portal.api import FIELD_MAPPING, SharedPagination, list_name, shared_rows
-from portal.paging import unbuilt
+from portal.access import MANAGE, allowed_ids
+from portal.api import FIELD_MAPPING, SharedListViewSet, shared_rows
 from portal.renderers import Encoded, Member, for_tags, pieces, shown
 
 
@@ -219,29 +218,21 @@ class EventDetailSerializer(EventSerializer):
         return {"status": registration.status, "waitlist_place": self._plan(event).place(registration.pk)}
 
 
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
+class EventViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, SharedListViewSet):
     """Events the caller may see, upcoming first."""
 
     serializer_class = EventSerializer
-    pagination_class = SharedPagination
     lookup_field = "slug"
+    model = Event
+    list_label = "api-events"
 
     def get_serializer_class(self) -> type[EventSerializer]:
         return EventDetailSerializer if self.action == "retrieve" else EventSerializer
 
-    def get_queryset(self) -> QuerySet[Event]:
-        # A list's page is shared (shared_as): its query is built only if the page is read again.
-        return unbuilt(Event, self._visible) if self.action == "list" else self._visible()
-
-    def _visible(self) -> QuerySet[Event]:
+    def visible(self) -> QuerySet[Event]:
         return (
             Event.objects.visible_to(self.request.user)
             .select_related("owner", "series")
             .prefetch_related("sessions")
             .order_by("starts_at", "pk")
         )
-
-    def shared_as(self, queryset: QuerySet[Event]) -> str | None:
-        """The events the caller may see are the same for every caller the rule treats alike: counted and sorted
-        once for them all (see SharedPagination), where both grow with the data."""
-        return shared_as(list_name("api-events", self.request), queryset, self.request.user)

@@ -15,7 +15,7 @@ from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -30,8 +30,8 @@ from organizations.models import (
     OrganizationQuerySet,
     Topic,
 )
-from portal.access import MANAGE, allowed_ids, shared_as, viewer_of
-from portal.api import FIELD_MAPPING, SharedPagination, WebAddressCharField, list_name, shared_rows
+from portal.access import MANAGE, allowed_ids, viewer_of
+from portal.api import FIELD_MAPPING, SharedListViewSet, WebAddressCharField, shared_rows
 from portal.paging import unbuilt
 from portal.publiccache import cached_public, digest
 from portal.renderers import Encoded, Member, Pieces, for_tags, pieces, shown
@@ -218,25 +218,21 @@ class DirectoryFilterBackend(DjangoFilterBackend):
     update=extend_schema(summary="Replace a profile (its editors and owners)"),
     partial_update=extend_schema(summary="Change part of a profile (its editors and owners)"),
 )
-class OrganizationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
-):
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, SharedListViewSet):
     serializer_class = OrganizationSerializer
     permission_classes = [OrganizationAccess]
     filter_backends = [DirectoryFilterBackend]
     filterset_class = OrganizationFilter
-    pagination_class = SharedPagination
     lookup_field = "slug"
     queryset = Organization.objects.none()  # for the schema; requests use get_queryset
-    _unlisted_own: list[int] | None = None  # the caller's own organisations the directory scope adds (get_queryset)
+    model = Organization
+    list_label = "api-organizations"
+    _unlisted_own: list[int] | None = None  # the caller's own organisations the directory scope adds (listed)
 
-    def get_queryset(self) -> OrganizationQuerySet:
-        if self.action != "list":
-            return self._visible()
-        # A list's page is shared (shared_as): its query is built only if the page is read again.
+    def listed(self) -> OrganizationQuerySet:
         scope = self.request.query_params.get("scope", "directory")
         if scope == "all":
-            return cast("OrganizationQuerySet", unbuilt(Organization, self._visible))
+            return cast("OrganizationQuerySet", super().listed())
         if scope != "directory":
             raise exceptions.ValidationError({"scope": [_("Choose “directory” or “all”.")]})
         # The listed ones, and the person's own that are not listed, looked up first by their ids: most people's
@@ -255,17 +251,15 @@ class OrganizationViewSet(
         )
         self._unlisted_own = unlisted_own
         narrowed = LISTED | Q(pk__in=unlisted_own) if unlisted_own else LISTED
-        return cast("OrganizationQuerySet", unbuilt(Organization, lambda: self._visible().filter(narrowed)))
+        return cast("OrganizationQuerySet", unbuilt(Organization, lambda: self.visible().filter(narrowed)))
 
-    def _visible(self) -> OrganizationQuerySet:
+    def visible(self) -> OrganizationQuerySet:
         return Organization.objects.visible_to(self.request.user).with_directory_data().order_by("name", "pk")
 
-    def shared_as(self, queryset: OrganizationQuerySet) -> str | None:
+    def list_name(self) -> str:
         """The list is the same for every caller the rule treats alike who asks with the same filters and has the
-        same unlisted organisations of their own (a coordinator's rule does not name them): counted and sorted once
-        for them all (see SharedPagination)."""
-        name = list_name(f"api-organizations:{digest(self._unlisted_own)}", self.request)
-        return shared_as(name, queryset, self.request.user)
+        same unlisted organisations of their own (a coordinator's rule does not name them)."""
+        return f"{super().list_name()}:{digest(self._unlisted_own)}"
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         editor = self.request.user

@@ -7,19 +7,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.core.paginator import InvalidPage
-from django.db.models import Manager
+from django.db.models import Manager, Model, QuerySet
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, permissions, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
+from portal.access import shared_as
 from portal.http import AuthenticatedRequest
 from portal.links import WebAddressField, validate_web_address
 from portal.models import User
-from portal.paging import NarrowPaginator, RowsById
+from portal.paging import NarrowPaginator, RowsById, unbuilt
 from portal.publiccache import cached_public, digest
 from portal.text import SingleLineField, single_line
 
@@ -86,6 +87,38 @@ def list_name(name: str, request: Any) -> str:
     `shared_as` (parameters that narrow nothing only share less)."""
     params = request.query_params
     return f"{name}:{digest(sorted((key, params.getlist(key)) for key in params if key != 'page'))}"
+
+
+class SharedListViewSet(viewsets.GenericViewSet):
+    """A viewset whose list is the rows of `model` the rule lets the caller see (`visible`), paged by
+    SharedPagination: counted and sorted once for every caller the rule treats alike who asks with the same query
+    parameters, and its query built only if a page must be read again (portal.paging.unbuilt)."""
+
+    pagination_class = SharedPagination
+    model: type[Model]
+    list_label: str  # the list's name among the API's, for `shared_as`
+
+    def visible(self) -> QuerySet[Any]:
+        """The rows the caller may see, as a list's pages and a row's address select from."""
+        raise NotImplementedError
+
+    def listed(self) -> QuerySet[Any]:
+        """The rows of the list."""
+        return unbuilt(self.model, self.visible)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.listed() if self.action == "list" else self.visible()
+
+    def shared_as(self, queryset: QuerySet[Any]) -> str | None:
+        """The name of the list's rows for every caller the rule treats alike (portal.access.shared_as); none for
+        what else a viewset pages (a statement's endorsers)."""
+        if self.action != "list":
+            return None
+        return shared_as(self.list_name(), queryset, self.request.user)
+
+    def list_name(self) -> str:
+        """What names the list's rows but the rule: its label and the query parameters."""
+        return list_name(self.list_label, self.request)
 
 
 class SingleLineCharField(serializers.CharField):

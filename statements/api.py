@@ -14,15 +14,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organizations.models import Organization
-from portal.access import ANONYMOUS, shared_as
-from portal.api import SharedPagination, list_name, shared_rows
-from portal.paging import unbuilt
+from portal.access import ANONYMOUS
+from portal.api import SharedListViewSet, shared_rows
 from portal.renderers import Encoded, encode
 from statements.models import Endorsement, Statement
 
@@ -135,27 +134,17 @@ class StatementSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("statements:pdf", args=[statement.slug]))
 
 
-class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+class StatementViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, SharedListViewSet):
     """Open letters and joint statements the caller may see, in the caller's language where that version is
     published; endorsers not named publicly are counted, never named."""
 
     serializer_class = StatementSerializer
-    pagination_class = SharedPagination
     lookup_field = "slug"
+    model = Statement
+    list_label = "api-statements"  # not a statement's endorsers: those are the public's, paged apart
 
-    def get_queryset(self) -> QuerySet[Statement]:
-        # A list's page is shared (shared_as): its query is built only if the page is read again.
-        return unbuilt(Statement, self._visible) if self.action == "list" else self._visible()
-
-    def _visible(self) -> QuerySet[Statement]:
+    def visible(self) -> QuerySet[Statement]:
         return Statement.objects.visible_to(self.request.user).select_related("owner")
-
-    def shared_as(self, queryset: QuerySet[Statement]) -> str | None:
-        """The statements the caller may see, counted and sorted once for every caller the rule treats alike (see
-        SharedPagination). Not a statement's endorsers: those are the public's, paged apart."""
-        if self.action != "list":
-            return None
-        return shared_as(list_name("api-statements", self.request), queryset, self.request.user)
 
     @extend_schema(summary="A statement's endorsers named publicly", responses=EndorserSerializer(many=True))
     @action(detail=True, serializer_class=EndorserSerializer)
