@@ -1,5 +1,6 @@
-"""A page of the events API is shared by every reader of the same events (events.api.EventListSerializer): each
-reader still gets only the logistics they may see, whoever filled the page first, and a change shows at once."""
+"""A page of the events API is shared by every reader of the same events (events.api.EventListSerializer, encoded
+once in pieces): each reader still gets only the logistics they may see (the address, the sessions' rooms, the
+online link once released), whoever filled the page first, and a change shows at once."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from django.utils import timezone
 from events.models import Event
 from portal.models import User
 from tests.conftest import sign_in
-from tests.factories import EventFactory, RegistrationFactory, UserFactory
+from tests.factories import EventFactory, RegistrationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/events/"
 STREET = "Rue de Lausanne 12"
 LINK = "https://meet.example.org/lausanne-platform"
+ROOM = "https://meet.example.org/lausanne-platform-breakout"  # a session's room may be a meeting link
 
 
 @pytest.fixture
@@ -51,6 +53,28 @@ def test_logistics_go_to_participants_alone_whoever_read_the_page_first(event: E
 
     assert theirs["street_address"] == STREET and theirs["online_link"] == LINK
     assert "street_address" not in other and "online_link" not in other
+
+
+@pytest.mark.parametrize("participant_first", [True, False])
+@pytest.mark.parametrize("released", [True, False])
+def test_rooms_and_the_link_go_only_to_those_who_may_see_them(
+    event: Event, participant_first: bool, released: bool
+) -> None:
+    if not released:
+        Event.objects.filter(pk=event.pk).update(link_release_at=timezone.now() + datetime.timedelta(days=1))
+    SessionFactory(event=event, room=ROOM)
+    participant, reader = RegistrationFactory(event=event).user, UserFactory()
+    readers = [participant, reader] if participant_first else [reader, participant]
+
+    rows = {user: row(user, event.slug) for user in readers}
+
+    theirs, other = rows[participant], rows[reader]
+    assert theirs["street_address"] == STREET
+    assert [session["room"] for session in theirs["sessions"]] == [ROOM]
+    assert theirs.get("online_link") == (LINK if released else None)
+    assert "street_address" not in other and "online_link" not in other
+    assert len(other["sessions"]) == 1 and "room" not in other["sessions"][0]
+    assert ROOM not in str(other) and LINK not in str(other)
 
 
 def test_a_second_reader_reads_no_event_rows_and_a_change_shows_at_once(event: Event) -> None:
