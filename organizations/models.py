@@ -168,9 +168,19 @@ if TYPE_CHECKING:
 
 
 LISTED = listed_q()
-# The fields listed_q reads: with them at hand, whether a reader may see a profile is mostly answered without reading
-# it (portal.access.allowed_ids, `known`).
-LISTING_FIELDS = ("status", "listed_publicly", "hidden_at")
+
+
+def _fields_read(condition: Q) -> set[str]:
+    """The fields of the row itself that the lookups of `condition` start from."""
+    return {
+        *(child[0].split("__")[0] for child in condition.children if isinstance(child, tuple)),
+        *(name for child in condition.children if isinstance(child, Q) for name in _fields_read(child)),
+    }
+
+
+# The fields listed_q reads, taken from it: with them at hand, whether a reader may see a profile is mostly answered
+# without reading it (portal.access.allowed_ids, `known`).
+LISTING_FIELDS = tuple(sorted(_fields_read(LISTED)))
 
 
 class Organization(Guarded):

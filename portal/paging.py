@@ -103,6 +103,7 @@ class NarrowPaginator(Paginator):
         super().__init__(object_list, per_page, orphans)
         self.shared_as = shared_as
         if shared_as is not None:
+            # A lambda, not `object_list.count`: on an Unbuilt, reading the method would build the query.
             self.count = cached_public(f"{shared_as}:count", lambda: object_list.count())
 
     def _check_object_list_is_ordered(self) -> None:
